@@ -1,0 +1,32 @@
+"""fastem: fast Expectation-Maximization (K-Means, binomial and Gaussian mixtures).
+
+Importing fastem compiles nothing and does not import numba: kernels are imported,
+and compiled (or loaded from numba's on-disk cache), by the first fit that uses them.
+"""
+
+from ._config import config_context, get_config, set_config
+from .exceptions import ConvergenceWarning, FastEMWarning, NotFittedError
+from .kmeans import KMeans, kmeans_plusplus
+
+__version__ = "0.1.0.dev0"
+
+__all__ = [
+    "KMeans",
+    "kmeans_plusplus",
+    "get_config",
+    "set_config",
+    "config_context",
+    "warmup",
+    "NotFittedError",
+    "ConvergenceWarning",
+    "FastEMWarning",
+    "__version__",
+]
+
+
+def warmup(dtypes=("float64", "float32")):
+    """Compile (or load from the on-disk cache) every numba kernel now, so that the
+    first fit does not pay for it. Returns the seconds it took."""
+    from ._warmup import warmup as _warmup
+
+    return _warmup(dtypes)

@@ -1,0 +1,207 @@
+"""The EM template shared by every fastem model.
+
+:class:`EMBase` owns what every model does the same way: parameter checks,
+backend and thread resolution, ``n_init`` restarts (each drawing its own random
+stream spawned from ``random_state``), the iteration loop with ``max_iter``,
+``tol``, ``warm_start`` and ``verbose``, the choice of the best restart, the
+``ConvergenceWarning``, the final E-step (so that ``fit_predict(X)`` equals
+``fit(X).predict(X)``), and ``history_``.
+
+A model fills in hooks, each working on plain arrays:
+
+- ``_check_params(X)``: validate hyper-parameters against the data;
+- ``_prepare(X, sample_weight, rt)``: per-fit data (for instance a tolerance);
+- ``_initialize(data, rng, rt)`` / ``_warm_params()``: initial parameters (a dict);
+- ``_new_state(data, params, rt)``: buffers allocated once per restart;
+- ``_iterate(data, state, rt)``: one fused E+M step; returns
+  ``(objective at the parameters before the step, change, converged)``;
+- ``_final_e_step(data, state, rt)``: objective (and labels) at the final parameters;
+- ``_score_run(run)``: a number, larger is better, to pick the best restart;
+- ``_snapshot(state)``: the parameters to record in ``history_``;
+- ``_store(run, data)``: set the fitted attributes.
+"""
+
+import inspect
+import time
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ._backend import runtime, thread_context
+from ._validation import (check_bool, check_float, check_int, restart_seeds)
+from .exceptions import ConvergenceWarning
+
+__all__ = ["ParamsMixin", "EMBase", "Run"]
+
+
+class ParamsMixin:
+    """``get_params`` / ``set_params`` / ``__repr__`` as scikit-learn defines them,
+    without importing scikit-learn (``clone``, ``Pipeline`` and grid searches work)."""
+
+    @classmethod
+    def _param_names(cls):
+        sig = inspect.signature(cls.__init__)
+        return sorted(p.name for p in sig.parameters.values()
+                      if p.name != "self" and p.kind != p.VAR_KEYWORD)
+
+    def get_params(self, deep=True):
+        """Get the hyper-parameters of this estimator, as a dict."""
+        out = {}
+        for name in self._param_names():
+            value = getattr(self, name)
+            if deep and hasattr(value, "get_params") and not isinstance(value, type):
+                out.update((f"{name}__{k}", v) for k, v in value.get_params().items())
+            out[name] = value
+        return out
+
+    def set_params(self, **params):
+        """Set hyper-parameters; they are checked at the next ``fit``."""
+        valid = self._param_names()
+        for key, value in params.items():
+            name, _, sub = key.partition("__")
+            if name not in valid:
+                raise ValueError(f"Invalid parameter {name!r} for estimator "
+                                 f"{type(self).__name__}. Valid parameters are: {valid}.")
+            if sub:
+                getattr(self, name).set_params(**{sub: value})
+            else:
+                setattr(self, name, value)
+        return self
+
+    def __repr__(self):
+        defaults = {p.name: p.default for p in
+                    inspect.signature(type(self).__init__).parameters.values()}
+        changed = []
+        for name in self._param_names():
+            value = getattr(self, name)
+            default = defaults.get(name, inspect.Parameter.empty)
+            same = (value is default or (not isinstance(value, np.ndarray)
+                                         and not isinstance(default, np.ndarray)
+                                         and _safe_equal(value, default)))
+            if not same:
+                changed.append(f"{name}={_short_repr(value)}")
+        return f"{type(self).__name__}({', '.join(changed)})"
+
+
+def _safe_equal(a, b):
+    try:
+        return bool(a == b) and type(a) is type(b)
+    except Exception:
+        return False
+
+
+def _short_repr(value):
+    if isinstance(value, np.ndarray):
+        return f"array(shape={value.shape})"
+    return repr(value)
+
+
+@dataclass
+class Run:
+    """The outcome of one restart."""
+
+    state: dict
+    objectives: list        # objective at the parameters before each iteration
+    final_objective: float  # objective at the final parameters
+    n_iter: int
+    converged: bool
+    history: list = field(default_factory=list)
+    seed: object = None
+
+
+class EMBase(ParamsMixin):
+    """Base class of fastem's estimators; see the module docstring for the hooks."""
+
+    _kernel_module = None      # "kmeans", "gaussian_mixture", ...
+    _objective_label = "objective"
+
+    # ------------------------------------------------------------------ checks
+    def _check_common_params(self):
+        check_int(self.n_init, "n_init", min_value=1)
+        check_int(self.max_iter, "max_iter", min_value=1)
+        check_float(self.tol, "tol", min_value=0.0)
+        if isinstance(self.verbose, bool):
+            pass
+        else:
+            check_int(self.verbose, "verbose", min_value=0)
+        check_bool(self.record_history, "record_history")
+        check_bool(getattr(self, "warm_start", False), "warm_start")
+
+    def _is_fitted(self):
+        return hasattr(self, "n_iter_")
+
+    # -------------------------------------------------------------------- fit
+    def _fit(self, X, sample_weight, work, **prepare_kw):
+        """Run EM on validated ``X`` (2-D float array) and ``sample_weight``
+        (float64 vector); ``work`` sizes the serial/parallel choice."""
+        rt = runtime(self.backend, self._kernel_module, work)
+        self.backend_ = rt.backend
+        data = self._prepare(X, sample_weight, rt, **prepare_kw)
+        warm = bool(getattr(self, "warm_start", False)) and self._is_fitted()
+        n_init = 1 if warm else self._effective_n_init()
+        seeds = restart_seeds(self.random_state, n_init)
+        best = None
+        with thread_context(rt):
+            for seed in seeds:
+                if warm:
+                    params = self._warm_params()
+                else:
+                    params = self._initialize(data, np.random.default_rng(seed), rt)
+                run = self._run(data, params, rt)
+                run.seed = seed
+                if best is None or self._score_run(run) > self._score_run(best):
+                    best = run
+        if not best.converged:
+            warnings.warn(
+                f"{type(self).__name__} did not converge in max_iter={self.max_iter} "
+                f"iterations (best of {n_init} run(s)); increase max_iter or tol, or "
+                "check the data.", ConvergenceWarning, stacklevel=3)
+        self.n_iter_ = best.n_iter
+        self.converged_ = best.converged
+        objective = np.array(best.objectives + [best.final_objective], dtype=np.float64)
+        history = {"objective": objective}
+        if best.history:
+            for key in best.history[0]:
+                history[key] = np.stack([h[key] for h in best.history])
+        self.history_ = history
+        self._store(best, data)
+        return self
+
+    def _effective_n_init(self):
+        return self.n_init
+
+    def _run(self, data, params, rt):
+        state = self._new_state(data, params, rt)
+        record = self.record_history
+        history = [self._snapshot(state)] if record else []
+        objectives = []
+        converged = False
+        n_iter = 0
+        verbose = int(self.verbose)
+        tic = time.perf_counter()
+        for n_iter in range(1, self.max_iter + 1):
+            objective, change, converged = self._iterate(data, state, rt)
+            objectives.append(objective)
+            if record:
+                history.append(self._snapshot(state))
+            if verbose:
+                toc = time.perf_counter()
+                print(f"Iteration {n_iter}: {self._objective_label} {objective:.10g}, "
+                      f"change {change:.4g}, time {toc - tic:.3g}s")
+                tic = toc
+            if converged:
+                break
+        final = self._final_e_step(data, state, rt)
+        if verbose:
+            print(f"{'Converged' if converged else 'Stopped'} after {n_iter} "
+                  f"iteration(s): {self._objective_label} {final:.10g}")
+        return Run(state=state, objectives=objectives, final_objective=final,
+                   n_iter=n_iter, converged=converged, history=history)
+
+    # ------------------------------------------------------- scikit-learn glue
+    def __sklearn_tags__(self):
+        # Called by scikit-learn only, so importing it here costs fastem nothing.
+        from sklearn.utils import Tags, TargetTags
+
+        return Tags(estimator_type=None, target_tags=TargetTags(required=False))

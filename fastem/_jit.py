@@ -1,0 +1,130 @@
+"""The only module that imports numba.
+
+It provides the house decorator :func:`jit` (nogil, cache with a fallback,
+fastmath without ``nnan``/``ninf`` because EM uses ``-inf`` log-probabilities on
+purpose), ``prange``, and :func:`thread_limit`. Without numba (or with
+``FASTEM_DISABLE_NUMBA=1``) ``HAS_NUMBA`` is False, and kernels modules are never
+imported: the backend resolver falls back to ``fastem._reference``.
+"""
+
+import os
+import types
+import warnings
+from contextlib import contextmanager
+
+from .exceptions import FastEMWarning
+
+# Passive waiting keeps OpenMP worker threads from spinning between kernel calls,
+# which on a 2-core machine slowed small problems 5-200x; the user's choice wins.
+os.environ.setdefault("OMP_WAIT_POLICY", "passive")
+
+try:
+    if os.environ.get("FASTEM_DISABLE_NUMBA", "").strip().lower() in ("1", "true", "yes"):
+        raise ImportError("numba disabled by FASTEM_DISABLE_NUMBA")
+    import numba
+
+    HAS_NUMBA = True
+    prange = numba.prange
+except ImportError:  # pragma: no cover - exercised by the numba-disabled CI leg
+    numba = None
+    HAS_NUMBA = False
+    prange = range
+
+__all__ = ["HAS_NUMBA", "FASTMATH", "jit", "jit_variants", "prange", "thread_limit",
+           "max_threads"]
+
+# Every fast-math flag but nnan/ninf: -inf log-probabilities must survive.
+FASTMATH = frozenset({"nsz", "arcp", "contract", "afn", "reassoc"})
+
+_cache_warned = False
+
+
+def jit(func=None, *, parallel=False, fastmath=True):
+    """Compile ``func`` lazily with fastem's settings.
+
+    Parameters
+    ----------
+    func : callable
+        A plain Python function written in numba's subset.
+    parallel : bool
+        Compile ``prange`` loops as parallel loops.
+    fastmath : bool
+        Use :data:`FASTMATH` (never ``nnan``/``ninf``).
+    """
+    if func is None:
+        return lambda f: jit(f, parallel=parallel, fastmath=fastmath)
+    if not HAS_NUMBA:
+        return func
+    options = dict(nogil=True, parallel=parallel, error_model="numpy",
+                   fastmath=set(FASTMATH) if fastmath else False)
+    global _cache_warned
+    try:
+        return numba.njit(cache=True, **options)(func)
+    except RuntimeError as exc:  # read-only install and no NUMBA_CACHE_DIR
+        if "cannot cache" not in str(exc):
+            raise
+        if not _cache_warned:
+            _cache_warned = True
+            warnings.warn(
+                f"numba cannot cache compiled kernels ({exc}); they will be compiled "
+                "again in every process. Set NUMBA_CACHE_DIR to a writable folder.",
+                FastEMWarning, stacklevel=2)
+        return numba.njit(cache=False, **options)(func)
+
+
+def _renamed(func, suffix):
+    """A copy of ``func`` under another qualified name.
+
+    numba's on-disk cache is keyed by qualified name and bytecode, not by the
+    ``parallel`` flag: two variants compiled from one function would load each
+    other's machine code. A distinct name gives each variant its own cache entry.
+    """
+    code = func.__code__.replace(co_name=func.__name__ + suffix)
+    if hasattr(code, "co_qualname"):  # Python >= 3.11
+        code = code.replace(co_qualname=func.__qualname__ + suffix)
+    new = types.FunctionType(code, func.__globals__, func.__name__ + suffix,
+                             func.__defaults__, func.__closure__)
+    new.__qualname__ = func.__qualname__ + suffix
+    new.__module__ = func.__module__
+    new.__doc__ = func.__doc__
+    return new
+
+
+def jit_variants(func, fastmath=True):
+    """Compile ``func`` twice: serial (``prange`` runs as ``range``) and parallel.
+
+    Returns
+    -------
+    serial, parallel : callables
+        Both take the same arguments. Without numba both are ``func`` itself.
+    """
+    if not HAS_NUMBA:
+        return func, func
+    return (jit(func, fastmath=fastmath),
+            jit(_renamed(func, "_parallel"), parallel=True, fastmath=fastmath))
+
+
+def max_threads():
+    """Number of threads numba's parallel kernels may use (1 without numba)."""
+    return numba.config.NUMBA_NUM_THREADS if HAS_NUMBA else 1
+
+
+@contextmanager
+def thread_limit(n_threads):
+    """Set numba's thread count for this thread inside the block, then restore it.
+
+    Yields the thread count in force.
+    """
+    if not HAS_NUMBA:
+        yield 1
+        return
+    old = numba.get_num_threads()
+    if n_threads is None:
+        yield old
+        return
+    n = max(1, min(int(n_threads), numba.config.NUMBA_NUM_THREADS))
+    numba.set_num_threads(n)
+    try:
+        yield n
+    finally:
+        numba.set_num_threads(old)

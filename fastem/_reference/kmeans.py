@@ -1,0 +1,117 @@
+"""K-Means kernels, NumPy reference (the specification of ``fastem._kernels.kmeans``).
+
+Buffers are tagged IN / OUT / INOUT with shape and dtype. ``X`` and ``centers``
+share one floating dtype (float32 or float64); weights and accumulators are float64;
+labels are int32. ``parallel`` is accepted for signature parity and ignored.
+"""
+
+import numpy as np
+
+__all__ = ["lloyd_iter", "assign", "sq_distances"]
+
+
+def _chunk_sq_dist(Xc, centers):
+    # (chunk, k) squared distances, differences in the data dtype, sums in float64,
+    # as the numba kernel does; memory is chunk x k x d, never n x k.
+    diff = Xc[:, None, :] - centers[None, :, :]
+    return np.einsum("ikf,ikf->ik", diff, diff, dtype=np.float64)
+
+
+def lloyd_iter(X, sample_weight, centers, labels, sums, wsums, chunk_size, parallel=False):
+    """One Lloyd iteration, fused: assign each row to its nearest centre and
+    accumulate the weighted per-cluster sums, weights and inertia.
+
+    Parameters
+    ----------
+    X : IN ndarray of shape (n_samples, n_features), float32 or float64
+    sample_weight : IN ndarray of shape (n_samples,), float64
+    centers : IN ndarray of shape (n_clusters, n_features), X.dtype
+    labels : INOUT ndarray of shape (n_samples,), int32
+        Previous labels in, labels for ``centers`` out.
+    sums : OUT ndarray of shape (n_clusters, n_features), float64
+        Weighted sum of the rows assigned to each cluster.
+    wsums : OUT ndarray of shape (n_clusters,), float64
+        Total weight assigned to each cluster.
+    chunk_size : int
+        Rows per chunk.
+    parallel : bool
+        Ignored here.
+
+    Returns
+    -------
+    inertia : float
+        Weighted sum of squared distances to the nearest centre.
+    n_changed : int
+        Rows whose label differs from the one passed in.
+    """
+    n = X.shape[0]
+    k = centers.shape[0]
+    sums[...] = 0.0
+    wsums[...] = 0.0
+    inertia = 0.0
+    n_changed = 0
+    for start in range(0, n, chunk_size):
+        stop = min(start + chunk_size, n)
+        Xc = X[start:stop]
+        wc = sample_weight[start:stop]
+        d2 = _chunk_sq_dist(Xc, centers)
+        lab = np.argmin(d2, axis=1).astype(np.int32)
+        mind = d2[np.arange(stop - start), lab]
+        n_changed += int(np.count_nonzero(labels[start:stop] != lab))
+        labels[start:stop] = lab
+        inertia += float(wc @ mind)
+        onehot = np.zeros((stop - start, k))
+        onehot[np.arange(stop - start), lab] = wc
+        wsums += onehot.sum(axis=0)
+        sums += onehot.T @ Xc.astype(np.float64)
+    return inertia, n_changed
+
+
+def assign(X, sample_weight, centers, labels, mindist, chunk_size, parallel=False):
+    """Assign-only pass (``predict``, the final E-step, empty-cluster relocation).
+
+    Parameters
+    ----------
+    X : IN ndarray of shape (n_samples, n_features), float32 or float64
+    sample_weight : IN ndarray of shape (n_samples,), float64
+    centers : IN ndarray of shape (n_clusters, n_features), X.dtype
+    labels : OUT ndarray of shape (n_samples,), int32
+    mindist : OUT ndarray of shape (n_samples,) or (0,), float64
+        Squared distance of each row to its centre; not written when empty.
+    chunk_size : int
+    parallel : bool
+
+    Returns
+    -------
+    inertia : float
+    """
+    n = X.shape[0]
+    inertia = 0.0
+    write_dist = mindist.shape[0] > 0
+    for start in range(0, n, chunk_size):
+        stop = min(start + chunk_size, n)
+        d2 = _chunk_sq_dist(X[start:stop], centers)
+        lab = np.argmin(d2, axis=1).astype(np.int32)
+        mind = d2[np.arange(stop - start), lab]
+        labels[start:stop] = lab
+        if write_dist:
+            mindist[start:stop] = mind
+        inertia += float(sample_weight[start:stop] @ mind)
+    return inertia
+
+
+def sq_distances(X, centers, out, chunk_size, parallel=False):
+    """Squared Euclidean distance of every row to every centre (``transform``).
+
+    Parameters
+    ----------
+    X : IN ndarray of shape (n_samples, n_features), float32 or float64
+    centers : IN ndarray of shape (n_clusters, n_features), X.dtype
+    out : OUT ndarray of shape (n_samples, n_clusters), X.dtype
+    chunk_size : int
+    parallel : bool
+    """
+    n = X.shape[0]
+    for start in range(0, n, chunk_size):
+        stop = min(start + chunk_size, n)
+        out[start:stop] = _chunk_sq_dist(X[start:stop], centers)

@@ -1,0 +1,261 @@
+"""Input checks and error messages shared by every model.
+
+Every error names the argument and what was expected. Arrays leave here
+C-contiguous, float32 or float64 (other numeric dtypes become float64), finite
+and non-empty.
+"""
+
+import numbers
+import warnings
+
+import numpy as np
+
+from .exceptions import NotFittedError
+
+__all__ = [
+    "check_array", "check_sample_weight", "check_int", "check_float", "check_bool",
+    "check_choice", "check_is_fitted", "check_features", "seed_sequence", "restart_seeds",
+]
+
+FLOAT_DTYPES = (np.float64, np.float32)
+
+
+def _is_sparse(X):
+    module = type(X).__module__ or ""
+    return module.startswith("scipy.sparse") or hasattr(X, "tocsr")
+
+
+def check_array(X, *, name="X", allow_1d=False, dtype=FLOAT_DTYPES, min_samples=1,
+                estimator=None):
+    """Validate a data array and return it as a C-contiguous floating array.
+
+    Parameters
+    ----------
+    X : array-like
+        The data.
+    name : str
+        Argument name used in error messages.
+    allow_1d : bool
+        Accept 1-D input as one feature (returned with shape (n, 1)).
+    dtype : tuple of dtypes
+        Kept when X already has one of them; otherwise X becomes ``dtype[0]``.
+    min_samples : int
+        Minimum number of rows.
+    estimator : str, optional
+        Estimator name for messages.
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, n_features)
+    """
+    if _is_sparse(X):
+        raise TypeError(f"{name} is a sparse matrix, but fastem needs dense data: "
+                        f"convert it with {name}.toarray().")
+    if hasattr(X, "iloc") or hasattr(X, "to_numpy"):
+        X = X.to_numpy()
+    try:
+        X = np.asarray(X)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name} must be an array of numbers: {exc}") from None
+    if X.dtype.kind == "O":
+        try:
+            X = X.astype(dtype[0])
+        except (TypeError, ValueError) as exc:
+            # keeps numpy's own wording, e.g. "argument must be a string or a number"
+            raise type(exc)(f"{name} must hold numbers: {exc}") from None
+    if X.dtype.kind == "c":
+        raise ValueError(f"{name} holds complex numbers; fastem needs real data.")
+    if X.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must hold numbers, got dtype {X.dtype}.")
+    if X.ndim == 0:
+        raise ValueError(f"Expected 2D array for {name}, got scalar array instead.")
+    if X.ndim == 1:
+        if not allow_1d:
+            raise ValueError(
+                f"Expected 2D array for {name}, got 1D array instead. Reshape your data "
+                "either using array.reshape(-1, 1) if your data has a single feature or "
+                "array.reshape(1, -1) if it contains a single sample.")
+        X = X.reshape(-1, 1)
+    if X.ndim > 2:
+        raise ValueError(f"{name} must be {'1-D or ' if allow_1d else ''}2-D, "
+                         f"got an array with {X.ndim} dimensions (shape {X.shape}).")
+    n_samples, n_features = X.shape
+    if n_samples < min_samples:
+        who = f" by {estimator}" if estimator else ""
+        raise ValueError(f"{name} is empty or too small: found array with {n_samples} "
+                         f"sample(s) (shape={X.shape}) while a minimum of {min_samples} "
+                         f"is required{who}.")
+    if n_features == 0:
+        raise ValueError(f"{name} has 0 feature(s) (shape={X.shape}); at least one "
+                         "feature is required.")
+    if X.dtype not in dtype:
+        X = X.astype(dtype[0])
+    X = np.ascontiguousarray(X)
+    # One sum is cheap; NaN and inf propagate through it. A finite array whose sum
+    # overflows is checked element-wise.
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = X.sum(dtype=np.float64)
+    if not np.isfinite(total) and not np.isfinite(X).all():
+        kind = "NaN" if np.isnan(X).any() else "infinity"
+        raise ValueError(f"{name} contains {kind}; fastem needs finite values "
+                         "(remove or impute them first).")
+    return X
+
+
+def check_sample_weight(sample_weight, n_samples, *, name="sample_weight"):
+    """Validate sample weights: float64 of shape (n_samples,), finite, >= 0, sum > 0.
+
+    None gives unit weights and a scalar gives constant weights.
+    """
+    if sample_weight is None:
+        return np.ones(n_samples)
+    if _is_sparse(sample_weight):
+        raise TypeError(f"{name} must be a dense 1-D array, got a sparse matrix.")
+    try:
+        w = np.asarray(sample_weight, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be an array of numbers: {exc}") from None
+    if w.ndim == 0:
+        w = np.full(n_samples, float(w))
+    if w.ndim != 1 or w.shape[0] != n_samples:
+        raise ValueError(f"{name}.shape == {w.shape}, expected ({n_samples},): one "
+                         "weight per sample.")
+    if not np.isfinite(w).all():
+        raise ValueError(f"{name} contains NaN or infinity.")
+    if (w < 0).any():
+        raise ValueError(f"{name} must be non-negative; found {np.sum(w < 0)} negative "
+                         "value(s).")
+    if not w.sum() > 0:
+        raise ValueError(f"{name} sums to zero: at least one sample needs a positive "
+                         "weight.")
+    return np.ascontiguousarray(w)
+
+
+def check_int(value, name, *, min_value=None, max_value=None):
+    """An integer parameter (bool is refused) within optional bounds."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {value!r} "
+                        f"({type(value).__name__}).")
+    value = int(value)
+    if min_value is not None and value < min_value:
+        raise ValueError(f"{name} must be >= {min_value}, got {value}.")
+    if max_value is not None and value > max_value:
+        raise ValueError(f"{name} must be <= {max_value}, got {value}.")
+    return value
+
+
+def check_float(value, name, *, min_value=None, include_min=True):
+    """A real parameter, finite, with an optional lower bound."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {value!r} "
+                        f"({type(value).__name__}).")
+    value = float(value)
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value}.")
+    if min_value is not None:
+        if value < min_value or (not include_min and value == min_value):
+            op = ">=" if include_min else ">"
+            raise ValueError(f"{name} must be {op} {min_value}, got {value}.")
+    return value
+
+
+def check_bool(value, name):
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {value!r}.")
+    return bool(value)
+
+
+def check_choice(value, name, choices):
+    if not isinstance(value, str) or value not in choices:
+        raise ValueError(f"{name} must be one of {tuple(choices)}, got {value!r}.")
+    return value
+
+
+def check_is_fitted(estimator, attribute):
+    if not hasattr(estimator, attribute):
+        raise NotFittedError(
+            f"This {type(estimator).__name__} instance is not fitted yet. Call 'fit' "
+            "with appropriate arguments before using this estimator.")
+
+
+def _feature_names(X):
+    columns = getattr(X, "columns", None)
+    if columns is None:
+        return None
+    names = np.asarray(list(columns), dtype=object)
+    if len(names) and all(isinstance(c, str) for c in names):
+        return names
+    return None
+
+
+def record_features(estimator, X_raw, X):
+    """Set ``n_features_in_`` (and ``feature_names_in_`` for string-named columns)."""
+    estimator.n_features_in_ = X.shape[1]
+    names = _feature_names(X_raw)
+    if names is not None:
+        estimator.feature_names_in_ = names
+    elif hasattr(estimator, "feature_names_in_"):
+        del estimator.feature_names_in_
+
+
+def check_features(estimator, X_raw, X):
+    """At predict time: same number of features, and the same names if fitted with
+    names (a warning when names are missing now, as scikit-learn does)."""
+    cls = type(estimator).__name__
+    fitted = getattr(estimator, "feature_names_in_", None)
+    names = _feature_names(X_raw)
+    if fitted is not None and names is None:
+        warnings.warn(f"X does not have valid feature names, but {cls} was fitted with "
+                      "feature names", UserWarning, stacklevel=3)
+    elif fitted is None and names is not None:
+        warnings.warn(f"X has feature names, but {cls} was fitted without feature names",
+                      UserWarning, stacklevel=3)
+    elif fitted is not None and (len(fitted) != len(names) or (fitted != names).any()):
+        raise ValueError("The feature names should match those that were passed during "
+                         f"fit: expected {list(fitted)}, got {list(names)}.")
+    if X.shape[1] != estimator.n_features_in_:
+        raise ValueError(f"X has {X.shape[1]} features, but {cls} is expecting "
+                         f"{estimator.n_features_in_} features as input.")
+
+
+def seed_sequence(random_state):
+    """Turn ``random_state`` into a :class:`numpy.random.SeedSequence`.
+
+    None draws fresh entropy; an int or a SeedSequence is used as is; a Generator
+    or a RandomState is asked for one 63-bit integer (so it is advanced).
+    """
+    if random_state is None:
+        return np.random.SeedSequence()
+    if isinstance(random_state, np.random.SeedSequence):
+        return random_state
+    if isinstance(random_state, (bool, np.bool_)):
+        raise TypeError(f"random_state must be None, an int, a SeedSequence, a "
+                        f"Generator or a RandomState, got {random_state!r}.")
+    if isinstance(random_state, numbers.Integral):
+        if random_state < 0:
+            raise ValueError(f"random_state must be a non-negative integer, got "
+                             f"{random_state}.")
+        return np.random.SeedSequence(int(random_state))
+    if isinstance(random_state, np.random.Generator):
+        return np.random.SeedSequence(int(random_state.integers(2**63)))
+    if isinstance(random_state, np.random.RandomState):
+        return np.random.SeedSequence(int(random_state.randint(2**31 - 1)))
+    raise TypeError(f"random_state must be None, an int, a SeedSequence, a Generator "
+                    f"or a RandomState, got {type(random_state).__name__}.")
+
+
+def restart_seeds(random_state, n_init):
+    """The seed of each of ``n_init`` restarts.
+
+    With ``n_init == 1`` the stream is ``SeedSequence(random_state)`` itself; with
+    more, restart ``i`` uses ``SeedSequence(random_state).spawn(n_init)[i]``. So
+    ``random_state=np.random.SeedSequence(s).spawn(n)[i], n_init=1`` replays restart
+    ``i`` of ``random_state=s, n_init=n`` alone. The children are built directly, so
+    a SeedSequence passed in is not advanced.
+    """
+    root = seed_sequence(random_state)
+    if n_init == 1:
+        return [root]
+    return [np.random.SeedSequence(root.entropy, spawn_key=root.spawn_key + (i,),
+                                   pool_size=root.pool_size)
+            for i in range(n_init)]

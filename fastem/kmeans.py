@@ -1,0 +1,431 @@
+"""K-Means as hard EM: E-step assigns each point to its nearest centre, M-step moves
+each centre to the weighted mean of its points (Lloyd's algorithm)."""
+
+import warnings
+
+import numpy as np
+
+from ._backend import runtime, thread_context
+from ._base import EMBase
+from ._validation import (check_array, check_choice, check_features, check_is_fitted,
+                          check_int, check_sample_weight, record_features)
+from .exceptions import ConvergenceWarning
+
+__all__ = ["KMeans", "kmeans_plusplus"]
+
+_EMPTY = np.empty(0)
+
+
+# ----------------------------------------------------------------- initialisation
+
+def _sq_dist_to(X, x_sq, C):
+    """(n, m) squared distances from the rows of X to the rows of C, float64.
+    Expanded form (one matrix product); only used to seed centres."""
+    C64 = C.astype(np.float64)
+    d2 = (X @ C.T.astype(X.dtype)).astype(np.float64)
+    d2 *= -2.0
+    d2 += x_sq[:, None]
+    d2 += np.einsum("ij,ij->i", C64, C64)[None, :]
+    np.maximum(d2, 0.0, out=d2)
+    return d2
+
+
+def kmeans_plusplus(X, n_clusters, *, sample_weight=None, random_state=None,
+                    n_local_trials=None):
+    """Greedy k-means++ seeding, weighted by ``sample_weight``.
+
+    The first centre is drawn with probability proportional to the weights; each
+    next one is the best (lowest potential) of ``n_local_trials`` candidates drawn
+    with probability proportional to weight x squared distance to the nearest
+    centre chosen so far (Arthur & Vassilvitskii 2007; scikit-learn's variant).
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    n_clusters : int
+    sample_weight : ndarray of shape (n_samples,), optional
+    random_state : None, int, SeedSequence, Generator or RandomState
+    n_local_trials : int, optional
+        Defaults to ``2 + int(log(n_clusters))``.
+
+    Returns
+    -------
+    centers : ndarray of shape (n_clusters, n_features), X.dtype
+    indices : ndarray of shape (n_clusters,)
+        Rows of X chosen as centres.
+    """
+    X = check_array(X)
+    n = X.shape[0]
+    n_clusters = check_int(n_clusters, "n_clusters", min_value=1, max_value=n)
+    sample_weight = check_sample_weight(sample_weight, n)
+    if isinstance(random_state, np.random.Generator):
+        rng = random_state
+    else:
+        from ._validation import seed_sequence
+
+        rng = np.random.default_rng(seed_sequence(random_state))
+    if n_local_trials is None:
+        n_local_trials = 2 + int(np.log(n_clusters))
+    x_sq = np.einsum("ij,ij->i", X, X, dtype=np.float64)
+    centers = np.empty((n_clusters, X.shape[1]), dtype=X.dtype)
+    indices = np.empty(n_clusters, dtype=np.intp)
+    first = rng.choice(n, p=sample_weight / sample_weight.sum())
+    centers[0] = X[first]
+    indices[0] = first
+    closest = _sq_dist_to(X, x_sq, X[first:first + 1])[:, 0]
+    potential = closest @ sample_weight
+    for c in range(1, n_clusters):
+        targets = rng.uniform(size=n_local_trials) * potential
+        candidates = np.searchsorted(np.cumsum(sample_weight * closest), targets)
+        np.minimum(candidates, n - 1, out=candidates)
+        dist = _sq_dist_to(X, x_sq, X[candidates])
+        np.minimum(closest[:, None], dist, out=dist)
+        potentials = sample_weight @ dist
+        best = int(np.argmin(potentials))
+        potential = potentials[best]
+        closest = dist[:, best].copy()
+        centers[c] = X[candidates[best]]
+        indices[c] = candidates[best]
+    return centers, indices
+
+
+# ---------------------------------------------------------------------- estimator
+
+class KMeans(EMBase):
+    """K-Means clustering by Lloyd's algorithm (hard EM), with numba kernels.
+
+    Each iteration is one fused pass over the data: every point is assigned to its
+    nearest centre while the weighted per-cluster sums and the inertia are
+    accumulated, in fixed-size row chunks; no n_samples x n_clusters matrix is
+    ever built during ``fit``.
+
+    Parameters
+    ----------
+    n_clusters : int, default=8
+        Number of clusters.
+    init : {"k-means++", "random"}, callable or array-like of shape \
+            (n_clusters, n_features), default="k-means++"
+        "k-means++": greedy weighted k-means++; "random": ``n_clusters`` distinct
+        rows drawn with probability proportional to ``sample_weight``; an array:
+        the initial centres; a callable ``init(X, n_clusters, rng)`` returning them
+        (``rng`` is a :class:`numpy.random.Generator`).
+    n_init : int, default=1
+        Number of restarts; the one with the lowest inertia is kept. Restart ``i``
+        draws from ``np.random.SeedSequence(random_state).spawn(n_init)[i]`` (the
+        ``SeedSequence`` itself when ``n_init=1``), so any restart can be replayed
+        alone. Forced to 1 when ``init`` is an array.
+    max_iter : int, default=300
+        Maximum number of Lloyd iterations of a restart.
+    tol : float, default=1e-4
+        Convergence as scikit-learn's Lloyd: stop when no label changes, or when
+        the total squared centre shift is at most ``tol`` times the mean
+        per-feature variance of X.
+    warm_start : bool, default=False
+        Start a new ``fit`` from the fitted ``cluster_centers_`` (one run).
+    backend : {"auto", "numba", "python"}, default="auto"
+        Kernel implementation; "auto" follows :func:`fastem.get_config`.
+    random_state : None, int, SeedSequence, Generator or RandomState, default=None
+        Seeds the initialisation.
+    record_history : bool, default=False
+        Record the centres of every iteration in ``history_["cluster_centers"]``.
+    verbose : int, default=0
+        Print one line per iteration (iteration, inertia, centre shift).
+
+    Attributes
+    ----------
+    cluster_centers_ : ndarray of shape (n_clusters, n_features)
+        Centres, in the dtype of the training data.
+    labels_ : ndarray of shape (n_samples,), int32
+        Cluster of each training point (for the final centres).
+    inertia_ : float
+        Weighted sum of squared distances to the closest centre.
+    n_iter_ : int
+        Iterations run by the best restart.
+    converged_ : bool
+        Whether the best restart converged.
+    history_ : dict of ndarray
+        ``"objective"``: inertia at the initial centres and after each iteration,
+        shape (n_iter_ + 1,); with ``record_history=True`` also
+        ``"cluster_centers"``, shape (n_iter_ + 1, n_clusters, n_features).
+    backend_ : str
+        "numba" or "python", the backend the fit used.
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        Only when X had string column names.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastem import KMeans
+    >>> X = np.array([[1.0, 2.0], [1.0, 4.0], [1.0, 0.0],
+    ...               [10.0, 2.0], [10.0, 4.0], [10.0, 0.0]])
+    >>> km = KMeans(n_clusters=2, random_state=0).fit(X)
+    >>> sorted(km.cluster_centers_.tolist())
+    [[1.0, 2.0], [10.0, 2.0]]
+    """
+
+    _kernel_module = "kmeans"
+    _objective_label = "inertia"
+
+    def __init__(self, n_clusters=8, *, init="k-means++", n_init=1, max_iter=300,
+                 tol=1e-4, warm_start=False, backend="auto", random_state=None,
+                 record_history=False, verbose=0):
+        self.n_clusters = n_clusters
+        self.init = init
+        self.n_init = n_init
+        self.max_iter = max_iter
+        self.tol = tol
+        self.warm_start = warm_start
+        self.backend = backend
+        self.random_state = random_state
+        self.record_history = record_history
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ checks
+    def _init_kind(self):
+        if isinstance(self.init, str):
+            return check_choice(self.init, "init", ("k-means++", "random"))
+        if callable(self.init):
+            return "callable"
+        return "array"
+
+    def _check_init_centers(self, centers, n_features, dtype, what):
+        try:
+            centers = np.asarray(centers, dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"{what} must be an array of numbers: {exc}") from None
+        expected = (self.n_clusters, n_features)
+        if centers.shape != expected:
+            raise ValueError(f"{what} must have shape (n_clusters, n_features) = "
+                             f"{expected}, got {centers.shape}.")
+        if not np.isfinite(centers).all():
+            raise ValueError(f"{what} contains NaN or infinity.")
+        return np.ascontiguousarray(centers, dtype=dtype)
+
+    # -------------------------------------------------------------------- fit
+    def fit(self, X, y=None, sample_weight=None):
+        """Compute the clustering.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data; float32 stays float32, other dtypes become float64.
+        y : ignored
+        sample_weight : array-like of shape (n_samples,), optional
+            Non-negative weights; integer weights give the fit of repeated rows.
+
+        Returns
+        -------
+        self : KMeans
+        """
+        self._check_common_params()
+        X_raw = X
+        X = check_array(X, estimator=type(self).__name__)
+        n, d = X.shape
+        k = check_int(self.n_clusters, "n_clusters", min_value=1)
+        if n < k:
+            raise ValueError(f"n_samples={n} should be >= n_clusters={k}.")
+        kind = self._init_kind()
+        sample_weight = check_sample_weight(sample_weight, n)
+        if kind == "random" and np.count_nonzero(sample_weight) < k:
+            raise ValueError(f"init='random' needs at least n_clusters={k} samples with "
+                             f"positive sample_weight, got "
+                             f"{np.count_nonzero(sample_weight)}.")
+        if kind == "array":
+            self._check_init_centers(self.init, d, X.dtype, "init")
+        if self.warm_start and self._is_fitted():
+            self._check_init_centers(self.cluster_centers_, d, X.dtype,
+                                     "cluster_centers_ (warm_start)")
+        record_features(self, X_raw, X)
+        self._fit(X, sample_weight, work=n * k * d)
+        distinct = np.unique(self.labels_).size
+        if distinct < k:
+            warnings.warn(f"Number of distinct clusters ({distinct}) found smaller than "
+                          f"n_clusters ({k}). Possibly due to duplicate points in X.",
+                          ConvergenceWarning, stacklevel=2)
+        return self
+
+    def _effective_n_init(self):
+        if self._init_kind() == "array" and self.n_init != 1:
+            warnings.warn(f"Explicit initial centres passed: performing only one init "
+                          f"instead of n_init={self.n_init}.", RuntimeWarning, stacklevel=4)
+            return 1
+        return self.n_init
+
+    # ------------------------------------------------------------------ hooks
+    def _prepare(self, X, sample_weight, rt):
+        tol = 0.0 if self.tol == 0 else float(np.mean(np.var(X, axis=0))) * self.tol
+        return {"X": X, "sample_weight": sample_weight, "tol": tol}
+
+    def _initialize(self, data, rng, rt):
+        X, w = data["X"], data["sample_weight"]
+        k = self.n_clusters
+        kind = self._init_kind()
+        if kind == "k-means++":
+            centers, _ = kmeans_plusplus(X, k, sample_weight=w, random_state=rng)
+        elif kind == "random":
+            rows = rng.choice(X.shape[0], size=k, replace=False, p=w / w.sum())
+            centers = X[rows]
+        elif kind == "callable":
+            centers = self._check_init_centers(self.init(X, k, rng), X.shape[1], X.dtype,
+                                               "the centres returned by init")
+        else:
+            centers = self._check_init_centers(self.init, X.shape[1], X.dtype, "init")
+        return {"centers": np.array(centers, dtype=X.dtype, order="C")}
+
+    def _warm_params(self):
+        return {"centers": np.array(self.cluster_centers_, order="C")}
+
+    def _new_state(self, data, params, rt):
+        X = data["X"]
+        k, d = self.n_clusters, X.shape[1]
+        return {
+            "centers": np.ascontiguousarray(params["centers"], dtype=X.dtype),
+            "labels": np.full(X.shape[0], -1, dtype=np.int32),
+            "sums": np.zeros((k, d)),
+            "wsums": np.zeros(k),
+        }
+
+    def _iterate(self, data, state, rt):
+        X, w = data["X"], data["sample_weight"]
+        centers, labels, sums, wsums = (state["centers"], state["labels"], state["sums"],
+                                        state["wsums"])
+        inertia, n_changed = rt.kernels.lloyd_iter(X, w, centers, labels, sums, wsums,
+                                                   rt.chunk_size, rt.parallel)
+        new_centers = self._m_step(data, state, rt)
+        shift = float(np.sum((new_centers - centers) ** 2))
+        state["centers"] = new_centers
+        converged = n_changed == 0 or shift <= data["tol"]
+        return inertia, shift, converged
+
+    def _m_step(self, data, state, rt):
+        """New centres from the sums and weights of the last pass, relocating the
+        centres of empty clusters to the points farthest from their centres."""
+        centers, sums, wsums = state["centers"], state["sums"], state["wsums"]
+        new = centers.astype(np.float64)
+        relocated = {}
+        if not (wsums > 0).all():
+            relocated = self._relocate_empty(data, state, rt)
+        filled = wsums > 0
+        new[filled] = sums[filled] / wsums[filled, None]
+        for j, row in relocated.items():
+            if not filled[j]:  # the chosen point had zero weight
+                new[j] = data["X"][row]
+        return new.astype(centers.dtype)
+
+    def _relocate_empty(self, data, state, rt):
+        # As scikit-learn: the empty clusters take, in turn, the points farthest from
+        # their (old) centres; sums and weights move with them.
+        X, w = data["X"], data["sample_weight"]
+        labels, sums, wsums = state["labels"], state["sums"], state["wsums"]
+        empty = np.flatnonzero(wsums <= 0)
+        mindist = np.empty(X.shape[0])
+        tmp = np.empty(X.shape[0], dtype=np.int32)
+        rt.kernels.assign(X, w, state["centers"], tmp, mindist, rt.chunk_size, rt.parallel)
+        n_empty = empty.size
+        far = np.argpartition(mindist, -n_empty)[:-n_empty - 1:-1]
+        relocated = {}
+        for new_id, row in zip(empty, far):
+            old_id = labels[row]
+            x = X[row].astype(np.float64)
+            sums[old_id] -= x * w[row]
+            sums[new_id] = x * w[row]
+            wsums[new_id] = w[row]
+            wsums[old_id] -= w[row]
+            relocated[int(new_id)] = int(row)
+        return relocated
+
+    def _final_e_step(self, data, state, rt):
+        return rt.kernels.assign(data["X"], data["sample_weight"], state["centers"],
+                                 state["labels"], _EMPTY, rt.chunk_size, rt.parallel)
+
+    def _score_run(self, run):
+        return -run.final_objective
+
+    def _snapshot(self, state):
+        return {"cluster_centers": state["centers"].copy()}
+
+    def _store(self, run, data):
+        self.cluster_centers_ = run.state["centers"]
+        self.labels_ = run.state["labels"]
+        self.inertia_ = float(run.final_objective)
+
+    # ------------------------------------------------------------- prediction
+    def _check_X_predict(self, X):
+        check_is_fitted(self, "cluster_centers_")
+        X_checked = check_array(X, estimator=type(self).__name__)
+        check_features(self, X, X_checked)
+        return X_checked
+
+    def _runtime(self, X):
+        n, d = X.shape
+        return runtime(self.backend, self._kernel_module, n * self.n_clusters * d)
+
+    def _assign(self, X, sample_weight):
+        rt = self._runtime(X)
+        labels = np.empty(X.shape[0], dtype=np.int32)
+        centers = np.ascontiguousarray(self.cluster_centers_, dtype=X.dtype)
+        with thread_context(rt):
+            inertia = rt.kernels.assign(X, sample_weight, centers, labels, _EMPTY,
+                                        rt.chunk_size, rt.parallel)
+        return labels, inertia
+
+    def predict(self, X):
+        """Index of the closest centre for each row of X.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,), int32
+        """
+        X = self._check_X_predict(X)
+        return self._assign(X, np.ones(X.shape[0]))[0]
+
+    def fit_predict(self, X, y=None, sample_weight=None):
+        """Fit, then return ``labels_`` (equal to ``predict(X)`` on the same X)."""
+        return self.fit(X, sample_weight=sample_weight).labels_
+
+    def transform(self, X):
+        """Euclidean distance of each row to each centre.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        distances : ndarray of shape (n_samples, n_clusters), dtype of X
+        """
+        X = self._check_X_predict(X)
+        rt = self._runtime(X)
+        out = np.empty((X.shape[0], self.n_clusters), dtype=X.dtype)
+        centers = np.ascontiguousarray(self.cluster_centers_, dtype=X.dtype)
+        with thread_context(rt):
+            rt.kernels.sq_distances(X, centers, out, rt.chunk_size, rt.parallel)
+        return np.sqrt(out, out=out)
+
+    def fit_transform(self, X, y=None, sample_weight=None):
+        """Fit, then return ``transform(X)``."""
+        return self.fit(X, sample_weight=sample_weight).transform(X)
+
+    def score(self, X, y=None, sample_weight=None):
+        """Opposite of the (weighted) inertia of X under the fitted centres."""
+        X = self._check_X_predict(X)
+        sample_weight = check_sample_weight(sample_weight, X.shape[0])
+        return -self._assign(X, sample_weight)[1]
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of the ``transform`` outputs: ``kmeans0``, ``kmeans1``, ..."""
+        check_is_fitted(self, "cluster_centers_")
+        return np.asarray([f"kmeans{i}" for i in range(self.n_clusters)], dtype=object)
+
+    def __sklearn_tags__(self):
+        from sklearn.utils import TransformerTags
+
+        tags = super().__sklearn_tags__()
+        tags.estimator_type = "clusterer"
+        tags.transformer_tags = TransformerTags(preserves_dtype=["float64", "float32"])
+        return tags
