@@ -6,6 +6,7 @@ and non-empty.
 """
 
 import numbers
+import sys
 import warnings
 
 import numpy as np
@@ -64,7 +65,7 @@ def check_array(X, *, name="X", allow_1d=False, dtype=FLOAT_DTYPES, min_samples=
             # keeps numpy's own wording, e.g. "argument must be a string or a number"
             raise type(exc)(f"{name} must hold numbers: {exc}") from None
     if X.dtype.kind == "c":
-        raise ValueError(f"{name} holds complex numbers; fastem needs real data.")
+        raise ValueError(f"Complex data not supported: {name} must hold real numbers.")
     if X.dtype.kind not in "biuf":
         raise TypeError(f"{name} must hold numbers, got dtype {X.dtype}.")
     if X.ndim == 0:
@@ -86,8 +87,8 @@ def check_array(X, *, name="X", allow_1d=False, dtype=FLOAT_DTYPES, min_samples=
                          f"sample(s) (shape={X.shape}) while a minimum of {min_samples} "
                          f"is required{who}.")
     if n_features == 0:
-        raise ValueError(f"{name} has 0 feature(s) (shape={X.shape}); at least one "
-                         "feature is required.")
+        raise ValueError(f"{name} has 0 feature(s) (shape={X.shape}) while a minimum of 1 "
+                         "is required.")
     if X.dtype not in dtype:
         X = X.astype(dtype[0])
     X = np.ascontiguousarray(X)
@@ -171,9 +172,25 @@ def check_choice(value, name, choices):
     return value
 
 
+_sklearn_not_fitted = {}
+
+
+def _not_fitted_error_class():
+    """fastem's NotFittedError; when scikit-learn is already imported, a subclass
+    that is scikit-learn's NotFittedError too, so ``except`` clauses written for
+    either catch it. (Importing scikit-learn just for this would cost 0.8 s.)"""
+    sk = sys.modules.get("sklearn.exceptions")
+    if sk is None:
+        return NotFittedError
+    if "cls" not in _sklearn_not_fitted:
+        _sklearn_not_fitted["cls"] = type("NotFittedError", (NotFittedError, sk.NotFittedError),
+                                          {"__module__": "fastem.exceptions"})
+    return _sklearn_not_fitted["cls"]
+
+
 def check_is_fitted(estimator, attribute):
     if not hasattr(estimator, attribute):
-        raise NotFittedError(
+        raise _not_fitted_error_class()(
             f"This {type(estimator).__name__} instance is not fitted yet. Call 'fit' "
             "with appropriate arguments before using this estimator.")
 

@@ -1,0 +1,148 @@
+"""K-Means kernels: numba = NumPy reference = naive loop, at chunk boundaries,
+both dtypes, serial and parallel, 1 and 2 threads."""
+
+import numpy as np
+import pytest
+
+from fastem._reference import kmeans as ref
+from conftest import requires_numba, rtol_for
+from naive import kmeans_step
+
+CHUNK = 16
+# below, at and above one chunk; several chunks; more chunks than MAX_BLOCKS (64),
+# so that blocks hold several chunks; the default chunk size's boundary.
+SIZES = [(1, CHUNK), (CHUNK - 1, CHUNK), (CHUNK, CHUNK), (CHUNK + 1, CHUNK),
+         (5 * CHUNK + 3, CHUNK), (64 * CHUNK + 1, CHUNK), (150 * CHUNK + 7, CHUNK),
+         (255, 256), (256, 256), (257, 256)]
+
+
+def _modules():
+    mods = [("reference", False, None)]
+    try:
+        from fastem._backend import numba_available
+
+        if numba_available():
+            mods += [("numba", False, None), ("numba", True, 1), ("numba", True, 2)]
+    except ImportError:  # pragma: no cover
+        pass
+    return mods
+
+
+def _kernels(name):
+    if name == "reference":
+        return ref
+    from fastem._kernels import kmeans
+
+    return kmeans
+
+
+def _call(name, parallel, threads, fn, *args):
+    mod = _kernels(name)
+    if name == "numba":
+        from fastem._jit import thread_limit
+
+        with thread_limit(threads):
+            return getattr(mod, fn)(*args, parallel)
+    return getattr(mod, fn)(*args, parallel)
+
+
+def _data(n, d, k, dtype, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, d)).astype(dtype)
+    centers = rng.normal(size=(k, d)).astype(dtype)
+    w = rng.uniform(0.1, 2.0, size=n)
+    return X, w, centers
+
+
+@pytest.mark.parametrize("kernel", _modules(), ids=lambda m: f"{m[0]}-par{m[1]}-t{m[2]}")
+@pytest.mark.parametrize("n,chunk", SIZES)
+def test_lloyd_iter_matches_naive(kernel, n, chunk, dtype):
+    name, parallel, threads = kernel
+    X, w, centers = _data(n, 3, 5, dtype)
+    labels = np.full(n, -1, dtype=np.int32)
+    labels[: n // 2] = 0  # half the labels already right or wrong: n_changed counts
+    before = labels.copy()
+    sums = np.full((5, 3), np.nan)
+    wsums = np.full(5, np.nan)
+    inertia, n_changed = _call(name, parallel, threads, "lloyd_iter", X, w, centers,
+                               labels, sums, wsums, chunk)
+    exp_labels, exp_sums, exp_w, exp_inertia, _ = kmeans_step(X, w, centers)
+    rtol = rtol_for(dtype)
+    np.testing.assert_array_equal(labels, exp_labels)
+    np.testing.assert_allclose(sums, exp_sums, rtol=rtol, atol=rtol)
+    np.testing.assert_allclose(wsums, exp_w, rtol=1e-12)
+    assert inertia == pytest.approx(exp_inertia, rel=rtol)
+    assert n_changed == int(np.count_nonzero(before != exp_labels))
+    assert labels.dtype == np.int32
+
+
+@pytest.mark.parametrize("kernel", _modules(), ids=lambda m: f"{m[0]}-par{m[1]}-t{m[2]}")
+@pytest.mark.parametrize("n,chunk", SIZES)
+def test_assign_matches_naive(kernel, n, chunk, dtype):
+    name, parallel, threads = kernel
+    X, w, centers = _data(n, 4, 3, dtype, seed=1)
+    labels = np.empty(n, dtype=np.int32)
+    mindist = np.empty(n)
+    inertia = _call(name, parallel, threads, "assign", X, w, centers, labels, mindist, chunk)
+    exp_labels, _, _, exp_inertia, exp_dist = kmeans_step(X, w, centers)
+    rtol = rtol_for(dtype)
+    np.testing.assert_array_equal(labels, exp_labels)
+    np.testing.assert_allclose(mindist, exp_dist, rtol=rtol, atol=rtol)
+    assert inertia == pytest.approx(exp_inertia, rel=rtol)
+    # without a distance buffer, nothing is written and the result is the same
+    labels2 = np.empty(n, dtype=np.int32)
+    inertia2 = _call(name, parallel, threads, "assign", X, w, centers, labels2,
+                     np.empty(0), chunk)
+    np.testing.assert_array_equal(labels2, labels)
+    assert inertia2 == inertia
+
+
+@pytest.mark.parametrize("kernel", _modules(), ids=lambda m: f"{m[0]}-par{m[1]}-t{m[2]}")
+@pytest.mark.parametrize("n,chunk", SIZES[:6])
+def test_sq_distances_matches_loop(kernel, n, chunk, dtype):
+    name, parallel, threads = kernel
+    X, _, centers = _data(n, 2, 4, dtype, seed=2)
+    out = np.empty((n, 4), dtype=dtype)
+    _call(name, parallel, threads, "sq_distances", X, centers, out, chunk)
+    expected = np.array([[sum((float(a) - float(b)) ** 2 for a, b in zip(x, c))
+                          for c in centers] for x in X])
+    np.testing.assert_allclose(out, expected, rtol=rtol_for(dtype), atol=rtol_for(dtype))
+
+
+@requires_numba
+@pytest.mark.parametrize("n", [1000, 20_011])
+def test_parallel_result_independent_of_thread_count(n, dtype):
+    # fixed chunk -> block mapping and a serial reduction: bitwise identical
+    from fastem._jit import max_threads
+
+    X, w, centers = _data(n, 6, 7, dtype, seed=3)
+    results = []
+    for threads in sorted({1, 2, max_threads()}):
+        labels = np.full(n, -1, dtype=np.int32)
+        sums, wsums = np.empty((7, 6)), np.empty(7)
+        inertia, changed = _call("numba", True, threads, "lloyd_iter", X, w, centers,
+                                 labels, sums, wsums, 64)
+        results.append((inertia, changed, sums.copy(), wsums.copy(), labels.copy()))
+    for other in results[1:]:
+        assert other[0] == results[0][0]
+        assert other[1] == results[0][1]
+        np.testing.assert_array_equal(other[2], results[0][2])
+        np.testing.assert_array_equal(other[3], results[0][3])
+        np.testing.assert_array_equal(other[4], results[0][4])
+
+
+@requires_numba
+def test_kernels_accept_readonly_and_ties_go_to_first_centre():
+    from fastem._kernels import kmeans
+
+    X = np.array([[0.0, 0.0], [1.0, 0.0], [2.0, 0.0]])
+    X.setflags(write=False)
+    centers = np.array([[1.0, 1.0], [1.0, -1.0], [5.0, 5.0]])  # row 1 is a tie
+    centers.setflags(write=False)
+    w = np.ones(3)
+    for mod in (ref, kmeans):
+        labels = np.full(3, -1, dtype=np.int32)
+        sums, wsums = np.empty((3, 2)), np.empty(3)
+        mod.lloyd_iter(X, w, centers, labels, sums, wsums, 2, False)
+        np.testing.assert_array_equal(labels, [0, 0, 0])
+        np.testing.assert_array_equal(wsums, [3.0, 0.0, 0.0])

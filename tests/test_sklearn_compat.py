@@ -1,0 +1,62 @@
+"""scikit-learn conventions: check_estimator, clone, Pipeline, grid search."""
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.datasets import make_blobs
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from fastem import KMeans
+from conftest import BACKENDS
+
+# Checks that cannot pass, with the reason. scikit-learn's own KMeans lists the same.
+EXPECTED_FAILED = {
+    "check_sample_weight_equivalence_on_dense_data": (
+        "the random seeding consumes its stream differently for a row of weight 2 than "
+        "for two shuffled copies; from the same initial centres the equivalence is exact "
+        "(test_kmeans.py::test_integer_weights_equal_repeated_rows)"),
+}
+
+
+@parametrize_with_checks([KMeans(backend=b) for b in BACKENDS],
+                         expected_failed_checks=lambda est: EXPECTED_FAILED)
+def test_check_estimator(estimator, check):
+    import warnings
+
+    from fastem import ConvergenceWarning
+
+    with warnings.catch_warnings():
+        # the checks fit 8 clusters on tiny or duplicated data on purpose
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        check(estimator)
+
+
+def test_clone_keeps_params_and_drops_fit():
+    km = KMeans(3, init="random", n_init=4, tol=1e-3, random_state=1, backend="python")
+    km.fit(make_blobs(60, random_state=0)[0])
+    c = clone(km)
+    assert c.get_params() == km.get_params()
+    assert not hasattr(c, "cluster_centers_")
+    assert repr(c) == ("KMeans(backend='python', init='random', n_clusters=3, n_init=4, "
+                       "random_state=1, tol=0.001)")
+
+
+def test_pipeline_and_grid_search():
+    X, y = make_blobs(300, centers=3, n_features=4, random_state=0)
+    pipe = make_pipeline(StandardScaler(), KMeans(3, random_state=0))
+    labels = pipe.fit_predict(X)
+    manual = KMeans(3, random_state=0).fit(StandardScaler().fit_transform(X)).labels_
+    np.testing.assert_array_equal(labels, manual)
+    search = GridSearchCV(KMeans(random_state=0), {"n_clusters": [2, 3, 5]}, cv=3)
+    search.fit(X)
+    # score is -inertia on held-out folds, so more clusters score higher
+    assert search.best_params_ == {"n_clusters": 5}
+    assert search.cv_results_["mean_test_score"].shape == (3,)
+
+
+def test_set_params_rejects_unknown_names():
+    with pytest.raises(ValueError, match="Invalid parameter 'n_components'"):
+        KMeans().set_params(n_components=3)
