@@ -8,6 +8,11 @@ from fastem._backend import numba_available
 
 BACKENDS = ["python"] + (["numba"] if numba_available() else [])
 
+if not numba_available():
+    # the numba-disabled leg: the one-time fallback warning is tested on its own
+    # (test_config.py) and would otherwise fail whichever test fits first
+    fastem._backend._fallback_warned = True
+
 
 def pytest_report_header(config):
     lines = [f"fastem backends under test: {BACKENDS}"]

@@ -1,0 +1,254 @@
+"""Settings, backend resolution, threads, import cost, the house jit decorator."""
+
+import ast
+import os
+import pathlib
+import subprocess
+import sys
+import warnings
+
+import numpy as np
+import pytest
+
+import fastem
+from fastem import _backend, _config
+from conftest import requires_numba
+
+ROOT = pathlib.Path(fastem.__file__).parent
+
+
+def _run(code, **env):
+    full = dict(os.environ, **env)
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env=full, check=True).stdout.strip()
+
+
+def test_defaults_and_set_config():
+    cfg = fastem.get_config()
+    assert set(cfg) == {"backend", "n_threads", "chunk_size", "parallel"}
+    fastem.set_config(backend="python", chunk_size=64)
+    assert fastem.get_config()["backend"] == "python"
+    assert fastem.get_config()["chunk_size"] == 64
+    fastem.set_config(n_threads=1)
+    assert fastem.get_config()["backend"] == "python"  # unchanged by a later call
+
+
+def test_config_context_nests_and_restores():
+    fastem.set_config(backend="auto")
+    with fastem.config_context(backend="python"):
+        assert fastem.get_config()["backend"] == "python"
+        with fastem.config_context(parallel="serial", chunk_size=32):
+            assert fastem.get_config()["parallel"] == "serial"
+            assert fastem.get_config()["backend"] == "python"
+        assert fastem.get_config()["parallel"] == "auto"
+    assert fastem.get_config()["backend"] == "auto"
+
+
+@pytest.mark.parametrize("kwargs,exc,match", [
+    (dict(backend="gpu"), ValueError, "backend must be one of"),
+    (dict(n_threads=0), ValueError, "n_threads must be a positive integer"),
+    (dict(n_threads=1.5), TypeError, "n_threads must be a positive integer"),
+    (dict(chunk_size=-3), ValueError, "chunk_size must be a positive integer"),
+    (dict(parallel="yes"), ValueError, "parallel must be one of"),
+])
+def test_bad_settings(kwargs, exc, match):
+    with pytest.raises(exc, match=match):
+        fastem.set_config(**kwargs)
+    with pytest.raises(exc, match=match):
+        with fastem.config_context(**kwargs):
+            pass
+
+
+def test_unknown_setting():
+    with pytest.raises(TypeError, match="unknown fastem setting 'threads'"):
+        with fastem.config_context(threads=2):
+            pass
+
+
+def test_environment_variables(monkeypatch):
+    monkeypatch.setenv("FASTEM_BACKEND", "python")
+    monkeypatch.setenv("FASTEM_NUM_THREADS", "1")
+    monkeypatch.setenv("FASTEM_CHUNK_SIZE", "128")
+    monkeypatch.setenv("FASTEM_PARALLEL", "serial")
+    assert fastem.get_config() == {"backend": "python", "n_threads": 1, "chunk_size": 128,
+                                   "parallel": "serial"}
+    km = fastem.KMeans(2, random_state=0).fit(np.arange(20.0).reshape(10, 2))
+    assert km.backend_ == "python"
+    # explicit settings beat the environment
+    fastem.set_config(backend="auto")
+    assert fastem.get_config()["backend"] == "auto"
+    monkeypatch.setenv("FASTEM_BACKEND", "cuda")
+    fastem._config._global_config.clear()
+    with pytest.raises(ValueError, match="environment variable FASTEM_BACKEND"):
+        fastem.KMeans(2).fit(np.arange(20.0).reshape(10, 2))
+    monkeypatch.setenv("FASTEM_BACKEND", "auto")
+    monkeypatch.setenv("FASTEM_CHUNK_SIZE", "many")
+    with pytest.raises(ValueError, match="FASTEM_CHUNK_SIZE must be a positive integer"):
+        fastem.get_config()
+
+
+def test_estimator_backend_beats_config():
+    X = np.arange(40.0).reshape(20, 2)
+    with fastem.config_context(backend="python"):
+        assert fastem.KMeans(2, random_state=0).fit(X).backend_ == "python"
+        if _backend.numba_available():
+            assert fastem.KMeans(2, backend="numba", random_state=0).fit(X).backend_ == "numba"
+
+
+def test_auto_falls_back_to_python_with_one_warning(monkeypatch):
+    monkeypatch.setattr(_backend, "numba_available", lambda: False)
+    monkeypatch.setattr(_backend, "_fallback_warned", False)
+    X = np.arange(40.0).reshape(20, 2)
+    with pytest.warns(fastem.FastEMWarning, match="numba is not available"):
+        km = fastem.KMeans(2, random_state=0).fit(X)
+    assert km.backend_ == "python"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fastem.KMeans(2, random_state=0).fit(X)  # no second warning
+    with pytest.raises(ValueError, match="backend='numba' was asked for but numba"):
+        fastem.KMeans(2, backend="numba").fit(X)
+
+
+def test_numba_can_be_disabled_by_environment():
+    out = _run("import numpy as np, fastem, sys;"
+               "km = fastem.KMeans(2, random_state=0).fit(np.arange(20.).reshape(10, 2));"
+               "print(km.backend_, 'numba' in sys.modules)",
+               FASTEM_DISABLE_NUMBA="1", PYTHONWARNINGS="ignore")
+    assert out == "python False"
+
+
+def test_import_compiles_nothing_and_is_fast():
+    out = _run("import time, sys; t = time.perf_counter(); import fastem; "
+               "dt = time.perf_counter() - t; "
+               "print(dt, 'numba' in sys.modules, 'sklearn' in sys.modules, "
+               "'matplotlib' in sys.modules)")
+    seconds, numba_loaded, sklearn_loaded, mpl_loaded = out.split()
+    assert (numba_loaded, sklearn_loaded, mpl_loaded) == ("False", "False", "False")
+    # generous bound for a loaded CI machine; the usual figure is about 0.15 s
+    assert float(seconds) < 2.0
+
+
+@requires_numba
+def test_threads_set_for_fit_and_restored():
+    import numba
+
+    from fastem._jit import thread_limit
+
+    before = numba.get_num_threads()
+    with thread_limit(1) as n:
+        assert n == 1 and numba.get_num_threads() == 1
+    assert numba.get_num_threads() == before
+    X = np.random.default_rng(0).normal(size=(5000, 3))
+    with fastem.config_context(n_threads=1, parallel="parallel"):
+        fastem.KMeans(3, random_state=0).fit(X)
+    assert numba.get_num_threads() == before
+
+
+@requires_numba
+def test_parallel_choice_by_size():
+    small = _backend.runtime("numba", "kmeans", work=1000)
+    assert small.parallel is False
+    big = _backend.runtime("numba", "kmeans", work=10**8)
+    from fastem._jit import max_threads
+
+    assert big.parallel is (max_threads() > 1)
+    with fastem.config_context(parallel="parallel"):
+        assert _backend.runtime("numba", "kmeans", work=10).parallel is True
+    with fastem.config_context(parallel="serial"):
+        assert _backend.runtime("numba", "kmeans", work=10**9).parallel is False
+    assert _backend.runtime("python", "kmeans", work=10**9).parallel is False
+
+
+# ------------------------------------------------------------------ jit layer
+
+def test_fastmath_keeps_nan_and_inf_semantics():
+    from fastem._jit import FASTMATH
+
+    assert "nnan" not in FASTMATH and "ninf" not in FASTMATH and "fast" not in FASTMATH
+
+
+def test_only_jit_module_imports_numba_and_no_kernel_hardcodes_flags():
+    for path in ROOT.rglob("*.py"):
+        tree = ast.parse(path.read_text())
+        imports = {alias.name.split(".")[0] for node in ast.walk(tree)
+                   if isinstance(node, (ast.Import, ast.ImportFrom))
+                   for alias in getattr(node, "names", [])}
+        modules = {node.module.split(".")[0] for node in ast.walk(tree)
+                   if isinstance(node, ast.ImportFrom) and node.module}
+        if path.name != "_jit.py":
+            assert "numba" not in imports | modules, f"{path} imports numba"
+        if path.name != "_jit.py":
+            assert "fastmath=" not in path.read_text().replace("fastmath=fastmath", ""), path
+    for path in (ROOT / "_reference").glob("*.py"):
+        assert "_jit" not in path.read_text(), f"{path} must stay numba-free"
+
+
+def test_reference_and_kernels_have_the_same_interface():
+    import inspect
+
+    for ref_path in (ROOT / "_reference").glob("[!_]*.py"):
+        name = ref_path.stem
+        ref = __import__(f"fastem._reference.{name}", fromlist=["x"])
+        assert (ROOT / "_kernels" / f"{name}.py").exists(), name
+        if not _backend.numba_available():
+            continue
+        ker = __import__(f"fastem._kernels.{name}", fromlist=["x"])
+        for fn in ref.__all__:
+            assert fn in ker.__all__
+            assert (inspect.signature(getattr(ref, fn)).parameters.keys()
+                    == inspect.signature(getattr(ker, fn)).parameters.keys()), fn
+
+
+@requires_numba
+def test_serial_and_parallel_variants_cache_separately():
+    from fastem._kernels import kmeans
+
+    a, b = kmeans._lloyd_serial, kmeans._lloyd_parallel
+    assert a.py_func.__qualname__ != b.py_func.__qualname__
+    assert a.targetoptions.get("parallel") is not True
+    assert b.targetoptions.get("parallel") is True
+
+
+@requires_numba
+def test_cache_falls_back_with_one_warning(monkeypatch):
+    import numba
+
+    from fastem import _jit
+
+    real = numba.njit
+
+    def failing_njit(*args, **kwargs):
+        if kwargs.get("cache"):
+            raise RuntimeError("cannot cache function 'f': no locator available for file")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(numba, "njit", failing_njit)
+    monkeypatch.setattr(_jit, "_cache_warned", False)
+
+    def f(x):
+        return x + 1
+
+    with pytest.warns(fastem.FastEMWarning, match="cannot cache"):
+        g = _jit.jit(f)
+    assert g(1) == 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert _jit.jit(f)(2) == 3
+
+
+@requires_numba
+def test_second_process_loads_kernels_from_cache(tmp_path):
+    code = ("import numpy as np, fastem;"
+            "fastem.KMeans(2, backend='numba', random_state=0).fit(np.arange(40.).reshape(20, 2));"
+            "from fastem._kernels import kmeans;"
+            "print(sum(kmeans._lloyd_serial.stats.cache_hits.values()),"
+            " sum(kmeans._lloyd_serial.stats.cache_misses.values()))")
+    first = _run(code, NUMBA_CACHE_DIR=str(tmp_path))
+    second = _run(code, NUMBA_CACHE_DIR=str(tmp_path))
+    assert first.split() == ["0", "1"]
+    assert second.split() == ["1", "0"]
+
+
+def test_warmup_runs():
+    seconds = fastem.warmup(dtypes=("float64",))
+    assert seconds >= 0.0

@@ -1,0 +1,88 @@
+"""Property tests (hypothesis) of what Lloyd's algorithm guarantees."""
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from fastem import KMeans
+from fastem._reference import kmeans as ref
+from naive import kmeans_step
+
+SETTINGS = settings(max_examples=40, deadline=None,
+                    suppress_health_check=[HealthCheck.too_slow])
+
+finite = st.floats(-100, 100, allow_nan=False, allow_infinity=False, width=64)
+
+
+@st.composite
+def problems(draw):
+    n = draw(st.integers(3, 60))
+    d = draw(st.integers(1, 4))
+    k = draw(st.integers(1, min(n, 5)))
+    X = draw(arrays(np.float64, (n, d), elements=finite))
+    rows = draw(st.permutations(range(n)))[:k]
+    w = draw(arrays(np.float64, n, elements=st.floats(0.1, 5.0)))
+    return X, np.asarray(rows), w
+
+
+@SETTINGS
+@given(problems(), st.sampled_from([1, 2, 7, 256]))
+def test_reference_kernel_equals_naive_loop(problem, chunk):
+    X, rows, w = problem
+    C = X[rows]
+    labels = np.full(len(X), -1, dtype=np.int32)
+    sums, wsums = np.empty(C.shape), np.empty(len(C))
+    inertia, changed = ref.lloyd_iter(X, w, C, labels, sums, wsums, chunk)
+    e_labels, e_sums, e_w, e_inertia, e_dist = kmeans_step(X, w, C)
+    # ties may be broken differently only between centres at equal distance
+    same = labels == e_labels
+    assert np.allclose(e_dist[~same], ((X[~same] - C[labels[~same]]) ** 2).sum(1))
+    if same.all():
+        np.testing.assert_allclose(sums, e_sums, rtol=1e-9, atol=1e-9)
+        np.testing.assert_allclose(wsums, e_w, rtol=1e-12)
+    np.testing.assert_allclose(inertia, e_inertia, rtol=1e-9, atol=1e-9)
+    assert changed == len(X)
+
+
+@SETTINGS
+@given(problems())
+def test_inertia_never_increases(problem):
+    X, rows, w = problem
+    km = KMeans(len(rows), init=X[rows], tol=0, max_iter=50, backend="python")
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        km.fit(X, sample_weight=w)
+    obj = km.history_["objective"]
+    assert np.all(np.isfinite(km.cluster_centers_))
+    assert np.all(np.diff(obj) <= 1e-9 * max(obj[0], 1.0))
+
+
+@st.composite
+def general_position(draw):
+    # continuous data: no two distances tie (with probability one), so neither the
+    # nearest-centre choice nor the relocation of empty clusters depends on row order
+    n = draw(st.integers(3, 80))
+    d = draw(st.integers(1, 4))
+    k = draw(st.integers(1, min(n, 6)))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    X = rng.normal(size=(n, d)) * draw(st.floats(0.01, 100.0))
+    return X, rng.choice(n, k, replace=False), rng.uniform(0.1, 5.0, size=n)
+
+
+@SETTINGS
+@given(general_position(), st.randoms(use_true_random=False))
+def test_permuting_rows_changes_nothing(problem, random):
+    X, rows, w = problem
+    perm = np.array(random.sample(range(len(X)), len(X)))
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        a = KMeans(len(rows), init=X[rows], tol=0, backend="python").fit(X, sample_weight=w)
+        b = KMeans(len(rows), init=X[rows], tol=0, backend="python").fit(
+            X[perm], sample_weight=w[perm])
+    np.testing.assert_allclose(a.cluster_centers_, b.cluster_centers_, rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(a.inertia_, b.inertia_, rtol=1e-9, atol=1e-9)
