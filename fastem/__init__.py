@@ -6,12 +6,14 @@ and compiled (or loaded from numba's on-disk cache), by the first fit that uses 
 
 from ._config import config_context, get_config, set_config
 from .exceptions import ConvergenceWarning, FastEMWarning, NotFittedError
+from .gaussian_mixture import GaussianMixture
 from .kmeans import KMeans, kmeans_plusplus
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
     "KMeans",
+    "GaussianMixture",
     "kmeans_plusplus",
     "get_config",
     "set_config",

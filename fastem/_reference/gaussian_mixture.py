@@ -1,0 +1,150 @@
+"""Gaussian mixture kernels, NumPy reference (the specification of
+``fastem._kernels.gaussian_mixture``).
+
+One ``em_step_*`` call is one fused pass: per-component log densities from the
+precision Cholesky factors, log-sum-exp responsibilities, the weighted
+log-likelihood, and the weighted sufficient statistics of the M-step. Statistics
+are centred on the current means, which keeps the covariance update free of
+cancellation: with ``r`` the responsibilities times the sample weights,
+
+    N[k]  = sum_i r[i, k]
+    S1[k] = sum_i r[i, k] (x_i - means[k])
+    S2[k] = sum_i r[i, k] (x_i - means[k]) (x_i - means[k])^T     ("full")
+    S2[k] = sum_i r[i, k] (x_i - means[k])**2                      ("diag", "1d")
+
+``log_const[k] = log(weight[k]) + log det(prec_chol[k]) - d/2 log(2 pi)``, so that
+``log p(x, k) = log_const[k] - 0.5 ||(x - means[k]) @ prec_chol[k]||^2``.
+
+Buffers: X (n, d) float32/float64 IN; sample_weight (n,) float64 IN; means (k, d)
+float64 IN; prec_chol (k or 1, d, d) float64 IN, upper triangular ("full"; one
+matrix for a tied covariance) or (k, d) ("diag" and "1d", the square roots of the
+precisions); log_const (k,) float64 IN; N (k,) float64 OUT; S1 (k, d) float64 OUT;
+S2 (k, d, d) or (k, d) float64 OUT. ``parallel`` is ignored here.
+"""
+
+import numpy as np
+
+__all__ = ["em_step_full", "em_step_diag", "em_step_1d",
+           "e_step_full", "e_step_diag", "e_step_1d"]
+
+
+def _log_prob_full(Xc, means, prec_chol, log_const):
+    k = means.shape[0]
+    lp = np.empty((Xc.shape[0], k))
+    diffs = []
+    for c in range(k):
+        diff = Xc - means[c]
+        y = diff @ prec_chol[0 if prec_chol.shape[0] == 1 else c]
+        lp[:, c] = log_const[c] - 0.5 * np.einsum("ij,ij->i", y, y)
+        diffs.append(diff)
+    return lp, diffs
+
+
+def _log_prob_diag(Xc, means, prec, log_const):
+    k = means.shape[0]
+    lp = np.empty((Xc.shape[0], k))
+    diffs = []
+    for c in range(k):
+        diff = Xc - means[c]
+        y = diff * prec[c]
+        lp[:, c] = log_const[c] - 0.5 * np.einsum("ij,ij->i", y, y)
+        diffs.append(diff)
+    return lp, diffs
+
+
+def _normalise(lp):
+    """Log-sum-exp over components: (log p(x), responsibilities)."""
+    top = lp.max(axis=1)
+    top_safe = np.where(np.isfinite(top), top, 0.0)
+    e = np.exp(lp - top_safe[:, None])
+    s = e.sum(axis=1)
+    with np.errstate(divide="ignore"):
+        lpn = top_safe + np.log(s)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        resp = e / s[:, None]
+    return lpn, resp
+
+
+def _em_step(X, sample_weight, means, prec, log_const, N, S1, S2, chunk_size, log_prob):
+    N[...] = 0.0
+    S1[...] = 0.0
+    S2[...] = 0.0
+    total = 0.0
+    full = S2.ndim == 3
+    for start in range(0, X.shape[0], chunk_size):
+        stop = min(start + chunk_size, X.shape[0])
+        Xc = X[start:stop].astype(np.float64)
+        w = sample_weight[start:stop]
+        lp, diffs = log_prob(Xc, means, prec, log_const)
+        lpn, resp = _normalise(lp)
+        total += float(w @ lpn)
+        r = resp * w[:, None]
+        N += r.sum(axis=0)
+        for c, diff in enumerate(diffs):
+            S1[c] += r[:, c] @ diff
+            if full:
+                S2[c] += (diff * r[:, c, None]).T @ diff
+            else:
+                S2[c] += r[:, c] @ (diff * diff)
+    return total
+
+
+def em_step_full(X, sample_weight, means, prec_chol, log_const, N, S1, S2, chunk_size,
+                 parallel=False):
+    """One fused EM pass for full (or tied: ``prec_chol`` of shape (1, d, d))
+    covariances. Returns the weighted log-likelihood ``sum_i w_i log p(x_i)``."""
+    return _em_step(X, sample_weight, means, prec_chol, log_const, N, S1, S2, chunk_size,
+                    _log_prob_full)
+
+
+def em_step_diag(X, sample_weight, means, prec, log_const, N, S1, S2, chunk_size,
+                 parallel=False):
+    """One fused EM pass for diagonal (or spherical, expanded to (k, d)) precisions.
+    Returns the weighted log-likelihood."""
+    return _em_step(X, sample_weight, means, prec, log_const, N, S1, S2, chunk_size,
+                    _log_prob_diag)
+
+
+def em_step_1d(X, sample_weight, means, prec, log_const, N, S1, S2, chunk_size,
+               parallel=False):
+    """One fused EM pass for one feature (X of shape (n, 1)); the numba twin is a
+    specialised scalar loop. Same buffers as :func:`em_step_diag` with d = 1."""
+    return em_step_diag(X, sample_weight, means, prec, log_const, N, S1, S2, chunk_size)
+
+
+def _e_step(X, means, prec, log_const, lpn_out, labels_out, resp_out, chunk_size, log_prob):
+    for start in range(0, X.shape[0], chunk_size):
+        stop = min(start + chunk_size, X.shape[0])
+        lp, _ = log_prob(X[start:stop].astype(np.float64), means, prec, log_const)
+        lpn, resp = _normalise(lp)
+        if lpn_out.shape[0]:
+            lpn_out[start:stop] = lpn
+        if labels_out.shape[0]:
+            labels_out[start:stop] = np.argmax(lp, axis=1)
+        if resp_out.shape[0]:
+            resp_out[start:stop] = resp
+
+
+def e_step_full(X, means, prec_chol, log_const, lpn_out, labels_out, resp_out, chunk_size,
+                parallel=False):
+    """E-step only (``score_samples``, ``predict``, ``predict_proba``).
+
+    Writes, for the outputs that are not empty: lpn_out (n,) float64, the
+    log-likelihood of each row; labels_out (n,) int64, the most probable component;
+    resp_out (n, k) float64 or float32, the responsibilities.
+    """
+    _e_step(X, means, prec_chol, log_const, lpn_out, labels_out, resp_out, chunk_size,
+            _log_prob_full)
+
+
+def e_step_diag(X, means, prec, log_const, lpn_out, labels_out, resp_out, chunk_size,
+                parallel=False):
+    """E-step only, diagonal precisions; outputs as :func:`e_step_full`."""
+    _e_step(X, means, prec, log_const, lpn_out, labels_out, resp_out, chunk_size,
+            _log_prob_diag)
+
+
+def e_step_1d(X, means, prec, log_const, lpn_out, labels_out, resp_out, chunk_size,
+              parallel=False):
+    """E-step only, one feature; outputs as :func:`e_step_full`."""
+    e_step_diag(X, means, prec, log_const, lpn_out, labels_out, resp_out, chunk_size)

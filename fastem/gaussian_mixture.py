@@ -1,0 +1,601 @@
+"""Gaussian mixtures fitted by EM: 1-D or multivariate, four covariance types,
+sample weights, restarts and history."""
+
+import numpy as np
+
+from ._backend import runtime, thread_context
+from ._base import EMBase
+from ._validation import (check_array, check_choice, check_features, check_float,
+                          check_int, check_is_fitted, check_sample_weight, record_features,
+                          seed_sequence)
+
+__all__ = ["GaussianMixture"]
+
+COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
+INIT_PARAMS = ("kmeans", "k-means++", "random", "random_from_data")
+_EMPTY_F = np.empty(0)
+_EMPTY_I = np.empty(0, dtype=np.int64)
+_EMPTY_R = np.empty((0, 0))
+_LOG_2PI = np.log(2.0 * np.pi)
+_INIT_CHUNK = 65536  # rows per block of random responsibilities at initialisation
+
+
+# -------------------------------------------------------- covariance algebra
+
+def _cholesky_failed(c, reg_covar):
+    where = "the tied covariance" if c is None else f"the covariance of component {c}"
+    return ValueError(
+        f"Fitting the mixture model failed: {where} is not positive definite (a "
+        "component collapsed onto too few distinct points, or features are constant or "
+        f"collinear). Increase reg_covar (now {reg_covar:g}), use fewer components, or "
+        "scale the data.")
+
+
+def precision_cholesky(covariances, covariance_type, reg_covar=0.0):
+    """Upper-triangular P with P P^T = inverse covariance (full, tied), or 1/sqrt of
+    the variances (diag, spherical), in scikit-learn's shapes."""
+    from scipy import linalg
+
+    if covariance_type in ("full", "tied"):
+        mats = covariances[None] if covariance_type == "tied" else covariances
+        d = mats.shape[-1]
+        out = np.empty_like(mats)
+        for c, cov in enumerate(mats):
+            try:
+                L = linalg.cholesky(cov, lower=True)
+            except linalg.LinAlgError:
+                raise _cholesky_failed(None if covariance_type == "tied" else c,
+                                       reg_covar) from None
+            out[c] = linalg.solve_triangular(L, np.eye(d), lower=True).T
+        return out[0] if covariance_type == "tied" else out
+    per_component = covariances.reshape(covariances.shape[0], -1)
+    bad = np.flatnonzero((per_component <= 0).any(axis=1))
+    if bad.size:
+        raise _cholesky_failed(int(bad[0]), reg_covar)
+    return 1.0 / np.sqrt(covariances)
+
+
+def _upper_cholesky_of_precision(precision):
+    # the unique upper-triangular U with U U^T = precision (scikit-learn's convention),
+    # through the Cholesky factor of the index-reversed matrix
+    flipped = np.linalg.cholesky(precision[::-1, ::-1])
+    return np.ascontiguousarray(flipped[::-1, ::-1])
+
+
+def precision_cholesky_from_precisions(precisions, covariance_type):
+    if covariance_type == "full":
+        return np.stack([_upper_cholesky_of_precision(p) for p in precisions])
+    if covariance_type == "tied":
+        return _upper_cholesky_of_precision(precisions)
+    return np.sqrt(precisions)
+
+
+def precisions_from_cholesky(prec_chol, covariance_type):
+    if covariance_type == "full":
+        return np.einsum("kij,klj->kil", prec_chol, prec_chol)
+    if covariance_type == "tied":
+        return prec_chol @ prec_chol.T
+    return prec_chol ** 2
+
+
+def covariances_from_precisions(precisions, covariance_type):
+    if covariance_type in ("full", "tied"):
+        return np.linalg.inv(precisions)
+    return 1.0 / precisions
+
+
+def log_det_cholesky(prec_chol, covariance_type, n_features):
+    """log det of each component's precision Cholesky factor, shape (k,) or scalar."""
+    if covariance_type == "full":
+        return np.log(np.diagonal(prec_chol, axis1=1, axis2=2)).sum(axis=1)
+    if covariance_type == "tied":
+        return np.log(np.diag(prec_chol)).sum()
+    if covariance_type == "diag":
+        return np.log(prec_chol).sum(axis=1)
+    return n_features * np.log(prec_chol)
+
+
+def kernel_precision(prec_chol, covariance_type, k, d):
+    """(family, array) in the form the kernels take: "full" with (k or 1, d, d),
+    "diag" with (k, d), or "1d" with (k, 1)."""
+    if d == 1:
+        if covariance_type == "full":
+            p = prec_chol[:, 0, :]
+        elif covariance_type == "tied":
+            p = np.full((k, 1), prec_chol[0, 0])
+        elif covariance_type == "diag":
+            p = prec_chol
+        else:
+            p = prec_chol[:, None]
+        return "1d", np.ascontiguousarray(p, dtype=np.float64)
+    if covariance_type == "full":
+        return "full", np.ascontiguousarray(prec_chol)
+    if covariance_type == "tied":
+        return "full", np.ascontiguousarray(prec_chol[None])
+    if covariance_type == "diag":
+        return "diag", np.ascontiguousarray(prec_chol)
+    return "diag", np.ascontiguousarray(np.repeat(prec_chol[:, None], d, axis=1))
+
+
+def m_step(N, S1, S2, centers, covariance_type, reg_covar, eps):
+    """Parameters from sufficient statistics centred on ``centers`` (k, d).
+
+    ``S2`` is (k, d, d) for the full family or (k, d) for the diagonal one (and for
+    one feature). Like scikit-learn, ``10 * eps`` is added to every N[k] so that an
+    empty component keeps finite parameters.
+    """
+    k, d = centers.shape
+    Ne = N + 10.0 * eps
+    delta = S1 / Ne[:, None]
+    means = centers + delta
+    weights = Ne / Ne.sum()
+    if S2.ndim == 3:
+        outer = delta[:, :, None] * delta[:, None, :]
+        if covariance_type == "tied":
+            cov = (S2 - Ne[:, None, None] * outer).sum(axis=0) / Ne.sum()
+            cov.flat[:: d + 1] += reg_covar
+            return weights, means, cov
+        cov = S2 / Ne[:, None, None] - outer
+        idx = np.arange(d)
+        cov[:, idx, idx] += reg_covar
+        return weights, means, cov
+    var = np.maximum(S2 / Ne[:, None] - delta ** 2, 0.0)
+    if covariance_type == "diag":
+        return weights, means, var + reg_covar
+    if covariance_type == "spherical":
+        return weights, means, var.mean(axis=1) + reg_covar
+    # one feature, full or tied
+    if covariance_type == "full":
+        return weights, means, var[:, :, None] + reg_covar
+    tied = (np.maximum(S2[:, 0] - Ne * delta[:, 0] ** 2, 0.0)).sum() / Ne.sum()
+    return weights, means, np.full((1, 1), tied + reg_covar)
+
+
+def n_parameters(covariance_type, k, d):
+    cov = {"full": k * d * (d + 1) / 2.0, "tied": d * (d + 1) / 2.0, "diag": k * d,
+           "spherical": k}[covariance_type]
+    return int(cov + k * d + k - 1)
+
+
+# ------------------------------------------------------------------ estimator
+
+class GaussianMixture(EMBase):
+    """Gaussian mixture fitted by EM, with fused numba kernels.
+
+    Each EM iteration is one pass over the data: per-component log densities from
+    the precision Cholesky factors, log-sum-exp responsibilities, the log-likelihood
+    and the weighted sufficient statistics are computed together, in fixed-size row
+    chunks. No n_samples x n_components matrix is built unless ``predict_proba``
+    asks for it. One feature takes a specialised scalar kernel.
+
+    Parameters
+    ----------
+    n_components : int, default=1
+        Number of mixture components.
+    covariance_type : {"full", "tied", "diag", "spherical"}, default="full"
+        Each component's own full covariance; one shared full covariance; a diagonal
+        covariance each; one variance each.
+    tol : float, default=1e-3
+        Stop when the mean log-likelihood per sample changes by less than ``tol``.
+    reg_covar : float, default=1e-6
+        Added to the diagonal of every covariance, to keep it positive definite.
+    max_iter : int, default=100
+        EM iterations per restart.
+    n_init : int, default=1
+        Restarts; the one with the highest final lower bound is kept (restart ``i``
+        draws from ``np.random.SeedSequence(random_state).spawn(n_init)[i]``).
+    init_params : {"kmeans", "k-means++", "random", "random_from_data"}, default="kmeans"
+        "kmeans": responsibilities from fastem's KMeans labels; "k-means++": one-hot
+        responsibilities on k-means++ seeds; "random": random responsibilities;
+        "random_from_data": one-hot responsibilities on randomly drawn rows.
+    weights_init : array-like of shape (n_components,), optional
+    means_init : array-like of shape (n_components, n_features), optional
+    precisions_init : array-like, optional
+        Shape (n_components, n_features, n_features) for "full", (n_features,
+        n_features) for "tied", (n_components, n_features) for "diag",
+        (n_components,) for "spherical". Must be symmetric positive definite.
+    warm_start : bool, default=False
+        Start the next ``fit`` from the fitted parameters (one run).
+    backend : {"auto", "numba", "python"}, default="auto"
+    random_state : None, int, SeedSequence, Generator or RandomState, default=None
+    record_history : bool, default=False
+        Record ``weights``, ``means`` and ``covariances`` of every iteration in
+        ``history_``, starting with the initial guess.
+    verbose : int, default=0
+        One line per iteration: iteration, lower bound, change, time.
+
+    Attributes
+    ----------
+    weights_ : ndarray of shape (n_components,)
+    means_ : ndarray of shape (n_components, n_features)
+    covariances_, precisions_, precisions_cholesky_ : ndarray
+        In scikit-learn's shapes for the covariance type.
+    converged_ : bool
+    n_iter_ : int
+    lower_bound_ : float
+        Mean (sample-weighted) log-likelihood per sample at the parameters before the
+        last M-step, as scikit-learn reports it.
+    lower_bounds_ : ndarray of shape (n_iter_,)
+        The lower bound at each iteration of the best restart.
+    history_ : dict of ndarray
+        ``"objective"``: mean log-likelihood at the initial guess and after each
+        iteration, shape (n_iter_ + 1,) (so ``history_["objective"][:-1]`` equals
+        ``lower_bounds_``); with ``record_history=True`` also ``"weights"``,
+        ``"means"`` and ``"covariances"`` with a leading iteration axis.
+    backend_ : str
+    n_features_in_ : int
+
+    Notes
+    -----
+    Parameters are stored in float64 whatever the dtype of X; float32 data is read
+    as it is (no copy).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastem import GaussianMixture
+    >>> rng = np.random.default_rng(0)
+    >>> heights = rng.normal(170.0, 8.0, size=5000)
+    >>> gm = GaussianMixture(1).fit(heights)
+    >>> bool(abs(gm.means_[0, 0] - heights.mean()) < 1e-9)
+    True
+    """
+
+    _kernel_module = "gaussian_mixture"
+    _objective_label = "lower bound"
+
+    def __init__(self, n_components=1, *, covariance_type="full", tol=1e-3, reg_covar=1e-6,
+                 max_iter=100, n_init=1, init_params="kmeans", weights_init=None,
+                 means_init=None, precisions_init=None, warm_start=False, backend="auto",
+                 random_state=None, record_history=False, verbose=0):
+        self.n_components = n_components
+        self.covariance_type = covariance_type
+        self.tol = tol
+        self.reg_covar = reg_covar
+        self.max_iter = max_iter
+        self.n_init = n_init
+        self.init_params = init_params
+        self.weights_init = weights_init
+        self.means_init = means_init
+        self.precisions_init = precisions_init
+        self.warm_start = warm_start
+        self.backend = backend
+        self.random_state = random_state
+        self.record_history = record_history
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ checks
+    def _check_inits(self, k, d):
+        ct = self.covariance_type
+        out = {}
+        if self.weights_init is not None:
+            w = _as_float_array(self.weights_init, "weights_init")
+            if w.shape != (k,):
+                raise ValueError(f"weights_init must have shape (n_components,) = ({k},), "
+                                 f"got {w.shape}.")
+            if (w < 0).any() or (w > 1).any():
+                raise ValueError("weights_init must lie in [0, 1], got min "
+                                 f"{w.min():.4g} and max {w.max():.4g}.")
+            if not np.isclose(w.sum(), 1.0, rtol=0, atol=1e-6):
+                raise ValueError(f"weights_init must sum to 1, got sum = {w.sum():.6g}.")
+            out["weights"] = w / w.sum()
+        if self.means_init is not None:
+            m = _as_float_array(self.means_init, "means_init")
+            if d == 1 and m.shape == (k,):
+                m = m[:, None]
+            if m.shape != (k, d):
+                raise ValueError(f"means_init must have shape (n_components, n_features) = "
+                                 f"({k}, {d}), got {m.shape}.")
+            out["means"] = np.ascontiguousarray(m)
+        if self.precisions_init is not None:
+            p = _as_float_array(self.precisions_init, "precisions_init")
+            expected = {"full": (k, d, d), "tied": (d, d), "diag": (k, d),
+                        "spherical": (k,)}[ct]
+            if p.shape != expected:
+                raise ValueError(f"precisions_init for covariance_type='{ct}' must have "
+                                 f"shape {expected}, got {p.shape}.")
+            if ct in ("full", "tied"):
+                mats = p[None] if ct == "tied" else p
+                for c, mat in enumerate(mats):
+                    name = "precisions_init" if ct == "tied" else f"precisions_init[{c}]"
+                    if not np.allclose(mat, mat.T, rtol=1e-7, atol=1e-10):
+                        raise ValueError(f"{name} must be symmetric.")
+                    if np.linalg.eigvalsh(mat).min() <= 0:
+                        raise ValueError(f"{name} must be positive definite.")
+            elif (p <= 0).any():
+                raise ValueError(f"precisions_init for covariance_type='{ct}' must be "
+                                 "positive.")
+            out["precisions"] = p
+        return out
+
+    def fit(self, X, y=None, sample_weight=None):
+        """Estimate the mixture's parameters by EM.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or (n_samples,)
+            1-D input is one feature.
+        y : ignored
+        sample_weight : array-like of shape (n_samples,), optional
+            Non-negative weights: integer weights give the fit of repeated rows, zero
+            weights remove rows.
+
+        Returns
+        -------
+        self : GaussianMixture
+        """
+        self._check_common_params()
+        check_choice(self.covariance_type, "covariance_type", COVARIANCE_TYPES)
+        check_choice(self.init_params, "init_params", INIT_PARAMS)
+        check_float(self.reg_covar, "reg_covar", min_value=0.0)
+        X_raw = X
+        X = check_array(X, allow_1d=True, estimator=type(self).__name__)
+        n, d = X.shape
+        k = check_int(self.n_components, "n_components", min_value=1)
+        if n < k:
+            raise ValueError(f"Expected n_samples >= n_components but got n_components = "
+                             f"{k}, n_samples = {n}.")
+        sample_weight = check_sample_weight(sample_weight, n)
+        inits = self._check_inits(k, d)
+        if (self.init_params in ("random_from_data", "k-means++")
+                and np.count_nonzero(sample_weight) < k):
+            raise ValueError(f"init_params='{self.init_params}' needs at least "
+                             f"n_components={k} samples with positive sample_weight.")
+        if self.warm_start and self._is_fitted() and self.means_.shape != (k, d):
+            raise ValueError(f"warm_start: the fitted means have shape {self.means_.shape} "
+                             f"but X and n_components ask for ({k}, {d}).")
+        record_features(self, X_raw, X)
+        family_work = d * d if self.covariance_type in ("full", "tied") else d
+        self._fit(X, sample_weight, work=n * k * family_work, inits=inits)
+        return self
+
+    # ------------------------------------------------------------------ hooks
+    def _prepare(self, X, sample_weight, rt, inits):
+        return {"X": X, "sample_weight": sample_weight, "wsum": float(sample_weight.sum()),
+                "inits": inits, "eps": float(np.finfo(X.dtype).eps)}
+
+    def _initialize(self, data, rng, rt):
+        X, w = data["X"], data["sample_weight"]
+        k, ct, reg = self.n_components, self.covariance_type, self.reg_covar
+        inits = data["inits"]
+        d = X.shape[1]
+        need_resp = not ("weights" in inits and "means" in inits and "precisions" in inits)
+        weights = means = covariances = None
+        if need_resp:
+            N, S1, S2, centers = self._initial_statistics(X, w, rng)
+            weights, means, covariances = m_step(N, S1, S2, centers, ct, reg, data["eps"])
+        weights = inits.get("weights", weights)
+        means = inits.get("means", means)
+        if "precisions" in inits:
+            precisions = inits["precisions"]
+            prec_chol = precision_cholesky_from_precisions(precisions, ct)
+            covariances = covariances_from_precisions(precisions, ct)
+        else:
+            prec_chol = precision_cholesky(covariances, ct, reg)
+        return {"weights": np.asarray(weights, dtype=np.float64),
+                "means": np.ascontiguousarray(means, dtype=np.float64).reshape(k, d),
+                "covariances": covariances, "prec_chol": prec_chol,
+                "lower_bound": -np.inf}
+
+    def _initial_statistics(self, X, w, rng):
+        """Sufficient statistics of the initial responsibilities, (N, S1, S2, centres);
+        never an (n_samples, n_components) matrix."""
+        k = self.n_components
+        n, d = X.shape
+        full = self.covariance_type in ("full", "tied") and d > 1
+        kind = self.init_params
+        if kind in ("kmeans", "random_from_data", "k-means++"):
+            if kind == "kmeans":
+                from .kmeans import KMeans
+
+                labels = KMeans(k, n_init=1, random_state=rng, backend=self.backend).fit(
+                    X, sample_weight=w).labels_
+                members = [np.flatnonzero(labels == c) for c in range(k)]
+            elif kind == "random_from_data":
+                rows = rng.choice(n, size=k, replace=False, p=w / w.sum())
+                members = [rows[c:c + 1] for c in range(k)]
+            else:
+                from .kmeans import kmeans_plusplus
+
+                _, rows = kmeans_plusplus(X, k, sample_weight=w, random_state=rng)
+                members = [rows[c:c + 1] for c in range(k)]
+            N = np.zeros(k)
+            centers = np.empty((k, d))
+            S2 = np.zeros((k, d, d) if full else (k, d))
+            for c, idx in enumerate(members):
+                Xc = X[idx].astype(np.float64)
+                wc = w[idx] if kind == "kmeans" else np.ones(len(idx))
+                N[c] = wc.sum()
+                centers[c] = wc @ Xc / N[c] if N[c] > 0 else X.mean(axis=0)
+                diff = Xc - centers[c]
+                S2[c] = (diff * wc[:, None]).T @ diff if full else wc @ (diff * diff)
+            return N, np.zeros((k, d)), S2, centers
+        # random responsibilities, drawn block by block
+        center = (w @ X) / w.sum()
+        N = np.zeros(k)
+        S1 = np.zeros((k, d))
+        S2 = np.zeros((k, d, d) if full else (k, d))
+        for start in range(0, n, _INIT_CHUNK):
+            stop = min(start + _INIT_CHUNK, n)
+            resp = rng.uniform(size=(stop - start, k))
+            resp *= (w[start:stop] / resp.sum(axis=1))[:, None]
+            diff = X[start:stop] - center
+            N += resp.sum(axis=0)
+            S1 += resp.T @ diff
+            if full:
+                S2 += np.einsum("ic,id,ie->cde", resp, diff, diff)
+            else:
+                S2 += resp.T @ (diff * diff)
+        return N, S1, S2, np.repeat(center[None], k, axis=0)
+
+    def _warm_params(self):
+        return {"weights": self.weights_.copy(), "means": self.means_.copy(),
+                "covariances": self.covariances_.copy(),
+                "prec_chol": self.precisions_cholesky_.copy(),
+                "lower_bound": self.lower_bound_}
+
+    def _new_state(self, data, params, rt):
+        k, d = params["means"].shape
+        state = dict(params)
+        family, _ = kernel_precision(params["prec_chol"], self.covariance_type, k, d)
+        state["N"] = np.zeros(k)
+        state["S1"] = np.zeros((k, d))
+        state["S2"] = np.zeros((k, d, d) if family == "full" else (k, d))
+        state["prev"] = params["lower_bound"]
+        return state
+
+    def _log_const(self, weights, prec_chol, d):
+        with np.errstate(divide="ignore"):
+            log_w = np.log(weights)
+        return np.ascontiguousarray(
+            log_w + log_det_cholesky(prec_chol, self.covariance_type, d) - 0.5 * d * _LOG_2PI,
+            dtype=np.float64)
+
+    def _iterate(self, data, state, rt):
+        X, w = data["X"], data["sample_weight"]
+        k, d = state["means"].shape
+        family, prec = kernel_precision(state["prec_chol"], self.covariance_type, k, d)
+        em_step = getattr(rt.kernels, f"em_step_{family}")
+        log_const = self._log_const(state["weights"], state["prec_chol"], d)
+        total = em_step(X, w, state["means"], prec, log_const, state["N"], state["S1"],
+                        state["S2"], rt.chunk_size, rt.parallel)
+        lower_bound = total / data["wsum"]
+        weights, means, covariances = m_step(state["N"], state["S1"], state["S2"],
+                                             state["means"], self.covariance_type,
+                                             self.reg_covar, data["eps"])
+        state["prec_chol"] = precision_cholesky(covariances, self.covariance_type,
+                                                self.reg_covar)
+        state["weights"], state["means"], state["covariances"] = weights, means, covariances
+        change = lower_bound - state["prev"]
+        state["prev"] = lower_bound
+        return lower_bound, change, bool(abs(change) < self.tol)
+
+    def _final_e_step(self, data, state, rt):
+        lpn = self._e_step(data["X"], state, rt, want="lpn")
+        return float(data["sample_weight"] @ lpn) / data["wsum"]
+
+    def _e_step(self, X, params, rt, want):
+        k, d = params["means"].shape
+        family, prec = kernel_precision(params["prec_chol"], self.covariance_type, k, d)
+        log_const = self._log_const(params["weights"], params["prec_chol"], d)
+        n = X.shape[0]
+        lpn = np.empty(n) if want == "lpn" else _EMPTY_F
+        labels = np.empty(n, dtype=np.int64) if want == "labels" else _EMPTY_I
+        resp = np.empty((n, k), dtype=X.dtype) if want == "resp" else _EMPTY_R.astype(X.dtype)
+        getattr(rt.kernels, f"e_step_{family}")(X, params["means"], prec, log_const, lpn,
+                                                labels, resp, rt.chunk_size, rt.parallel)
+        return {"lpn": lpn, "labels": labels, "resp": resp}[want]
+
+    def _score_run(self, run):
+        return run.objectives[-1]
+
+    def _snapshot(self, state):
+        return {"weights": state["weights"].copy(), "means": state["means"].copy(),
+                "covariances": np.array(state["covariances"], copy=True)}
+
+    def _store(self, run, data):
+        s = run.state
+        self.weights_ = s["weights"]
+        self.means_ = s["means"]
+        self.covariances_ = s["covariances"]
+        self.precisions_cholesky_ = s["prec_chol"]
+        self.precisions_ = precisions_from_cholesky(s["prec_chol"], self.covariance_type)
+        self.lower_bound_ = float(run.objectives[-1])
+        self.lower_bounds_ = np.array(run.objectives, dtype=np.float64)
+
+    # ------------------------------------------------------------- prediction
+    def _predict_pass(self, X, want):
+        check_is_fitted(self, "means_")
+        X_checked = check_array(X, allow_1d=True, estimator=type(self).__name__)
+        check_features(self, X, X_checked)
+        k, d = self.means_.shape
+        n = X_checked.shape[0]
+        work = n * k * (d * d if self.covariance_type in ("full", "tied") else d)
+        rt = runtime(self.backend, self._kernel_module, work)
+        params = {"weights": self.weights_, "means": np.ascontiguousarray(self.means_),
+                  "prec_chol": self.precisions_cholesky_}
+        with thread_context(rt):
+            return self._e_step(X_checked, params, rt, want)
+
+    def score_samples(self, X):
+        """Log-likelihood of each row under the mixture.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or (n_samples,)
+
+        Returns
+        -------
+        log_prob : ndarray of shape (n_samples,)
+        """
+        return self._predict_pass(X, "lpn")
+
+    def score(self, X, y=None):
+        """Mean log-likelihood per row of X."""
+        return float(self.score_samples(X).mean())
+
+    def predict(self, X):
+        """Most probable component of each row, ndarray of shape (n_samples,)."""
+        return self._predict_pass(X, "labels")
+
+    def predict_proba(self, X):
+        """Responsibilities, ndarray of shape (n_samples, n_components)."""
+        return self._predict_pass(X, "resp")
+
+    def fit_predict(self, X, y=None, sample_weight=None):
+        """Fit, then ``predict(X)`` (the final E-step at the fitted parameters)."""
+        return self.fit(X, sample_weight=sample_weight).predict(X)
+
+    def _n_parameters(self):
+        k, d = self.means_.shape
+        return n_parameters(self.covariance_type, k, d)
+
+    def bic(self, X):
+        """Bayesian information criterion on X (lower is better)."""
+        n = check_array(X, allow_1d=True).shape[0]
+        return -2.0 * self.score(X) * n + self._n_parameters() * np.log(n)
+
+    def aic(self, X):
+        """Akaike information criterion on X (lower is better)."""
+        n = check_array(X, allow_1d=True).shape[0]
+        return -2.0 * self.score(X) * n + 2.0 * self._n_parameters()
+
+    def sample(self, n_samples=1):
+        """Draw from the fitted mixture.
+
+        Returns
+        -------
+        X : ndarray of shape (n_samples, n_features)
+        y : ndarray of shape (n_samples,), the component of each draw
+        """
+        check_is_fitted(self, "means_")
+        n_samples = check_int(n_samples, "n_samples", min_value=1)
+        rng = np.random.default_rng(seed_sequence(self.random_state))
+        k, d = self.means_.shape
+        counts = rng.multinomial(n_samples, self.weights_)
+        ct = self.covariance_type
+        parts = []
+        for c, (mean, m) in enumerate(zip(self.means_, counts)):
+            if ct == "full":
+                parts.append(rng.multivariate_normal(mean, self.covariances_[c], m))
+            elif ct == "tied":
+                parts.append(rng.multivariate_normal(mean, self.covariances_, m))
+            else:  # diag: (d,) variances; spherical: one variance
+                parts.append(mean + rng.standard_normal((m, d)) * np.sqrt(self.covariances_[c]))
+        y = np.concatenate([np.full(m, c, dtype=np.int64) for c, m in enumerate(counts)])
+        return np.vstack(parts), y
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.estimator_type = "density_estimator"
+        return tags
+
+
+def _as_float_array(value, name):
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be an array of numbers: {exc}") from None
+    if not np.isfinite(arr).all():
+        raise ValueError(f"{name} contains NaN or infinity.")
+    return arr
