@@ -24,6 +24,7 @@ def warmup(dtypes=("float64", "float32")):
 
 
 def _run_all(dtypes, rng):
+    from .gaussian_mixture import GaussianMixture
     from .kmeans import KMeans
 
     for dtype in dtypes:
@@ -32,3 +33,9 @@ def _run_all(dtypes, rng):
             with config_context(parallel=mode):
                 km = KMeans(2, init=X[:2], max_iter=2, tol=0, backend="numba").fit(X)
                 km.transform(X[:3])
+                # one per kernel family: full (and tied), diag (and spherical), 1-D
+                for cov_type, data in (("full", X), ("diag", X), ("full", X[:, :1])):
+                    gm = GaussianMixture(2, covariance_type=cov_type, means_init=data[:2],
+                                         max_iter=2, tol=0, backend="numba").fit(data)
+                    gm.predict_proba(data[:3])
+                    gm.predict(data[:3])

@@ -507,6 +507,11 @@ class GaussianMixture(EMBase):
     def _predict_pass(self, X, want):
         check_is_fitted(self, "means_")
         X_checked = check_array(X, allow_1d=True, estimator=type(self).__name__)
+        if np.ndim(X) == 1 and self.n_features_in_ > 1:
+            raise ValueError(
+                f"X has 1 features, but {type(self).__name__} is expecting "
+                f"{self.n_features_in_} features as input: 1-D X is read as one feature. "
+                "Reshape your data with X.reshape(1, -1) if it is a single sample.")
         check_features(self, X, X_checked)
         k, d = self.means_.shape
         n = X_checked.shape[0]

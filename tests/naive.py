@@ -57,3 +57,41 @@ def kmeans_lloyd(X, sample_weight, centers, max_iter=300):
         labels_old = labels
     labels, _, _, inertia, _ = kmeans_step(X, sample_weight, centers)
     return centers, labels, inertia, it
+
+
+def gmm_step(X, sample_weight, weights, means, covariances):
+    """E-step and centred sufficient statistics of a Gaussian mixture, one row and one
+    component at a time with scipy.stats.multivariate_normal.
+
+    ``covariances`` is (k, d, d), full matrices. Returns lpn (n,), resp (n, k),
+    N (k,), S1 (k, d), S2 (k, d, d) with statistics centred on ``means``, and the
+    weighted log-likelihood.
+    """
+    from scipy.stats import multivariate_normal
+
+    n, d = X.shape
+    k = means.shape[0]
+    lpn = np.empty(n)
+    resp = np.empty((n, k))
+    N = np.zeros(k)
+    S1 = np.zeros((k, d))
+    S2 = np.zeros((k, d, d))
+    total = 0.0
+    dists = [multivariate_normal(means[c], covariances[c]) for c in range(k)]
+    for i in range(n):
+        x = np.asarray(X[i], dtype=np.float64)
+        joint = [math.log(weights[c]) + float(dists[c].logpdf(x)) if weights[c] > 0
+                 else -math.inf for c in range(k)]
+        top = max(joint)
+        s = sum(math.exp(v - top) for v in joint)
+        lpn[i] = top + math.log(s)
+        total += float(sample_weight[i]) * lpn[i]
+        for c in range(k):
+            r = math.exp(joint[c] - lpn[i])
+            resp[i, c] = r
+            rw = r * float(sample_weight[i])
+            diff = x - means[c]
+            N[c] += rw
+            S1[c] += rw * diff
+            S2[c] += rw * np.outer(diff, diff)
+    return lpn, resp, N, S1, S2, total

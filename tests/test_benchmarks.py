@@ -5,7 +5,7 @@ options) so each runs once as a smoke test; time them with
 import numpy as np
 import pytest
 
-from fastem import KMeans
+from fastem import GaussianMixture, KMeans
 from conftest import BACKENDS
 
 
@@ -43,3 +43,40 @@ def test_bench_kmeans_fit(benchmark, backend):
         est.fit(X)  # compile / load before timing
         fitted = benchmark(est.fit, X)
     assert fitted.cluster_centers_.shape == (8, 4)
+
+
+@pytest.mark.parametrize("cov_type,d", [("full", 8), ("diag", 8), ("full", 1)])
+def test_bench_gmm_em_step_kernel(benchmark, backend, cov_type, d):
+    from fastem._backend import kernel_module
+    from fastem.gaussian_mixture import kernel_precision, log_det_cholesky
+
+    kern = kernel_module(backend, "gaussian_mixture")
+    X, C = _data(20_000, d, 16)
+    k = 16
+    prec_chol = (np.repeat(np.eye(d)[None], k, axis=0) if cov_type == "full"
+                 else np.ones((k, d)))
+    family, prec = kernel_precision(prec_chol, cov_type, k, d)
+    log_const = np.log(np.full(k, 1 / k)) + log_det_cholesky(prec_chol, cov_type, d)
+    N, S1 = np.empty(k), np.empty((k, d))
+    S2 = np.empty((k, d, d) if family == "full" else (k, d))
+    args = (X, np.ones(len(X)), np.ascontiguousarray(C, dtype=np.float64), prec, log_const,
+            N, S1, S2, 256, False)
+    step = getattr(kern, f"em_step_{family}")
+    step(*args)  # compile / load before timing
+    total = benchmark(step, *args)
+    assert np.isfinite(total)
+    assert N.sum() == pytest.approx(len(X))
+
+
+@pytest.mark.parametrize("cov_type", ["full", "tied", "diag", "spherical"])
+def test_bench_gmm_fit(benchmark, backend, cov_type):
+    X, C = _data(10_000, 3, 4)
+    est = GaussianMixture(4, covariance_type=cov_type, means_init=C, max_iter=10, tol=0,
+                          backend=backend)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est.fit(X)
+        fitted = benchmark(est.fit, X)
+    assert fitted.means_.shape == (4, 3)

@@ -86,3 +86,36 @@ def test_permuting_rows_changes_nothing(problem, random):
             X[perm], sample_weight=w[perm])
     np.testing.assert_allclose(a.cluster_centers_, b.cluster_centers_, rtol=1e-9, atol=1e-9)
     np.testing.assert_allclose(a.inertia_, b.inertia_, rtol=1e-9, atol=1e-9)
+
+
+@st.composite
+def mixture_problems(draw):
+    n = draw(st.integers(20, 150))
+    d = draw(st.integers(1, 3))
+    k = draw(st.integers(1, 4))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    centers = rng.normal(scale=draw(st.floats(0.5, 10.0)), size=(k, d))
+    X = centers[rng.integers(k, size=n)] + rng.standard_t(df=4, size=(n, d))
+    cov_type = draw(st.sampled_from(["full", "tied", "diag", "spherical"]))
+    init = draw(st.sampled_from(["kmeans", "k-means++", "random", "random_from_data"]))
+    return X, rng.uniform(0.1, 3.0, size=n), k, cov_type, init
+
+
+@SETTINGS
+@given(mixture_problems())
+def test_mixture_log_likelihood_never_decreases(problem):
+    # tiny reg_covar: the regularised M-step is then the likelihood maximiser
+    X, w, k, cov_type, init = problem
+    from fastem import GaussianMixture
+    import warnings
+
+    gm = GaussianMixture(k, covariance_type=cov_type, init_params=init, reg_covar=1e-9,
+                         tol=0, max_iter=25, random_state=0, backend="python")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        gm.fit(X, sample_weight=w)
+    obj = gm.history_["objective"]
+    assert np.all(np.diff(obj) >= -1e-8 * max(1.0, abs(obj[-1])))
+    resp = gm.predict_proba(X)
+    np.testing.assert_allclose(resp.sum(axis=1), 1.0, rtol=1e-10)
+    assert np.isfinite(gm.covariances_).all()

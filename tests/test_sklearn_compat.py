@@ -9,20 +9,28 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from fastem import KMeans
+from fastem import GaussianMixture, KMeans
 from conftest import BACKENDS
 
 # Checks that cannot pass, with the reason. scikit-learn's own KMeans lists the same.
 EXPECTED_FAILED = {
-    "check_sample_weight_equivalence_on_dense_data": (
-        "the random seeding consumes its stream differently for a row of weight 2 than "
-        "for two shuffled copies; from the same initial centres the equivalence is exact "
-        "(test_kmeans.py::test_integer_weights_equal_repeated_rows)"),
+    "KMeans": {
+        "check_sample_weight_equivalence_on_dense_data": (
+            "the random seeding consumes its stream differently for a row of weight 2 "
+            "than for two shuffled copies; from the same initial centres the equivalence "
+            "is exact (test_kmeans.py::test_integer_weights_equal_repeated_rows)"),
+    },
+    "GaussianMixture": {
+        "check_fit1d": (
+            "1-D X is one feature by design (GaussianMixture(1).fit(heights)); "
+            "scikit-learn's check expects an error"),
+    },
 }
 
 
-@parametrize_with_checks([KMeans(backend=b) for b in BACKENDS],
-                         expected_failed_checks=lambda est: EXPECTED_FAILED)
+@parametrize_with_checks(
+    [Est(backend=b) for Est in (KMeans, GaussianMixture) for b in BACKENDS],
+    expected_failed_checks=lambda est: EXPECTED_FAILED[type(est).__name__])
 def test_check_estimator(estimator, check):
     import warnings
 
