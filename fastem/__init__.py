@@ -5,7 +5,9 @@ and compiled (or loaded from numba's on-disk cache), by the first fit that uses 
 """
 
 from ._config import config_context, get_config, set_config
-from .exceptions import ConvergenceWarning, FastEMWarning, NotFittedError
+from .binomial_mixture import BinomialMixture
+from .exceptions import (ConvergenceWarning, FastEMWarning, IdentifiabilityWarning,
+                         NotFittedError)
 from .gaussian_mixture import GaussianMixture
 from .kmeans import KMeans, kmeans_plusplus
 
@@ -14,6 +16,7 @@ __version__ = "0.1.0.dev0"
 __all__ = [
     "KMeans",
     "GaussianMixture",
+    "BinomialMixture",
     "kmeans_plusplus",
     "get_config",
     "set_config",
@@ -22,6 +25,7 @@ __all__ = [
     "NotFittedError",
     "ConvergenceWarning",
     "FastEMWarning",
+    "IdentifiabilityWarning",
     "__version__",
 ]
 

@@ -1,6 +1,7 @@
 """Exceptions and warnings raised by fastem."""
 
-__all__ = ["NotFittedError", "ConvergenceWarning", "FastEMWarning"]
+__all__ = ["NotFittedError", "ConvergenceWarning", "FastEMWarning",
+           "IdentifiabilityWarning"]
 
 
 class NotFittedError(ValueError, AttributeError):
@@ -18,3 +19,9 @@ class FastEMWarning(UserWarning):
 class ConvergenceWarning(FastEMWarning):
     """The best EM run stopped before converging, or the fit is weaker than asked
     (for instance fewer distinct clusters than requested)."""
+
+
+class IdentifiabilityWarning(FastEMWarning):
+    """The model cannot be identified from data of this shape (for instance a mixture
+    of K binomials with n trials needs n >= 2K - 1): several parameter sets fit
+    equally well, and the one returned is arbitrary."""

@@ -1,0 +1,511 @@
+"""Binomial mixtures fitted by EM: the two coins, K components, per-observation trial
+counts, several independent counts per row (n_trials=1: a Bernoulli mixture)."""
+
+import warnings
+
+import numpy as np
+
+from ._backend import runtime, thread_context
+from ._base import EMBase
+from ._validation import (check_array, check_bool, check_choice, check_features,
+                          check_int, check_is_fitted, check_sample_weight, record_features,
+                          seed_sequence)
+from .exceptions import IdentifiabilityWarning
+
+__all__ = ["BinomialMixture"]
+
+INIT_PARAMS = ("random", "kmeans")
+_EMPTY_F = np.empty(0)
+_EMPTY_I = np.empty(0, dtype=np.int64)
+_EMPTY_R = np.empty((0, 0))
+# Fit on the distinct (counts, trials) rows, with summed weights, when there are at
+# most this fraction of them: an EM iteration then costs O(distinct rows), not O(n).
+_COMPRESS_RATIO = 0.5
+
+
+def _whole(a):
+    return np.all(a == np.floor(a))
+
+
+def check_counts(X, n_trials, *, estimator=None):
+    """Validate success counts and trial counts.
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, d), float64
+    n_trials : ndarray of shape (1 or n_samples, 1 or d), float64
+        Broadcastable to X.
+    one_d : bool
+        Whether X was given as a vector (one count per row).
+    """
+    one_d = np.ndim(X) == 1
+    X = check_array(X, allow_1d=True, dtype=(np.float64,), estimator=estimator)
+    if n_trials is None:
+        raise ValueError("n_trials is required: the number of trials behind each count "
+                         "(a scalar, or an array broadcastable to X; n_trials=1 for binary "
+                         "data), given to fit or to the constructor.")
+    try:
+        nt = np.asarray(n_trials, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"n_trials must be a number or an array of numbers: {exc}") from None
+    if not np.isfinite(nt).all():
+        raise ValueError("n_trials contains NaN or infinity.")
+    if (nt < 1).any():
+        raise ValueError(f"n_trials must be >= 1, got a minimum of {nt.min():g}.")
+    if not _whole(nt):
+        raise ValueError("n_trials must hold whole numbers of trials.")
+    if one_d and nt.ndim == 1:
+        nt = nt[:, None]  # one count per row: a vector of trials is per row
+    shape_given = nt.shape
+    if nt.ndim > 2 or not _broadcastable(nt.shape, X.shape):
+        raise ValueError(f"n_trials of shape {shape_given} is not broadcastable to X of "
+                         f"shape {X.shape if not one_d else (X.shape[0],)}; give a scalar, "
+                         "one value per row, per feature, or per count.")
+    nt = nt.reshape((1,) * (2 - nt.ndim) + nt.shape)
+    if (X < 0).any():
+        row = int(np.argwhere(X < 0)[0, 0])
+        raise ValueError(f"X must hold non-negative counts of successes; row {row} has "
+                         f"{X[row].tolist()}.")
+    if not _whole(X):
+        row = int(np.argwhere(X != np.floor(X))[0, 0])
+        raise ValueError(f"X must hold whole numbers of successes; row {row} has "
+                         f"{X[row].tolist()}.")
+    above = X > nt
+    if above.any():
+        row, col = (int(v) for v in np.argwhere(above)[0])
+        raise ValueError(f"X has more successes than n_trials: row {row} has "
+                         f"{X[row, col]:g} > {np.broadcast_to(nt, X.shape)[row, col]:g}.")
+    return X, np.ascontiguousarray(nt), one_d
+
+
+def _broadcastable(shape, target):
+    """Whether an array of ``shape`` broadcasts to ``target`` without growing it."""
+    try:
+        return np.broadcast_shapes(shape, target) == target
+    except ValueError:
+        return False
+
+
+def log_binomial_coefficients(X, n_trials):
+    """Per row: sum over features of log C(n, x), shape (n_samples,)."""
+    from scipy.special import gammaln
+
+    nt = np.broadcast_to(n_trials, X.shape)
+    return (gammaln(nt + 1.0) - gammaln(X + 1.0) - gammaln(nt - X + 1.0)).sum(axis=1)
+
+
+def _log_probs(probs):
+    with np.errstate(divide="ignore"):
+        return (np.ascontiguousarray(np.log(probs)),
+                np.ascontiguousarray(np.log1p(-probs)))
+
+
+def compress_rows(X, n_trials, sample_weight):
+    """Distinct (counts, trials) rows with summed weights, or None when they are not
+    much fewer than the rows. Fitting on them gives the same EM (up to rounding)."""
+    n = X.shape[0]
+    if n < 64:
+        return None
+    keys = X if n_trials.shape[0] == 1 else np.hstack(
+        [X, np.broadcast_to(n_trials, X.shape)])
+    uniq, inverse = np.unique(keys, axis=0, return_inverse=True)
+    if uniq.shape[0] > _COMPRESS_RATIO * n:
+        return None
+    inverse = inverse.ravel()
+    weights = np.bincount(inverse, weights=sample_weight, minlength=uniq.shape[0])
+    keep = weights > 0
+    d = X.shape[1]
+    Xu = np.ascontiguousarray(uniq[keep, :d])
+    ntu = n_trials if n_trials.shape[0] == 1 else np.ascontiguousarray(uniq[keep, d:])
+    return Xu, ntu, np.ascontiguousarray(weights[keep])
+
+
+class BinomialMixture(EMBase):
+    """Mixture of binomial (or, with ``n_trials=1``, Bernoulli) distributions fitted by EM.
+
+    Row i holds d success counts; in component c each count is an independent
+    Binomial(n_trials, probs_[c, f]). Trial counts may differ per row, per feature or
+    per count. Each EM iteration is one fused kernel pass (responsibilities by
+    log-sum-exp, log-likelihood, weighted success and trial sums); when the rows take
+    few distinct values (coin data: 11 possible head counts), the fit runs on the
+    distinct rows with summed weights, with the same result.
+
+    Parameters
+    ----------
+    n_components : int, default=2
+    n_trials : int or array-like, optional
+        Trials behind each count: a scalar, or an array broadcastable to X (one value
+        per row needs shape (n_samples, 1) when X is 2-D). ``fit``'s own ``n_trials``
+        argument takes precedence.
+    fit_weights : bool, default=True
+        Estimate the mixing weights; False keeps them at ``weights_init`` (equal when
+        not given), as in the classic two-coins example.
+    tol : float, default=1e-6
+        Stop when the mean log-likelihood per sample changes by less than ``tol``.
+    max_iter : int, default=100
+    n_init : int, default=1
+        Restarts; the best final lower bound is kept (restart ``i`` draws from
+        ``np.random.SeedSequence(random_state).spawn(n_init)[i]``).
+    init_params : {"random", "kmeans"}, default="random"
+        "random": probabilities drawn uniformly in [0.05, 0.95], equal weights;
+        "kmeans": fastem's KMeans on the success proportions x / n (weighted).
+    weights_init : array-like of shape (n_components,), optional
+    probs_init : array-like of shape (n_components,) or (n_components, d), optional
+        Initial success probabilities, in [0, 1].
+    warm_start : bool, default=False
+    backend : {"auto", "numba", "python"}, default="auto"
+    random_state : None, int, SeedSequence, Generator or RandomState, default=None
+    record_history : bool, default=False
+        Record ``probs`` and ``weights`` of every iteration in ``history_``.
+    verbose : int, default=0
+
+    Attributes
+    ----------
+    weights_ : ndarray of shape (n_components,)
+    probs_ : ndarray of shape (n_components,) for 1-D X, else (n_components, d)
+    lower_bound_ : float
+        Mean (weighted) log-likelihood per row, binomial coefficients included, at the
+        parameters before the last M-step.
+    lower_bounds_ : ndarray of shape (n_iter_,)
+    history_ : dict of ndarray
+        ``"objective"`` always; ``"probs"`` and ``"weights"`` with record_history.
+    n_trials_ : float or None
+        The scalar number of trials of the fit, reused by ``predict`` and friends when
+        they are not given one; None when trials varied.
+    n_iter_, converged_, backend_, n_features_in_
+
+    Examples
+    --------
+    The classic two coins: 5 sets of 10 tosses, start at 0.6 and 0.5, equal weights.
+
+    >>> import numpy as np
+    >>> from fastem import BinomialMixture
+    >>> heads = np.array([5, 9, 8, 4, 7])
+    >>> bm = BinomialMixture(2, n_trials=10, fit_weights=False, probs_init=[0.6, 0.5],
+    ...                      max_iter=10, tol=0).fit(heads)   # doctest: +SKIP
+    >>> np.round(bm.probs_, 2)                                # doctest: +SKIP
+    array([0.8 , 0.52])
+    """
+
+    _kernel_module = "binomial_mixture"
+    _objective_label = "lower bound"
+
+    def __init__(self, n_components=2, *, n_trials=None, fit_weights=True, tol=1e-6,
+                 max_iter=100, n_init=1, init_params="random", weights_init=None,
+                 probs_init=None, warm_start=False, backend="auto", random_state=None,
+                 record_history=False, verbose=0):
+        self.n_components = n_components
+        self.n_trials = n_trials
+        self.fit_weights = fit_weights
+        self.tol = tol
+        self.max_iter = max_iter
+        self.n_init = n_init
+        self.init_params = init_params
+        self.weights_init = weights_init
+        self.probs_init = probs_init
+        self.warm_start = warm_start
+        self.backend = backend
+        self.random_state = random_state
+        self.record_history = record_history
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ checks
+    def _check_inits(self, k, d):
+        out = {}
+        if self.weights_init is not None:
+            w = _as_float(self.weights_init, "weights_init")
+            if w.shape != (k,):
+                raise ValueError(f"weights_init must have shape (n_components,) = ({k},), "
+                                 f"got {w.shape}.")
+            if (w < 0).any() or (w > 1).any():
+                raise ValueError("weights_init must lie in [0, 1].")
+            if not np.isclose(w.sum(), 1.0, rtol=0, atol=1e-6):
+                raise ValueError(f"weights_init must sum to 1, got sum = {w.sum():.6g}.")
+            out["weights"] = w / w.sum()
+        if self.probs_init is not None:
+            p = _as_float(self.probs_init, "probs_init")
+            if d == 1 and p.shape == (k,):
+                p = p[:, None]
+            if p.shape != (k, d):
+                shape = f"({k},) or ({k}, 1)" if d == 1 else f"({k}, {d})"
+                raise ValueError(f"probs_init must have shape {shape}, got "
+                                 f"{np.shape(self.probs_init)}.")
+            if (p < 0).any() or (p > 1).any():
+                raise ValueError("probs_init must lie in [0, 1], got min "
+                                 f"{p.min():.4g} and max {p.max():.4g}.")
+            out["probs"] = np.ascontiguousarray(p)
+        return out
+
+    def _warn_identifiability(self, n_trials, k, d):
+        nmax = np.broadcast_to(n_trials, (1, d)) if n_trials.shape[0] == 1 else \
+            n_trials.max(axis=0, keepdims=True)
+        nmax = np.broadcast_to(nmax, (1, d))[0]
+        if d == 1 and nmax[0] < 2 * k - 1:
+            warnings.warn(
+                f"A mixture of {k} binomials with at most {nmax[0]:g} trials is not "
+                f"identifiable (it needs n_trials >= 2 * n_components - 1 = {2 * k - 1}): "
+                "different parameters fit the data equally well.", IdentifiabilityWarning,
+                stacklevel=3)
+        elif d > 1:
+            patterns = np.prod(nmax + 1.0)
+            free = k * (d + 1) - 1
+            if free > patterns - 1:
+                warnings.warn(
+                    f"{free} free parameters but only {patterns - 1:g} free outcome "
+                    f"probabilities: a mixture of {k} components on {d} counts with these "
+                    "trials is not identifiable.", IdentifiabilityWarning, stacklevel=3)
+
+    def fit(self, X, y=None, n_trials=None, sample_weight=None):
+        """Estimate weights and success probabilities by EM.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples,) or (n_samples, d)
+            Success counts (whole numbers, 0 <= X <= n_trials).
+        y : ignored
+        n_trials : int or array-like, optional
+            Trials behind each count, broadcastable to X; defaults to the
+            constructor's ``n_trials``.
+        sample_weight : array-like of shape (n_samples,), optional
+            Frequencies or weights: a weighted table fits exactly like the expanded data.
+
+        Returns
+        -------
+        self : BinomialMixture
+        """
+        self._check_common_params()
+        check_bool(self.fit_weights, "fit_weights")
+        check_choice(self.init_params, "init_params", INIT_PARAMS)
+        X_raw = X
+        X, nt, one_d = check_counts(X, self.n_trials if n_trials is None else n_trials,
+                                    estimator=type(self).__name__)
+        n, d = X.shape
+        k = check_int(self.n_components, "n_components", min_value=1)
+        if n < k:
+            raise ValueError(f"Expected n_samples >= n_components but got n_components = "
+                             f"{k}, n_samples = {n}.")
+        sample_weight = check_sample_weight(sample_weight, n)
+        inits = self._check_inits(k, d)
+        if self.warm_start and self._is_fitted() and self._probs2d().shape != (k, d):
+            raise ValueError(f"warm_start: the fitted probs_ have shape {self.probs_.shape} "
+                             f"but X and n_components ask for ({k}, {d}).")
+        self._warn_identifiability(nt, k, d)
+        record_features(self, X_raw if not one_d else X, X)
+        self._one_d = one_d
+        compressed = compress_rows(X, nt, sample_weight)
+        if compressed is not None:
+            X, nt, sample_weight = compressed
+        self._fit(X, sample_weight, work=X.shape[0] * k * d, n_trials=nt, inits=inits)
+        self.n_trials_ = float(nt.ravel()[0]) if nt.size == 1 else None
+        return self
+
+    # ------------------------------------------------------------------ hooks
+    def _prepare(self, X, sample_weight, rt, n_trials, inits):
+        wsum = float(sample_weight.sum())
+        const = float(sample_weight @ log_binomial_coefficients(X, n_trials))
+        return {"X": X, "n_trials": n_trials, "sample_weight": sample_weight, "wsum": wsum,
+                "log_coef": const, "inits": inits}
+
+    def _initialize(self, data, rng, rt):
+        X, nt, w = data["X"], data["n_trials"], data["sample_weight"]
+        k, d = self.n_components, X.shape[1]
+        inits = data["inits"]
+        weights = np.full(k, 1.0 / k)
+        if "probs" in inits:
+            probs = inits["probs"]
+        elif self.init_params == "random":
+            probs = rng.uniform(0.05, 0.95, size=(k, d))
+        else:
+            from .kmeans import KMeans
+
+            prop = X / nt
+            labels = KMeans(k, n_init=1, random_state=rng, backend=self.backend).fit(
+                prop, sample_weight=w).labels_
+            ntb = np.broadcast_to(nt, X.shape)
+            pooled = (w @ X) / (w @ ntb)
+            probs = np.empty((k, d))
+            mass = np.zeros(k)
+            for c in range(k):
+                idx = labels == c
+                mass[c] = w[idx].sum()
+                trials = w[idx] @ ntb[idx]
+                probs[c] = np.where(trials > 0, (w[idx] @ X[idx]) / np.maximum(trials, 1e-300),
+                                    pooled)
+            if self.fit_weights:
+                weights = mass / mass.sum()
+        weights = inits.get("weights", weights)
+        return {"probs": np.ascontiguousarray(probs, dtype=np.float64),
+                "weights": np.asarray(weights, dtype=np.float64), "lower_bound": -np.inf}
+
+    def _probs2d(self):
+        return self.probs_[:, None] if self.probs_.ndim == 1 else self.probs_
+
+    def _warm_params(self):
+        return {"probs": np.array(self._probs2d()), "weights": self.weights_.copy(),
+                "lower_bound": self.lower_bound_}
+
+    def _new_state(self, data, params, rt):
+        k, d = params["probs"].shape
+        state = dict(params)
+        state.update(N=np.zeros(k), SX=np.zeros((k, d)), SN=np.zeros((k, d)),
+                     prev=params["lower_bound"])
+        return state
+
+    def _iterate(self, data, state, rt):
+        logp, log1mp = _log_probs(state["probs"])
+        with np.errstate(divide="ignore"):
+            log_w = np.log(state["weights"])
+        total = rt.kernels.em_step(data["X"], data["n_trials"], data["sample_weight"], log_w,
+                                   logp, log1mp, state["N"], state["SX"], state["SN"],
+                                   rt.chunk_size, rt.parallel)
+        lower_bound = (total + data["log_coef"]) / data["wsum"]
+        SX, SN = state["SX"], state["SN"]
+        # a component with no trials attributed keeps its probabilities
+        state["probs"] = np.clip(np.where(SN > 0, SX / np.where(SN > 0, SN, 1.0),
+                                          state["probs"]), 0.0, 1.0)
+        if self.fit_weights:
+            # as scikit-learn's mixtures: 10 eps keeps an emptied component's weight > 0
+            N = state["N"] + 10.0 * np.finfo(np.float64).eps
+            state["weights"] = N / N.sum()
+        change = lower_bound - state["prev"]
+        state["prev"] = lower_bound
+        return lower_bound, change, bool(abs(change) < self.tol)
+
+    def _e_step(self, X, n_trials, probs, weights, rt, want):
+        logp, log1mp = _log_probs(probs)
+        with np.errstate(divide="ignore"):
+            log_w = np.log(weights)
+        n, k = X.shape[0], weights.shape[0]
+        lpn = np.empty(n) if want == "lpn" else _EMPTY_F
+        labels = np.empty(n, dtype=np.int64) if want == "labels" else _EMPTY_I
+        resp = np.empty((n, k)) if want == "resp" else _EMPTY_R
+        rt.kernels.e_step(X, n_trials, log_w, logp, log1mp, lpn, labels, resp,
+                          rt.chunk_size, rt.parallel)
+        return {"lpn": lpn, "labels": labels, "resp": resp}[want]
+
+    def _final_e_step(self, data, state, rt):
+        lpn = self._e_step(data["X"], data["n_trials"], state["probs"], state["weights"], rt,
+                           "lpn")
+        return (float(data["sample_weight"] @ lpn) + data["log_coef"]) / data["wsum"]
+
+    def _score_run(self, run):
+        return run.objectives[-1]
+
+    def _shape_probs(self, probs):
+        return probs[:, 0].copy() if self._one_d else probs.copy()
+
+    def _snapshot(self, state):
+        return {"probs": self._shape_probs(state["probs"]), "weights": state["weights"].copy()}
+
+    def _store(self, run, data):
+        self.weights_ = run.state["weights"]
+        self.probs_ = self._shape_probs(run.state["probs"])
+        self.lower_bound_ = float(run.objectives[-1])
+        self.lower_bounds_ = np.array(run.objectives, dtype=np.float64)
+
+    # ------------------------------------------------------------- prediction
+    def _predict_pass(self, X, n_trials, want):
+        check_is_fitted(self, "probs_")
+        if n_trials is None:
+            n_trials = self.n_trials if self.n_trials is not None else self.n_trials_
+        if n_trials is None:
+            raise ValueError("n_trials is required: the model was fitted with varying "
+                             "trials, so pass the trials of these rows.")
+        X_raw = X
+        X, nt, one_d = check_counts(X, n_trials, estimator=type(self).__name__)
+        check_features(self, X_raw if not one_d else X, X)
+        k, d = self._probs2d().shape
+        rt = runtime(self.backend, self._kernel_module, X.shape[0] * k * d)
+        with thread_context(rt):
+            out = self._e_step(X, nt, np.ascontiguousarray(self._probs2d()), self.weights_,
+                               rt, want)
+        if want == "lpn":
+            out = out + log_binomial_coefficients(X, nt)
+        return out
+
+    def score_samples(self, X, n_trials=None):
+        """Log-likelihood of each row (binomial coefficients included).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples,) or (n_samples, d)
+        n_trials : int or array-like, optional
+            Defaults to the constructor's ``n_trials``, else the fit's scalar trials.
+
+        Returns
+        -------
+        log_prob : ndarray of shape (n_samples,)
+        """
+        return self._predict_pass(X, n_trials, "lpn")
+
+    def score(self, X, y=None, n_trials=None):
+        """Mean log-likelihood per row."""
+        return float(self.score_samples(X, n_trials).mean())
+
+    def predict(self, X, n_trials=None):
+        """Most probable component of each row, shape (n_samples,)."""
+        return self._predict_pass(X, n_trials, "labels")
+
+    def predict_proba(self, X, n_trials=None):
+        """Responsibilities (posterior component probabilities), (n_samples, n_components)."""
+        return self._predict_pass(X, n_trials, "resp")
+
+    def fit_predict(self, X, y=None, n_trials=None, sample_weight=None):
+        """Fit, then ``predict`` the same rows."""
+        return self.fit(X, n_trials=n_trials, sample_weight=sample_weight).predict(
+            X, n_trials=self.n_trials if n_trials is None else n_trials)
+
+    def _n_parameters(self):
+        k, d = self._probs2d().shape
+        return k * d + (k - 1 if self.fit_weights else 0)
+
+    def bic(self, X, n_trials=None):
+        """Bayesian information criterion (lower is better)."""
+        ll = self.score_samples(X, n_trials)
+        return -2.0 * ll.sum() + self._n_parameters() * np.log(ll.shape[0])
+
+    def aic(self, X, n_trials=None):
+        """Akaike information criterion (lower is better)."""
+        return -2.0 * self.score_samples(X, n_trials).sum() + 2.0 * self._n_parameters()
+
+    def sample(self, n_samples=1, n_trials=None):
+        """Draw counts from the fitted mixture.
+
+        Parameters
+        ----------
+        n_samples : int
+        n_trials : int, optional
+            Trials per count; defaults to the constructor's or the fit's scalar.
+
+        Returns
+        -------
+        X : ndarray of shape (n_samples,) or (n_samples, d), int64
+        y : ndarray of shape (n_samples,), the component of each draw
+        """
+        check_is_fitted(self, "probs_")
+        n_samples = check_int(n_samples, "n_samples", min_value=1)
+        if n_trials is None:
+            n_trials = self.n_trials if self.n_trials is not None else self.n_trials_
+        if n_trials is None or np.ndim(n_trials) != 0:
+            raise ValueError("sample needs a scalar n_trials.")
+        n_trials = check_int(int(n_trials) if float(n_trials).is_integer() else n_trials,
+                             "n_trials", min_value=1)
+        rng = np.random.default_rng(seed_sequence(self.random_state))
+        y = rng.choice(self.weights_.shape[0], size=n_samples, p=self.weights_)
+        X = rng.binomial(n_trials, self._probs2d()[y])
+        return (X[:, 0] if self.probs_.ndim == 1 else X), y
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.estimator_type = "density_estimator"
+        return tags
+
+
+def _as_float(value, name):
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be an array of numbers: {exc}") from None
+    if not np.isfinite(arr).all():
+        raise ValueError(f"{name} contains NaN or infinity.")
+    return arr
