@@ -24,6 +24,7 @@ def warmup(dtypes=("float64", "float32")):
 
 
 def _run_all(dtypes, rng):
+    from .binomial_mixture import BinomialMixture
     from .gaussian_mixture import GaussianMixture
     from .kmeans import KMeans
 
@@ -39,3 +40,9 @@ def _run_all(dtypes, rng):
                                          max_iter=2, tol=0, backend="numba").fit(data)
                     gm.predict_proba(data[:3])
                     gm.predict(data[:3])
+    counts = rng.integers(0, 6, size=64)
+    for mode in ("serial", "parallel"):
+        with config_context(parallel=mode):
+            bm = BinomialMixture(2, n_trials=5, max_iter=2, tol=0, backend="numba").fit(counts)
+            bm.predict_proba(counts[:3])
+            bm.predict(counts[:3])

@@ -292,6 +292,10 @@ class BinomialMixture(EMBase):
         self._warn_identifiability(nt, k, d)
         record_features(self, X_raw if not one_d else X, X)
         self._one_d = one_d
+        keep = sample_weight > 0
+        if not keep.all():  # rows of weight 0 carry nothing, and may be impossible
+            X, sample_weight = X[keep], sample_weight[keep]
+            nt = nt[keep] if nt.shape[0] > 1 else nt
         compressed = compress_rows(X, nt, sample_weight)
         if compressed is not None:
             X, nt, sample_weight = compressed
@@ -359,6 +363,11 @@ class BinomialMixture(EMBase):
                                    logp, log1mp, state["N"], state["SX"], state["SN"],
                                    rt.chunk_size, rt.parallel)
         lower_bound = (total + data["log_coef"]) / data["wsum"]
+        if lower_bound == -np.inf:
+            raise ValueError(
+                "Some counts have probability 0 under every component (a success "
+                "probability of exactly 0 or 1 contradicts them); start from probs_init "
+                "strictly inside (0, 1).")
         SX, SN = state["SX"], state["SN"]
         # a component with no trials attributed keeps its probabilities
         state["probs"] = np.clip(np.where(SN > 0, SX / np.where(SN > 0, SN, 1.0),
@@ -386,7 +395,9 @@ class BinomialMixture(EMBase):
     def _final_e_step(self, data, state, rt):
         lpn = self._e_step(data["X"], data["n_trials"], state["probs"], state["weights"], rt,
                            "lpn")
-        return (float(data["sample_weight"] @ lpn) + data["log_coef"]) / data["wsum"]
+        w = data["sample_weight"]
+        live = w > 0
+        return (float(w[live] @ lpn[live]) + data["log_coef"]) / data["wsum"]
 
     def _score_run(self, run):
         return run.objectives[-1]
@@ -447,7 +458,12 @@ class BinomialMixture(EMBase):
         return self._predict_pass(X, n_trials, "labels")
 
     def predict_proba(self, X, n_trials=None):
-        """Responsibilities (posterior component probabilities), (n_samples, n_components)."""
+        """Responsibilities (posterior component probabilities), (n_samples, n_components).
+
+        A row that has probability 0 under every component (possible only when a
+        fitted probability is exactly 0 or 1) gets a row of zeros, and
+        ``score_samples`` gives it -inf.
+        """
         return self._predict_pass(X, n_trials, "resp")
 
     def fit_predict(self, X, y=None, n_trials=None, sample_weight=None):

@@ -1,4 +1,6 @@
+import contextlib
 import os
+import warnings
 
 import numpy as np
 import pytest
@@ -48,3 +50,17 @@ def rtol_for(dtype):
 
 
 requires_numba = pytest.mark.skipif(not numba_available(), reason="numba not available")
+
+
+@contextlib.contextmanager
+def quiet():
+    """Silence convergence warnings of fastem and scikit-learn (tests that fix max_iter)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", fastem.ConvergenceWarning)
+        try:
+            from sklearn.exceptions import ConvergenceWarning as SKWarning
+
+            warnings.simplefilter("ignore", SKWarning)
+        except ImportError:  # pragma: no cover
+            pass
+        yield

@@ -95,3 +95,41 @@ def gmm_step(X, sample_weight, weights, means, covariances):
             S1[c] += rw * diff
             S2[c] += rw * np.outer(diff, diff)
     return lpn, resp, N, S1, S2, total
+
+
+def binomial_step(X, n_trials, sample_weight, weights, probs):
+    """E-step and statistics of a binomial mixture with scipy.stats.binom, one row and
+    one component at a time. X (n, d); n_trials broadcastable to X; probs (k, d).
+
+    Returns lpn (n,) with binomial coefficients, resp (n, k), N (k,), SX (k, d),
+    SN (k, d), and the weighted log-likelihood.
+    """
+    from scipy.stats import binom
+
+    n, d = X.shape
+    k = len(weights)
+    nt = np.broadcast_to(n_trials, X.shape)
+    lpn = np.empty(n)
+    resp = np.empty((n, k))
+    N, SX, SN = np.zeros(k), np.zeros((k, d)), np.zeros((k, d))
+    total = 0.0
+    for i in range(n):
+        joint = []
+        for c in range(k):
+            v = math.log(weights[c]) if weights[c] > 0 else -math.inf
+            for f in range(d):
+                v += float(binom.logpmf(X[i, f], nt[i, f], probs[c, f]))
+            joint.append(v)
+        top = max(joint)
+        s = sum(math.exp(v - top) for v in joint)
+        lpn[i] = top + math.log(s)
+        total += float(sample_weight[i]) * lpn[i]
+        for c in range(k):
+            r = math.exp(joint[c] - lpn[i])
+            resp[i, c] = r
+            rw = r * float(sample_weight[i])
+            N[c] += rw
+            for f in range(d):
+                SX[c, f] += rw * X[i, f]
+                SN[c, f] += rw * nt[i, f]
+    return lpn, resp, N, SX, SN, total

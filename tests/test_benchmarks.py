@@ -5,7 +5,7 @@ options) so each runs once as a smoke test; time them with
 import numpy as np
 import pytest
 
-from fastem import GaussianMixture, KMeans
+from fastem import BinomialMixture, GaussianMixture, KMeans
 from conftest import BACKENDS
 
 
@@ -80,3 +80,33 @@ def test_bench_gmm_fit(benchmark, backend, cov_type):
         est.fit(X)
         fitted = benchmark(est.fit, X)
     assert fitted.means_.shape == (4, 3)
+
+
+def test_bench_binomial_em_step_kernel(benchmark, backend):
+    from fastem._backend import kernel_module
+
+    kern = kernel_module(backend, "binomial_mixture")
+    rng = np.random.default_rng(0)
+    nt = rng.integers(5, 50, size=(20_000, 1)).astype(float)
+    X = rng.binomial(nt.astype(int), 0.4).astype(float)
+    probs = np.array([[0.3], [0.6]])
+    args = (X, nt, np.ones(len(X)), np.log([0.5, 0.5]), np.log(probs), np.log1p(-probs),
+            np.empty(2), np.empty((2, 1)), np.empty((2, 1)), 256, False)
+    kern.em_step(*args)  # compile / load before timing
+    total = benchmark(kern.em_step, *args)
+    assert np.isfinite(total)
+
+
+def test_bench_binomial_fit_coin_data(benchmark, backend):
+    # 1e5 trials of 10 tosses take 11 distinct values: the fit runs on those
+    rng = np.random.default_rng(1)
+    X = rng.binomial(10, np.where(rng.integers(2, size=100_000) == 0, 0.6, 0.2))
+    est = BinomialMixture(2, n_trials=10, probs_init=[0.5, 0.4], max_iter=50, tol=0,
+                          backend=backend)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est.fit(X)
+        fitted = benchmark(est.fit, X)
+    assert np.sort(fitted.probs_) == pytest.approx([0.2, 0.6], abs=0.01)

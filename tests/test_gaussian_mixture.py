@@ -1,6 +1,5 @@
 """GaussianMixture against scikit-learn, textbook examples and EM's guarantees."""
 
-import contextlib
 import pickle
 import warnings
 
@@ -11,20 +10,9 @@ from sklearn.mixture import GaussianMixture as SKGM
 
 import fastem
 from fastem import ConvergenceWarning, GaussianMixture, NotFittedError
-from conftest import rtol_for
+from conftest import quiet as _quiet, rtol_for
 
 TYPES = ["full", "tied", "diag", "spherical"]
-
-
-@contextlib.contextmanager
-def _quiet():
-    """Silence convergence warnings of fastem and scikit-learn (fixed max_iter)."""
-    from sklearn.exceptions import ConvergenceWarning as SKWarning
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        warnings.simplefilter("ignore", SKWarning)
-        yield
 
 
 def _inits(X, k, cov_type, seed):

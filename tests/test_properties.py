@@ -119,3 +119,45 @@ def test_mixture_log_likelihood_never_decreases(problem):
     resp = gm.predict_proba(X)
     np.testing.assert_allclose(resp.sum(axis=1), 1.0, rtol=1e-10)
     assert np.isfinite(gm.covariances_).all()
+
+
+@st.composite
+def binomial_problems(draw):
+    n = draw(st.integers(5, 120))
+    d = draw(st.integers(1, 3))
+    k = draw(st.integers(1, 4))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    per = draw(st.sampled_from(["scalar", "row", "count"]))
+    shape = {"scalar": (), "row": (n, 1), "count": (n, d)}[per]
+    nt = rng.integers(1, 15, size=shape)
+    X = rng.binomial(np.broadcast_to(nt, (n, d)), rng.uniform(size=(k, d))[rng.integers(k, size=n)])
+    reps = rng.integers(0, 3, size=n)
+    reps[0] = max(reps[0], 1)
+    return X, nt, k, reps
+
+
+@SETTINGS
+@given(binomial_problems())
+def test_binomial_em_monotone_and_weights_are_repetitions(problem):
+    from fastem import BinomialMixture
+    import warnings
+
+    X, nt, k, reps = problem
+    k = min(k, int((reps > 0).sum()))
+    probs0 = np.linspace(0.2, 0.8, k)[:, None] * np.ones((1, X.shape[1]))
+    kw = dict(probs_init=probs0, tol=0, max_iter=15, backend="python")
+    ntr = nt if np.ndim(nt) == 0 else np.repeat(nt, reps, axis=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        a = BinomialMixture(k, **kw).fit(X, n_trials=nt, sample_weight=reps)
+        b = BinomialMixture(k, **kw).fit(np.repeat(X, reps, axis=0), n_trials=ntr)
+    obj = a.history_["objective"]
+    assert np.all(np.diff(obj) >= -1e-10 * max(1.0, abs(obj[-1])))
+    np.testing.assert_allclose(a.probs_, b.probs_, rtol=1e-8, atol=1e-12)
+    np.testing.assert_allclose(a.weights_, b.weights_, rtol=1e-8, atol=1e-12)
+    resp = a.predict_proba(X, n_trials=nt)
+    # rows the model calls impossible (a success probability of exactly 0 or 1
+    # contradicted) get zero responsibilities; the others sum to one
+    possible = np.isfinite(a.score_samples(X, n_trials=nt))
+    np.testing.assert_allclose(resp.sum(axis=1), np.where(possible, 1.0, 0.0), rtol=1e-10)
+    assert np.isfinite(a.lower_bound_) and np.isfinite(a.probs_).all()

@@ -61,12 +61,16 @@ def _em_step(X, n_trials, sample_weight, log_w, logp, log1mp, N, SX, SN, chunk_s
         ll = 0.0
         for i in range(b * block_rows, min((b + 1) * block_rows, n)):
             top = _joint_row(X, n_trials, i, log_w, logp, log1mp, lp)
+            w = sample_weight[i]
+            if top == -np.inf:  # impossible under every component: no statistics
+                if w > 0.0:
+                    ll = -np.inf
+                continue
             s = 0.0
             for c in range(k):
                 e = np.exp(lp[c] - top)
                 lp[c] = e
                 s += e
-            w = sample_weight[i]
             ll += w * (top + np.log(s))
             scale = w / s
             ti = i if per_row else 0
@@ -107,6 +111,13 @@ def _e_step(X, n_trials, log_w, logp, log1mp, lpn_out, labels_out, resp_out, chu
                     if lp[c] > lp[best]:
                         best = c
                 labels_out[i] = best
+            if top == -np.inf:  # impossible under every component
+                if lpn_out.shape[0] > 0:
+                    lpn_out[i] = -np.inf
+                if resp_out.shape[0] > 0:
+                    for c in range(k):
+                        resp_out[i, c] = 0.0
+                continue
             s = 0.0
             for c in range(k):
                 e = np.exp(lp[c] - top)

@@ -15,6 +15,9 @@ fused pass: responsibilities by log-sum-exp and the weighted statistics
 Buffers: X (n, d) float64 IN; n_trials (n or 1, d or 1) float64 IN (broadcast over
 X); sample_weight (n,) float64 IN; log_w (k,), logp (k, d), log1mp (k, d) float64 IN
 (log p and log(1 - p), possibly -inf); N (k,), SX (k, d), SN (k, d) float64 OUT.
+A row impossible under every component (only possible with p exactly 0 or 1) adds
+-inf to the log-likelihood (when its weight is positive) and nothing to the
+statistics; its responsibilities are 0.
 ``parallel`` is ignored here.
 """
 
@@ -37,12 +40,16 @@ def _joint(Xc, nc, log_w, logp, log1mp):
 
 
 def _normalise(lp):
+    """(log p(x), responsibilities); a row impossible under every component gets
+    log p(x) = -inf and zero responsibilities (it adds nothing to the statistics)."""
     top = lp.max(axis=1)
     safe = np.where(np.isfinite(top), top, 0.0)
     e = np.exp(lp - safe[:, None])
     s = e.sum(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return safe + np.log(s), e / s[:, None]
+        lpn = safe + np.log(s)
+        resp = np.where(s[:, None] > 0, e / np.where(s > 0, s, 1.0)[:, None], 0.0)
+    return lpn, resp
 
 
 def em_step(X, n_trials, sample_weight, log_w, logp, log1mp, N, SX, SN, chunk_size,
@@ -61,7 +68,8 @@ def em_step(X, n_trials, sample_weight, log_w, logp, log1mp, N, SX, SN, chunk_si
                              Xc.shape)
         w = sample_weight[start:stop]
         lpn, resp = _normalise(_joint(Xc, nc, log_w, logp, log1mp))
-        total += float(w @ lpn)
+        live = w > 0
+        total += float(w[live] @ lpn[live]) if live.any() else 0.0
         r = resp * w[:, None]
         N += r.sum(axis=0)
         SX += r.T @ Xc
