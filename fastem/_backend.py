@@ -102,14 +102,31 @@ def runtime(backend, model, work):
     return Runtime(name, kernel_module(name, model), config["chunk_size"], parallel, n_threads)
 
 
+_blas_controller = None
+
+
+def _blas():
+    """One threadpoolctl controller per process (building one scans the loaded
+    libraries, about 0.5 ms; using it costs about 15 us)."""
+    global _blas_controller
+    if _blas_controller is None:
+        import scipy.linalg.cython_blas  # noqa: F401  the BLAS that numba's np.dot calls
+        from threadpoolctl import ThreadpoolController
+
+        _blas_controller = ThreadpoolController()
+    return _blas_controller
+
+
 @contextmanager
 def thread_context(rt):
-    """Set numba's thread count to the configured ``n_threads`` for a fit, then
-    restore it (numba's setting is per calling thread)."""
+    """Around numba kernel calls: numba's thread count set to the configured
+    ``n_threads`` (numba's setting is per calling thread) and BLAS held to one
+    thread, because BLAS calls inside parallel kernels, or BLAS threads woken between
+    kernel calls, fight numba's threads for the cores. Both are restored after."""
     if rt.backend != "numba":
         yield
         return
     from ._jit import thread_limit
 
-    with thread_limit(rt.n_threads):
+    with thread_limit(rt.n_threads), _blas().limit(limits=1, user_api="blas"):
         yield

@@ -1,12 +1,14 @@
 """The only module that imports numba.
 
 It provides the house decorator :func:`jit` (nogil, cache with a fallback,
-fastmath without ``nnan``/``ninf`` because EM uses ``-inf`` log-probabilities on
-purpose), ``prange``, and :func:`thread_limit`. Without numba (or with
+fast-math without ``nnan``/``ninf``, because EM uses ``-inf`` log-probabilities on
+purpose, and without ``reassoc``, so that results do not depend on memory
+alignment), ``prange``, and :func:`thread_limit`. Without numba (or with
 ``FASTEM_DISABLE_NUMBA=1``) ``HAS_NUMBA`` is False, and kernels modules are never
 imported: the backend resolver falls back to ``fastem._reference``.
 """
 
+import hashlib
 import os
 import types
 import warnings
@@ -33,10 +35,20 @@ except ImportError:  # pragma: no cover - exercised by the numba-disabled CI leg
 __all__ = ["HAS_NUMBA", "FASTMATH", "jit", "jit_variants", "prange", "thread_limit",
            "max_threads"]
 
-# Every fast-math flag but nnan/ninf: -inf log-probabilities must survive.
-FASTMATH = frozenset({"nsz", "arcp", "contract", "afn", "reassoc"})
+# Fast-math flags, but never nnan/ninf (-inf log-probabilities must survive) nor
+# reassoc: with reassoc LLVM may split a reduction by the data's memory alignment,
+# and the same fit gave results differing in the last bit from run to run.
+FASTMATH = frozenset({"nsz", "arcp", "contract", "afn"})
 
 _cache_warned = False
+
+
+def _options_tag(parallel, fastmath):
+    # numba's cache key is the kernel's name and source, not its compile options: a
+    # change of flags here would be served machine code compiled with the old ones.
+    # The options go into the cached name instead.
+    text = f"{sorted(FASTMATH) if fastmath else None}|numpy|{parallel}"
+    return hashlib.sha1(text.encode()).hexdigest()[:8]
 
 
 def jit(func=None, *, parallel=False, fastmath=True):
@@ -57,6 +69,7 @@ def jit(func=None, *, parallel=False, fastmath=True):
         return func
     options = dict(nogil=True, parallel=parallel, error_model="numpy",
                    fastmath=set(FASTMATH) if fastmath else False)
+    func = _renamed(func, "__" + _options_tag(parallel, fastmath))
     global _cache_warned
     try:
         return numba.njit(cache=True, **options)(func)
@@ -75,9 +88,10 @@ def jit(func=None, *, parallel=False, fastmath=True):
 def _renamed(func, suffix):
     """A copy of ``func`` under another qualified name.
 
-    numba's on-disk cache is keyed by qualified name and bytecode, not by the
-    ``parallel`` flag: two variants compiled from one function would load each
-    other's machine code. A distinct name gives each variant its own cache entry.
+    numba's on-disk cache is keyed by qualified name and bytecode, not by compile
+    options such as ``parallel`` or the fast-math flags: two variants compiled from
+    one function would load each other's machine code. A name that carries the
+    options gives each variant its own cache entry.
     """
     code = func.__code__.replace(co_name=func.__name__ + suffix)
     if hasattr(code, "co_qualname"):  # Python >= 3.11
@@ -100,8 +114,7 @@ def jit_variants(func, fastmath=True):
     """
     if not HAS_NUMBA:
         return func, func
-    return (jit(func, fastmath=fastmath),
-            jit(_renamed(func, "_parallel"), parallel=True, fastmath=fastmath))
+    return (jit(func, fastmath=fastmath), jit(func, parallel=True, fastmath=fastmath))
 
 
 def max_threads():

@@ -33,26 +33,43 @@ def _cholesky_failed(c, reg_covar):
 
 def precision_cholesky(covariances, covariance_type, reg_covar=0.0):
     """Upper-triangular P with P P^T = inverse covariance (full, tied), or 1/sqrt of
-    the variances (diag, spherical), in scikit-learn's shapes."""
-    from scipy import linalg
+    the variances (diag, spherical), in scikit-learn's shapes.
 
+    Batched NumPy (one Cholesky and one inverse for all components; a direct square
+    root for one feature): this runs once per EM iteration, where per-component
+    SciPy calls cost more than the kernel on small data.
+    """
     if covariance_type in ("full", "tied"):
         mats = covariances[None] if covariance_type == "tied" else covariances
         d = mats.shape[-1]
-        out = np.empty_like(mats)
-        for c, cov in enumerate(mats):
+        if d == 1:
+            var = mats[:, 0, 0]
+            _check_positive(var, covariance_type, reg_covar)
+            out = (1.0 / np.sqrt(var))[:, None, None]
+        else:
             try:
-                L = linalg.cholesky(cov, lower=True)
-            except linalg.LinAlgError:
-                raise _cholesky_failed(None if covariance_type == "tied" else c,
-                                       reg_covar) from None
-            out[c] = linalg.solve_triangular(L, np.eye(d), lower=True).T
+                L = np.linalg.cholesky(mats)
+            except np.linalg.LinAlgError:
+                for c, cov in enumerate(mats):  # find the component to name
+                    try:
+                        np.linalg.cholesky(cov)
+                    except np.linalg.LinAlgError:
+                        raise _cholesky_failed(None if covariance_type == "tied" else c,
+                                               reg_covar) from None
+                raise
+            # the inverse of a lower-triangular matrix is lower triangular: clear the
+            # rounding noise above the diagonal, then transpose to upper
+            out = np.ascontiguousarray(np.tril(np.linalg.inv(L)).transpose(0, 2, 1))
         return out[0] if covariance_type == "tied" else out
-    per_component = covariances.reshape(covariances.shape[0], -1)
-    bad = np.flatnonzero((per_component <= 0).any(axis=1))
-    if bad.size:
-        raise _cholesky_failed(int(bad[0]), reg_covar)
+    _check_positive(covariances.reshape(covariances.shape[0], -1).min(axis=1),
+                    covariance_type, reg_covar)
     return 1.0 / np.sqrt(covariances)
+
+
+def _check_positive(variances, covariance_type, reg_covar):
+    bad = np.flatnonzero(~(variances > 0))
+    if bad.size:
+        raise _cholesky_failed(None if covariance_type == "tied" else int(bad[0]), reg_covar)
 
 
 def _upper_cholesky_of_precision(precision):

@@ -89,6 +89,17 @@ def kmeans_plusplus(X, n_clusters, *, sample_weight=None, random_state=None,
     return centers, indices
 
 
+def _mean_variance(X, block=65536):
+    """Mean over features of the (unweighted) variance of X, as np.var(X, axis=0).mean()
+    but in blocks of rows: no temporary of the size of X."""
+    mean = X.mean(axis=0, dtype=np.float64)
+    total = np.zeros(X.shape[1])
+    for start in range(0, X.shape[0], block):
+        diff = X[start:start + block] - mean
+        total += np.einsum("ij,ij->j", diff, diff)
+    return float(total.mean() / X.shape[0])
+
+
 # ---------------------------------------------------------------------- estimator
 
 class KMeans(EMBase):
@@ -238,7 +249,7 @@ class KMeans(EMBase):
                                      "cluster_centers_ (warm_start)")
         record_features(self, X_raw, X)
         self._fit(X, sample_weight, work=n * k * d)
-        distinct = np.unique(self.labels_).size
+        distinct = np.count_nonzero(np.bincount(self.labels_, minlength=k))
         if distinct < k:
             warnings.warn(f"Number of distinct clusters ({distinct}) found smaller than "
                           f"n_clusters ({k}). Possibly due to duplicate points in X.",
@@ -254,7 +265,7 @@ class KMeans(EMBase):
 
     # ------------------------------------------------------------------ hooks
     def _prepare(self, X, sample_weight, rt):
-        tol = 0.0 if self.tol == 0 else float(np.mean(np.var(X, axis=0))) * self.tol
+        tol = 0.0 if self.tol == 0 else _mean_variance(X) * self.tol
         return {"X": X, "sample_weight": sample_weight, "tol": tol}
 
     def _initialize(self, data, rng, rt):

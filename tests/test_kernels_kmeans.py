@@ -94,7 +94,8 @@ def test_assign_matches_naive(kernel, n, chunk, dtype):
     inertia2 = _call(name, parallel, threads, "assign", X, w, centers, labels2,
                      np.empty(0), chunk)
     np.testing.assert_array_equal(labels2, labels)
-    assert inertia2 == inertia
+    # fast-math may vectorise the sum differently in the two variants: equal to rounding
+    assert inertia2 == pytest.approx(inertia, rel=1e-12)
 
 
 @pytest.mark.parametrize("kernel", _modules(), ids=lambda m: f"{m[0]}-par{m[1]}-t{m[2]}")

@@ -17,6 +17,7 @@ __all__ = ["em_step_full", "em_step_diag", "em_step_1d",
 
 MAX_BLOCKS = 64
 STATS_BUDGET = 1 << 21
+LOG_BATCH = 64  # rows per log call in the 1-D kernel (and at once past 1e250)
 
 
 # Helpers live in this module (not a shared one): numba's cache does not notice
@@ -30,26 +31,32 @@ def _block_layout(n, chunk_size, max_blocks):
 
 
 @jit
-def _log_prob_full(X, i, means, prec_chol, log_const, diff, lp):
-    """Fill diff[c] = x_i - means[c] and lp[c] = log p(x_i, c); return max_c lp[c]."""
+def _log_prob_full_chunk(X, c0, m, means, p_all, mu_p, log_const, xbuf, lp, top):
+    """Rows c0..c0+m-1: lp[i, c] = log p(x, c) and top[i] = max_c lp[i, c].
+
+    One matrix product per chunk, Y = X_chunk @ [P_1 ... P_k] (BLAS), then
+    y_c = Y_c - means[c] @ P_c; ``p_all`` is (d, k*d), or (d, d) for a tied
+    precision (then every component uses the same columns).
+    """
     k, d = means.shape
-    tied = prec_chol.shape[0] == 1
-    top = -np.inf
-    for c in range(k):
-        pc = 0 if tied else c
+    tied = p_all.shape[1] == d and k > 1
+    for i in range(m):
         for f in range(d):
-            diff[c, f] = X[i, f] - means[c, f]
-        sq = 0.0
-        for j in range(d):  # prec_chol is upper triangular
-            acc = 0.0
-            for f in range(j + 1):
-                acc += diff[c, f] * prec_chol[pc, f, j]
-            sq += acc * acc
-        v = log_const[c] - 0.5 * sq
-        lp[c] = v
-        if v > top:
-            top = v
-    return top
+            xbuf[i, f] = X[c0 + i, f]
+    Y = np.dot(xbuf[:m], p_all)
+    for i in range(m):
+        best = -np.inf
+        for c in range(k):
+            off = 0 if tied else c * d
+            sq = 0.0
+            for j in range(d):
+                t = Y[i, off + j] - mu_p[c, j]
+                sq += t * t
+            v = log_const[c] - 0.5 * sq
+            lp[i, c] = v
+            if v > best:
+                best = v
+        top[i] = best
 
 
 @jit
@@ -82,7 +89,7 @@ def _exp_normalise(lp, top):
 
 
 def _em_full(X, sample_weight, means, prec_chol, log_const, N, S1, S2, chunk_size,
-             max_blocks):
+             max_blocks, p_all, mu_p):
     n, d = X.shape
     k = means.shape[0]
     n_blocks, block_rows = _block_layout(n, chunk_size, max_blocks)
@@ -91,25 +98,34 @@ def _em_full(X, sample_weight, means, prec_chol, log_const, N, S1, S2, chunk_siz
     pS2 = np.zeros((n_blocks, k, d, d))
     pll = np.zeros(n_blocks)
     for b in prange(n_blocks):
-        diff = np.empty((k, d))
-        lp = np.empty(k)
+        xbuf = np.empty((chunk_size, d))
+        lpc = np.empty((chunk_size, k))
+        top = np.empty(chunk_size)
+        diff = np.empty(d)
         ll = 0.0
-        for i in range(b * block_rows, min((b + 1) * block_rows, n)):
-            top = _log_prob_full(X, i, means, prec_chol, log_const, diff, lp)
-            s = _exp_normalise(lp, top)
-            w = sample_weight[i]
-            ll += w * (top + np.log(s))
-            scale = w / s
-            for c in range(k):
-                r = lp[c] * scale
-                if r == 0.0:
-                    continue
-                pN[b, c] += r
-                for f in range(d):
-                    rf = r * diff[c, f]
-                    pS1[b, c, f] += rf
-                    for g in range(f, d):
-                        pS2[b, c, f, g] += rf * diff[c, g]
+        start = b * block_rows
+        stop = min(start + block_rows, n)
+        for c0 in range(start, stop, chunk_size):
+            m = min(chunk_size, stop - c0)
+            _log_prob_full_chunk(X, c0, m, means, p_all, mu_p, log_const, xbuf, lpc, top)
+            for i in range(m):
+                lp = lpc[i]
+                s = _exp_normalise(lp, top[i])
+                w = sample_weight[c0 + i]
+                ll += w * (top[i] + np.log(s))
+                scale = w / s
+                for c in range(k):
+                    r = lp[c] * scale
+                    if r == 0.0:
+                        continue
+                    pN[b, c] += r
+                    for f in range(d):
+                        diff[f] = xbuf[i, f] - means[c, f]
+                    for f in range(d):
+                        rf = r * diff[f]
+                        pS1[b, c, f] += rf
+                        for g in range(d):  # whole rows: contiguous, vectorised
+                            pS2[b, c, f, g] += rf * diff[g]
         pll[b] = ll
     N[:] = 0.0
     S1[:, :] = 0.0
@@ -121,9 +137,9 @@ def _em_full(X, sample_weight, means, prec_chol, log_const, N, S1, S2, chunk_siz
             N[c] += pN[b, c]
             for f in range(d):
                 S1[c, f] += pS1[b, c, f]
-                for g in range(f, d):
+                for g in range(d):
                     S2[c, f, g] += pS2[b, c, f, g]
-    for c in range(k):
+    for c in range(k):  # exactly symmetric, whatever the rounding of each half
         for f in range(d):
             for g in range(f + 1, d):
                 S2[c, g, f] = S2[c, f, g]
@@ -190,6 +206,10 @@ def _em_1d(X, sample_weight, means, prec, log_const, N, S1, S2, chunk_size, max_
         lp = np.empty(k)
         dl = np.empty(k)
         ll = 0.0
+        # log(s) of unit-weight rows is taken once per LOG_BATCH rows, on the product
+        # of their s (each in [1, k]): fewer log calls, the same sum up to rounding
+        s_prod = 1.0
+        n_prod = 0
         for i in range(b * block_rows, min((b + 1) * block_rows, n)):
             x = X[i, 0]
             top = -np.inf
@@ -202,11 +222,21 @@ def _em_1d(X, sample_weight, means, prec, log_const, N, S1, S2, chunk_size, max_
                     top = v
             s = 0.0
             for c in range(k):
-                e = np.exp(lp[c] - top)
+                # the largest term is exp(0) = 1: one exp call fewer per row
+                e = 1.0 if lp[c] == top else np.exp(lp[c] - top)
                 lp[c] = e
                 s += e
             w = sample_weight[i]
-            ll += w * (top + np.log(s))
+            if w == 1.0:
+                ll += top
+                s_prod *= s
+                n_prod += 1
+                if n_prod == LOG_BATCH or s_prod > 1e250:
+                    ll += np.log(s_prod)
+                    s_prod = 1.0
+                    n_prod = 0
+            else:
+                ll += w * (top + np.log(s))
             scale = w / s
             for c in range(k):
                 r = lp[c] * scale
@@ -214,6 +244,7 @@ def _em_1d(X, sample_weight, means, prec, log_const, N, S1, S2, chunk_size, max_
                 pN[b, c] += r
                 pS1[b, c] += rt
                 pS2[b, c] += rt * dl[c]
+        ll += np.log(s_prod)
         pll[b] = ll
     total = 0.0
     for c in range(k):
@@ -230,16 +261,21 @@ def _em_1d(X, sample_weight, means, prec, log_const, N, S1, S2, chunk_size, max_
 
 
 def _e_full(X, means, prec_chol, log_const, lpn_out, labels_out, resp_out, chunk_size,
-            max_blocks):
+            max_blocks, p_all, mu_p):
     n, d = X.shape
     k = means.shape[0]
     n_blocks, block_rows = _block_layout(n, chunk_size, max_blocks)
     for b in prange(n_blocks):
-        diff = np.empty((k, d))
-        lp = np.empty(k)
-        for i in range(b * block_rows, min((b + 1) * block_rows, n)):
-            top = _log_prob_full(X, i, means, prec_chol, log_const, diff, lp)
-            _finish_row(i, lp, top, lpn_out, labels_out, resp_out)
+        xbuf = np.empty((chunk_size, d))
+        lpc = np.empty((chunk_size, k))
+        top = np.empty(chunk_size)
+        start = b * block_rows
+        stop = min(start + block_rows, n)
+        for c0 in range(start, stop, chunk_size):
+            m = min(chunk_size, stop - c0)
+            _log_prob_full_chunk(X, c0, m, means, p_all, mu_p, log_const, xbuf, lpc, top)
+            for i in range(m):
+                _finish_row(c0 + i, lpc[i], top[i], lpn_out, labels_out, resp_out)
 
 
 def _e_diag(X, means, prec, log_const, lpn_out, labels_out, resp_out, chunk_size,
@@ -279,6 +315,19 @@ _e_full_serial, _e_full_parallel = jit_variants(_e_full)
 _e_diag_serial, _e_diag_parallel = jit_variants(_e_diag)
 
 
+def _gemm_terms(means, prec_chol):
+    """[P_1 ... P_k] as one (d, k*d) matrix (or the tied (d, d) one), and the rows
+    means[c] @ P_c, for the chunk matrix product of the full kernels."""
+    k, d = means.shape
+    if prec_chol.shape[0] == 1:
+        p_all = np.ascontiguousarray(prec_chol[0])
+        mu_p = means @ p_all
+    else:
+        p_all = np.ascontiguousarray(prec_chol.transpose(1, 0, 2).reshape(d, k * d))
+        mu_p = np.einsum("cf,cfj->cj", means, prec_chol)
+    return p_all, np.ascontiguousarray(mu_p)
+
+
 def _max_blocks(k, d, full):
     per_block = k * (1 + d + (d * d if full else d)) + 1
     return max(1, min(MAX_BLOCKS, STATS_BUDGET // per_block))
@@ -289,8 +338,9 @@ def em_step_full(X, sample_weight, means, prec_chol, log_const, N, S1, S2, chunk
     """One fused EM pass, full or tied; see the reference twin."""
     fn = _em_full_parallel if parallel else _em_full_serial
     k, d = means.shape
+    p_all, mu_p = _gemm_terms(means, prec_chol)
     return float(fn(X, sample_weight, means, prec_chol, log_const, N, S1, S2, chunk_size,
-                    _max_blocks(k, d, True)))
+                    _max_blocks(k, d, True), p_all, mu_p))
 
 
 def em_step_diag(X, sample_weight, means, prec, log_const, N, S1, S2, chunk_size,
@@ -315,7 +365,9 @@ def e_step_full(X, means, prec_chol, log_const, lpn_out, labels_out, resp_out, c
                 parallel=False):
     """E-step only, full or tied; see the reference twin."""
     fn = _e_full_parallel if parallel else _e_full_serial
-    fn(X, means, prec_chol, log_const, lpn_out, labels_out, resp_out, chunk_size, MAX_BLOCKS)
+    p_all, mu_p = _gemm_terms(means, prec_chol)
+    fn(X, means, prec_chol, log_const, lpn_out, labels_out, resp_out, chunk_size, MAX_BLOCKS,
+       p_all, mu_p)
 
 
 def e_step_diag(X, means, prec, log_const, lpn_out, labels_out, resp_out, chunk_size,

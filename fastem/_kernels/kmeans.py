@@ -5,16 +5,36 @@ are grouped into at most ``MAX_BLOCKS`` blocks. ``prange`` runs over blocks; eac
 block writes its own partial sums, which are added afterwards in block order. The
 layout depends on n_samples and chunk_size only, so results do not depend on the
 thread count, and the partial buffers stay O(MAX_BLOCKS x k x d) whatever n is.
+
+The nearest-centre search of a chunk has three forms, chosen by the shape
+(``method``, see :func:`nearest_method`):
+
+- ``ROWS`` (d <= 3): a loop over rows, then centres, then features;
+- ``COLUMNS`` (4 <= d < 32): the chunk is copied feature-major, and the innermost
+  loop runs over its rows, which the compiler vectorises;
+- ``GEMM`` (d >= 32): one matrix product per chunk (BLAS through ``np.dot``) and
+  the expansion ||x||^2 - 2 x.c + ||c||^2, as scikit-learn does; BLAS must then run on
+  one thread (the estimators hold it there with threadpoolctl).
+
+Distances are computed in the data's dtype; sums, weights and inertia in float64.
 """
 
 import numpy as np
 
 from .._jit import jit, jit_variants, prange
 
-__all__ = ["lloyd_iter", "assign", "sq_distances", "MAX_BLOCKS"]
+__all__ = ["lloyd_iter", "assign", "sq_distances", "nearest_method", "MAX_BLOCKS"]
 
 # Many more blocks than threads, so that a busy core does not hold the others up.
 MAX_BLOCKS = 64
+ROWS, COLUMNS, GEMM = 0, 1, 2
+
+
+def nearest_method(n_features):
+    """The nearest-centre search used for ``n_features`` (ROWS, COLUMNS or GEMM)."""
+    if n_features <= 3:
+        return ROWS
+    return COLUMNS if n_features < 32 else GEMM
 
 
 @jit
@@ -26,38 +46,128 @@ def _block_layout(n, chunk_size):
     return n_blocks, block_rows
 
 
-def _lloyd_iter(X, sample_weight, centers, labels, sums, wsums, chunk_size):
+@jit
+def _nearest_rows(X, c0, m, centers, best, bestj):
+    d = X.shape[1]
+    k = centers.shape[0]
+    for i in range(m):
+        b = np.inf
+        bj = 0
+        for j in range(k):
+            dist = 0.0
+            for f in range(d):
+                t = X[c0 + i, f] - centers[j, f]
+                dist += t * t
+            if dist < b:
+                b = dist
+                bj = j
+        best[i] = b
+        bestj[i] = bj
+
+
+@jit
+def _nearest_columns(X, c0, m, centers, best, bestj, xt, dist):
+    d = X.shape[1]
+    k = centers.shape[0]
+    for i in range(m):
+        for f in range(d):
+            xt[f, i] = X[c0 + i, f]
+        best[i] = np.inf
+    for j in range(k):
+        for i in range(m):
+            dist[i] = 0.0
+        for f in range(d):
+            cf = centers[j, f]
+            for i in range(m):
+                t = xt[f, i] - cf
+                dist[i] += t * t
+        for i in range(m):
+            if dist[i] < best[i]:
+                best[i] = dist[i]
+                bestj[i] = j
+
+
+@jit
+def _nearest_gemm(X, c0, m, centers_t, centers_sq, best, bestj):
+    d = X.shape[1]
+    k = centers_t.shape[1]
+    G = np.dot(X[c0:c0 + m], centers_t)
+    for i in range(m):
+        b = np.inf
+        bj = 0
+        for j in range(k):
+            v = centers_sq[j] - 2.0 * G[i, j]
+            if v < b:
+                b = v
+                bj = j
+        xs = 0.0
+        for f in range(d):
+            xs += X[c0 + i, f] * X[c0 + i, f]
+        best[i] = max(b + xs, 0.0)
+        bestj[i] = bj
+
+
+@jit
+def _nearest_chunk(X, c0, m, centers, centers_t, centers_sq, method, best, bestj, xt, dist):
+    """Fill best[:m] (squared distance) and bestj[:m] (index) of rows c0..c0+m-1;
+    ties go to the first centre."""
+    if method == ROWS:
+        _nearest_rows(X, c0, m, centers, best, bestj)
+    elif method == COLUMNS:
+        _nearest_columns(X, c0, m, centers, best, bestj, xt, dist)
+    else:
+        _nearest_gemm(X, c0, m, centers_t, centers_sq, best, bestj)
+
+
+@jit
+def _centre_terms(centers, method):
+    # transposed centres and squared norms for the GEMM form (empty otherwise)
+    k, d = centers.shape
+    if method != GEMM:
+        return np.empty((d, 0), dtype=centers.dtype), np.empty(0, dtype=centers.dtype)
+    centers_t = np.ascontiguousarray(centers.T)
+    centers_sq = np.empty(k, dtype=centers.dtype)
+    for j in range(k):
+        s = 0.0
+        for f in range(d):
+            s += centers[j, f] * centers[j, f]
+        centers_sq[j] = s
+    return centers_t, centers_sq
+
+
+def _lloyd_iter(X, sample_weight, centers, labels, sums, wsums, chunk_size, method):
     n, d = X.shape
     k = centers.shape[0]
     n_blocks, block_rows = _block_layout(n, chunk_size)
+    centers_t, centers_sq = _centre_terms(centers, method)
     psums = np.zeros((n_blocks, k, d))
     pweights = np.zeros((n_blocks, k))
     pinertia = np.zeros(n_blocks)
     pchanged = np.zeros(n_blocks, dtype=np.int64)
     for b in prange(n_blocks):
+        best = np.empty(chunk_size, dtype=X.dtype)
+        bestj = np.empty(chunk_size, dtype=np.int32)
+        xt = np.empty((d, chunk_size), dtype=X.dtype)
+        dist = np.empty(chunk_size, dtype=X.dtype)
         start = b * block_rows
         stop = min(start + block_rows, n)
         block_inertia = 0.0
         block_changed = 0
-        for i in range(start, stop):
-            best = np.inf
-            best_j = 0
-            for j in range(k):
-                dist = 0.0
+        for c0 in range(start, stop, chunk_size):
+            m = min(chunk_size, stop - c0)
+            _nearest_chunk(X, c0, m, centers, centers_t, centers_sq, method, best, bestj,
+                           xt, dist)
+            for i in range(m):
+                j = bestj[i]
+                row = c0 + i
+                if labels[row] != j:
+                    block_changed += 1
+                labels[row] = j
+                w = sample_weight[row]
+                block_inertia += w * best[i]
+                pweights[b, j] += w
                 for f in range(d):
-                    t = X[i, f] - centers[j, f]
-                    dist += t * t
-                if dist < best:
-                    best = dist
-                    best_j = j
-            if labels[i] != best_j:
-                block_changed += 1
-            labels[i] = best_j
-            w = sample_weight[i]
-            block_inertia += w * best
-            pweights[b, best_j] += w
-            for f in range(d):
-                psums[b, best_j, f] += w * X[i, f]
+                    psums[b, j, f] += w * X[row, f]
         pinertia[b] = block_inertia
         pchanged[b] = block_changed
     sums[:, :] = 0.0
@@ -74,31 +184,29 @@ def _lloyd_iter(X, sample_weight, centers, labels, sums, wsums, chunk_size):
     return inertia, n_changed
 
 
-def _assign(X, sample_weight, centers, labels, mindist, chunk_size):
+def _assign(X, sample_weight, centers, labels, mindist, chunk_size, method):
     n, d = X.shape
-    k = centers.shape[0]
     write_dist = mindist.shape[0] > 0
     n_blocks, block_rows = _block_layout(n, chunk_size)
+    centers_t, centers_sq = _centre_terms(centers, method)
     pinertia = np.zeros(n_blocks)
     for b in prange(n_blocks):
+        best = np.empty(chunk_size, dtype=X.dtype)
+        bestj = np.empty(chunk_size, dtype=np.int32)
+        xt = np.empty((d, chunk_size), dtype=X.dtype)
+        dist = np.empty(chunk_size, dtype=X.dtype)
         start = b * block_rows
         stop = min(start + block_rows, n)
         block_inertia = 0.0
-        for i in range(start, stop):
-            best = np.inf
-            best_j = 0
-            for j in range(k):
-                dist = 0.0
-                for f in range(d):
-                    t = X[i, f] - centers[j, f]
-                    dist += t * t
-                if dist < best:
-                    best = dist
-                    best_j = j
-            labels[i] = best_j
-            if write_dist:
-                mindist[i] = best
-            block_inertia += sample_weight[i] * best
+        for c0 in range(start, stop, chunk_size):
+            m = min(chunk_size, stop - c0)
+            _nearest_chunk(X, c0, m, centers, centers_t, centers_sq, method, best, bestj,
+                           xt, dist)
+            for i in range(m):
+                labels[c0 + i] = bestj[i]
+                if write_dist:
+                    mindist[c0 + i] = best[i]
+                block_inertia += sample_weight[c0 + i] * best[i]
         pinertia[b] = block_inertia
     inertia = 0.0
     for b in range(n_blocks):
@@ -130,14 +238,16 @@ _sqdist_serial, _sqdist_parallel = jit_variants(_sq_distances)
 def lloyd_iter(X, sample_weight, centers, labels, sums, wsums, chunk_size, parallel=False):
     """One fused Lloyd iteration; see ``fastem._reference.kmeans.lloyd_iter``."""
     fn = _lloyd_parallel if parallel else _lloyd_serial
-    inertia, n_changed = fn(X, sample_weight, centers, labels, sums, wsums, chunk_size)
+    inertia, n_changed = fn(X, sample_weight, centers, labels, sums, wsums, chunk_size,
+                            nearest_method(X.shape[1]))
     return float(inertia), int(n_changed)
 
 
 def assign(X, sample_weight, centers, labels, mindist, chunk_size, parallel=False):
     """Assign-only pass; see ``fastem._reference.kmeans.assign``."""
     fn = _assign_parallel if parallel else _assign_serial
-    return float(fn(X, sample_weight, centers, labels, mindist, chunk_size))
+    return float(fn(X, sample_weight, centers, labels, mindist, chunk_size,
+                    nearest_method(X.shape[1])))
 
 
 def sq_distances(X, centers, out, chunk_size, parallel=False):
