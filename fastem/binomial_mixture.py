@@ -102,22 +102,39 @@ def _log_probs(probs):
 
 def compress_rows(X, n_trials, sample_weight):
     """Distinct (counts, trials) rows with summed weights, or None when they are not
-    much fewer than the rows. Fitting on them gives the same EM (up to rounding)."""
+    much fewer than the rows. Fitting on them gives the same EM (up to rounding).
+
+    Counts are whole numbers, so each row packs into one integer key and the distinct
+    rows come from ``np.bincount`` in O(n), without sorting; only a key space much
+    larger than n falls back to ``np.unique``.
+    """
     n = X.shape[0]
-    if n < 64:
+    if n < 64 or _COMPRESS_RATIO <= 0:
         return None
-    keys = X if n_trials.shape[0] == 1 else np.hstack(
-        [X, np.broadcast_to(n_trials, X.shape)])
-    uniq, inverse = np.unique(keys, axis=0, return_inverse=True)
-    if uniq.shape[0] > _COMPRESS_RATIO * n:
-        return None
-    inverse = inverse.ravel()
-    weights = np.bincount(inverse, weights=sample_weight, minlength=uniq.shape[0])
-    keep = weights > 0
+    cols = X if n_trials.shape[0] == 1 else np.hstack([X, np.broadcast_to(n_trials, X.shape)])
+    sizes = cols.max(axis=0).astype(np.int64) + 1
+    if float(np.prod(sizes.astype(np.float64))) <= 4.0 * n:
+        strides = np.cumprod(np.r_[1, sizes[:-1]])
+        keys = cols.astype(np.int64) @ strides
+        weights = np.bincount(keys, weights=sample_weight)
+        present = np.flatnonzero(weights > 0)
+        if present.size > _COMPRESS_RATIO * n:
+            return None
+        uniq = (present[:, None] // strides[None, :]) % sizes[None, :]
+        weights = weights[present]
+    else:
+        uniq, inverse = np.unique(cols, axis=0, return_inverse=True)
+        if uniq.shape[0] > _COMPRESS_RATIO * n:
+            return None
+        weights = np.bincount(inverse.ravel(), weights=sample_weight,
+                              minlength=uniq.shape[0])
+        keep = weights > 0
+        uniq, weights = uniq[keep], weights[keep]
     d = X.shape[1]
-    Xu = np.ascontiguousarray(uniq[keep, :d])
-    ntu = n_trials if n_trials.shape[0] == 1 else np.ascontiguousarray(uniq[keep, d:])
-    return Xu, ntu, np.ascontiguousarray(weights[keep])
+    Xu = np.ascontiguousarray(uniq[:, :d], dtype=np.float64)
+    ntu = n_trials if n_trials.shape[0] == 1 else np.ascontiguousarray(uniq[:, d:],
+                                                                       dtype=np.float64)
+    return Xu, ntu, np.ascontiguousarray(weights, dtype=np.float64)
 
 
 class BinomialMixture(EMBase):

@@ -340,3 +340,27 @@ def test_predict_before_fit_and_wrong_shapes():
         bm.predict([11])
     with pytest.raises(ValueError, match="sample_weight sums to zero"):
         BinomialMixture(2, n_trials=10).fit(HEADS, sample_weight=np.zeros(5))
+
+
+@pytest.mark.parametrize("trials_shape,max_trials", [((1, 1), 12), ((500, 1), 30),
+                                                     ((500, 3), 40), ((500, 3), 10**6)])
+def test_compress_rows_matches_np_unique(trials_shape, max_trials):
+    # small key spaces go through bincount, large ones (10**6 trials) through np.unique
+    rng = np.random.default_rng(10)
+    nt = rng.integers(1, 4, size=trials_shape).astype(float)
+    if max_trials > 100:
+        nt *= max_trials
+    X = rng.binomial(np.broadcast_to(nt, (500, 3)).astype(np.int64), 0.3).astype(float)
+    X[:, 1:] = np.minimum(X[:, 1:], 1.0)
+    w = rng.uniform(0.1, 1.0, size=500)
+    packed = bmod.compress_rows(X, nt, w)
+    rows = X if nt.shape[0] == 1 else np.hstack([X, np.broadcast_to(nt, X.shape)])
+    uniq, inverse = np.unique(rows, axis=0, return_inverse=True)
+    if uniq.shape[0] > 0.5 * 500:
+        assert packed is None
+        return
+    got = packed[0] if nt.shape[0] == 1 else np.hstack([packed[0], packed[1]])
+    order = np.lexsort(got.T[::-1])
+    np.testing.assert_array_equal(got[order], uniq)
+    np.testing.assert_allclose(packed[2][order], np.bincount(inverse.ravel(), weights=w),
+                               rtol=1e-12)

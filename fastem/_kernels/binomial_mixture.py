@@ -13,6 +13,7 @@ from .._jit import jit, jit_variants, prange
 __all__ = ["em_step", "e_step"]
 
 MAX_BLOCKS = 64
+LOG_BATCH = 64  # rows per log call (and at once past 1e250)
 
 
 # Kept in this module: numba's cache does not see edits to imported helpers.
@@ -59,6 +60,10 @@ def _em_step(X, n_trials, sample_weight, log_w, logp, log1mp, N, SX, SN, chunk_s
     for b in prange(n_blocks):
         lp = np.empty(k)
         ll = 0.0
+        # log(s) of unit-weight rows is taken once per LOG_BATCH rows, on the product
+        # of their s (each in [1, k]): fewer log calls, the same sum up to rounding
+        s_prod = 1.0
+        n_prod = 0
         for i in range(b * block_rows, min((b + 1) * block_rows, n)):
             top = _joint_row(X, n_trials, i, log_w, logp, log1mp, lp)
             w = sample_weight[i]
@@ -68,10 +73,20 @@ def _em_step(X, n_trials, sample_weight, log_w, logp, log1mp, N, SX, SN, chunk_s
                 continue
             s = 0.0
             for c in range(k):
-                e = np.exp(lp[c] - top)
+                # the largest term is exp(0) = 1: one exp call fewer per row
+                e = 1.0 if lp[c] == top else np.exp(lp[c] - top)
                 lp[c] = e
                 s += e
-            ll += w * (top + np.log(s))
+            if w == 1.0:
+                ll += top
+                s_prod *= s
+                n_prod += 1
+                if n_prod == LOG_BATCH or s_prod > 1e250:
+                    ll += np.log(s_prod)
+                    s_prod = 1.0
+                    n_prod = 0
+            else:
+                ll += w * (top + np.log(s))
             scale = w / s
             ti = i if per_row else 0
             for c in range(k):
@@ -82,7 +97,7 @@ def _em_step(X, n_trials, sample_weight, log_w, logp, log1mp, N, SX, SN, chunk_s
                 for f in range(d):
                     pSX[b, c, f] += r * X[i, f]
                     pSN[b, c, f] += r * n_trials[ti, f if per_feature else 0]
-        pll[b] = ll
+        pll[b] = ll + np.log(s_prod)
     N[:] = 0.0
     SX[:, :] = 0.0
     SN[:, :] = 0.0
