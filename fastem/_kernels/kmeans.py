@@ -153,6 +153,28 @@ def _lloyd_iter(X, sample_weight, centers, labels, sums, wsums, chunk_size, meth
         stop = min(start + block_rows, n)
         block_inertia = 0.0
         block_changed = 0
+        if method == ROWS:
+            # few features: search and accumulate row by row, with no chunk buffers
+            for row in range(start, stop):
+                bd = np.inf
+                j = 0
+                for jj in range(k):
+                    dd = 0.0
+                    for f in range(d):
+                        t = X[row, f] - centers[jj, f]
+                        dd += t * t
+                    if dd < bd:
+                        bd = dd
+                        j = jj
+                if labels[row] != j:
+                    block_changed += 1
+                labels[row] = j
+                w = sample_weight[row]
+                block_inertia += w * bd
+                pweights[b, j] += w
+                for f in range(d):
+                    psums[b, j, f] += w * X[row, f]
+            start = stop  # the chunk loop below has nothing left to do
         for c0 in range(start, stop, chunk_size):
             m = min(chunk_size, stop - c0)
             _nearest_chunk(X, c0, m, centers, centers_t, centers_sq, method, best, bestj,
