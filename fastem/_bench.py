@@ -144,9 +144,9 @@ def _time_per_iter(fn, n_iter, repeats, compiles=True):
 
 
 def machine_description():
-    import numba
-
     import fastem
+
+    from ._jit import runtime_info
 
     cpu = platform.processor() or platform.machine()
     try:
@@ -158,14 +158,9 @@ def machine_description():
     except OSError:
         pass
     fastem.warmup(dtypes=("float64",))
-    try:
-        layer = numba.threading_layer()
-    except ValueError:
-        layer = "not started"
     return (f"{cpu}; {os.cpu_count()} cores; Python {platform.python_version()}; "
-            f"fastem {fastem.__version__}; numba {numba.__version__} "
-            f"({numba.get_num_threads()} threads, threading layer {layer}, "
-            f"OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY')}); NumPy {np.__version__}")
+            f"fastem {fastem.__version__}; {runtime_info()}; "
+            f"OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY')}; NumPy {np.__version__}")
 
 
 def run(quick=False, only=None, with_python=False, threads_scaling=False, out=print):

@@ -117,6 +117,18 @@ def jit_variants(func, fastmath=True):
     return (jit(func, fastmath=fastmath), jit(func, parallel=True, fastmath=fastmath))
 
 
+def runtime_info():
+    """numba's version, thread count and threading layer, as a short string."""
+    if not HAS_NUMBA:
+        return "numba not available"
+    try:
+        layer = numba.threading_layer()
+    except ValueError:
+        layer = "not started yet"
+    return (f"numba {numba.__version__} ({numba.get_num_threads()} threads, threading "
+            f"layer {layer})")
+
+
 def max_threads():
     """Number of threads numba's parallel kernels may use (1 without numba)."""
     return numba.config.NUMBA_NUM_THREADS if HAS_NUMBA else 1

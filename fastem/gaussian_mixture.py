@@ -17,7 +17,7 @@ _EMPTY_F = np.empty(0)
 _EMPTY_I = np.empty(0, dtype=np.int64)
 _EMPTY_R = np.empty((0, 0))
 _LOG_2PI = np.log(2.0 * np.pi)
-_INIT_CHUNK = 65536  # rows per block of random responsibilities at initialisation
+_INIT_CHUNK = 4096  # rows per block of random responsibilities at initialisation
 
 
 # -------------------------------------------------------- covariance algebra

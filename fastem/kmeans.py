@@ -18,9 +18,12 @@ _EMPTY = np.empty(0)
 
 # ----------------------------------------------------------------- initialisation
 
+_SEED_BLOCK = 16384  # rows per block when seeding: memory O(block x candidates)
+
+
 def _sq_dist_to(X, x_sq, C):
     """(n, m) squared distances from the rows of X to the rows of C, float64.
-    Expanded form (one matrix product); only used to seed centres."""
+    Expanded form (one matrix product); only used to seed centres, by blocks of rows."""
     C64 = C.astype(np.float64)
     d2 = (X @ C.T.astype(X.dtype)).astype(np.float64)
     d2 *= -2.0
@@ -28,6 +31,24 @@ def _sq_dist_to(X, x_sq, C):
     d2 += np.einsum("ij,ij->i", C64, C64)[None, :]
     np.maximum(d2, 0.0, out=d2)
     return d2
+
+
+def _candidate_potentials(X, x_sq, closest, sample_weight, C):
+    """sum_i w_i min(closest_i, |x_i - c|^2) for each row c of C, by blocks of rows."""
+    out = np.zeros(C.shape[0])
+    for start in range(0, X.shape[0], _SEED_BLOCK):
+        sl = slice(start, start + _SEED_BLOCK)
+        d2 = _sq_dist_to(X[sl], x_sq[sl], C)
+        np.minimum(d2, closest[sl, None], out=d2)
+        out += sample_weight[sl] @ d2
+    return out
+
+
+def _update_closest(X, x_sq, closest, c):
+    for start in range(0, X.shape[0], _SEED_BLOCK):
+        sl = slice(start, start + _SEED_BLOCK)
+        np.minimum(closest[sl], _sq_dist_to(X[sl], x_sq[sl], c[None])[:, 0],
+                   out=closest[sl])
 
 
 def kmeans_plusplus(X, n_clusters, *, sample_weight=None, random_state=None,
@@ -72,18 +93,18 @@ def kmeans_plusplus(X, n_clusters, *, sample_weight=None, random_state=None,
     first = rng.choice(n, p=sample_weight / sample_weight.sum())
     centers[0] = X[first]
     indices[0] = first
-    closest = _sq_dist_to(X, x_sq, X[first:first + 1])[:, 0]
+    closest = np.full(n, np.inf)
+    _update_closest(X, x_sq, closest, X[first])
     potential = closest @ sample_weight
     for c in range(1, n_clusters):
         targets = rng.uniform(size=n_local_trials) * potential
         candidates = np.searchsorted(np.cumsum(sample_weight * closest), targets)
         np.minimum(candidates, n - 1, out=candidates)
-        dist = _sq_dist_to(X, x_sq, X[candidates])
-        np.minimum(closest[:, None], dist, out=dist)
-        potentials = sample_weight @ dist
+        # two passes by blocks of rows instead of an (n, n_local_trials) matrix
+        potentials = _candidate_potentials(X, x_sq, closest, sample_weight, X[candidates])
         best = int(np.argmin(potentials))
         potential = potentials[best]
-        closest = dist[:, best].copy()
+        _update_closest(X, x_sq, closest, X[candidates[best]])
         centers[c] = X[candidates[best]]
         indices[c] = candidates[best]
     return centers, indices

@@ -1,0 +1,1 @@
+"""asv benchmarks of fastem; see common.py for profiles and mixins."""

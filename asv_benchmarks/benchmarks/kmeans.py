@@ -1,0 +1,31 @@
+from fastem import KMeans
+
+from .common import FAST, N_SAMPLES, _Estimator, adjusted_rand, blobs
+
+
+class KMeansBenchmark(_Estimator):
+    """Ten Lloyd iterations from fixed centres (tol=0)."""
+
+    param_names = ["n_features", "n_clusters", "dtype", "backend"]
+    params = (([2, 8], [3, 16], ["float64"], ["numba"]) if FAST else
+              ([2, 8, 64], [3, 16, 64], ["float64", "float32"], ["numba"]))
+
+    def make_data(self, params):
+        d, k, dtype, _ = params
+        n = N_SAMPLES if d < 64 else max(N_SAMPLES // 5, 2000)
+        X, labels, start = blobs(n, d, k, dtype)
+        return X, {}, (labels, start)
+
+    def make_estimator(self, params):
+        d, k, dtype, backend = params
+        return KMeans(k, init=self.make_data(params)[2][1], max_iter=10, tol=0,
+                      backend=backend)
+
+    def track_inertia_per_sample(self, *params):
+        return self._fit().inertia_ / self.X.shape[0]
+
+    def track_adjusted_rand(self, *params):
+        return adjusted_rand(self._fit().labels_, self.truth[0])
+
+    def time_predict(self, *params):
+        self.estimator.predict(self.X)

@@ -1,0 +1,51 @@
+"""A fit never holds an n_samples x n_components matrix: its peak extra memory
+(NumPy allocations, traced by tracemalloc; the kernels' partial sums are bounded by
+design: at most 64 blocks x k x d, or STATS_BUDGET values) stays far below one such
+matrix and does not grow with the number of components."""
+
+import tracemalloc
+import warnings
+
+import numpy as np
+import pytest
+
+from fastem import BinomialMixture, GaussianMixture, KMeans
+
+N = 200_000
+
+
+def _peak_bytes(fit):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit()  # compile or load kernels first
+        tracemalloc.start()
+        try:
+            fit()
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+
+def _models(k, X, counts):
+    return {
+        "kmeans": lambda: KMeans(k, random_state=0, max_iter=5).fit(X),
+        "gmm-full": lambda: GaussianMixture(k, random_state=0, max_iter=5).fit(X),
+        "gmm-diag-random": lambda: GaussianMixture(k, covariance_type="diag",
+                                                   init_params="random", random_state=0,
+                                                   max_iter=5).fit(X),
+        "binomial-all-rows": lambda: BinomialMixture(k, random_state=0, max_iter=5).fit(
+            counts, n_trials=10 + np.arange(N) % 997),
+    }
+
+
+@pytest.mark.parametrize("model", ["kmeans", "gmm-full", "gmm-diag-random",
+                                   "binomial-all-rows"])
+def test_peak_memory_of_a_fit_is_independent_of_n_times_k(model):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(N, 2))
+    counts = rng.binomial(10, 0.4, size=N)
+    peaks = {k: _peak_bytes(_models(k, X, counts)[model]) for k in (8, 32)}
+    one_matrix = N * 32 * 8
+    assert peaks[32] < 0.3 * one_matrix, peaks
+    # four times the components: the peak does not follow (the data dominates)
+    assert peaks[32] < 1.2 * peaks[8] + 2_000_000, peaks
