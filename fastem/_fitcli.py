@@ -1,0 +1,174 @@
+"""``fastem fit``: read a table, fit a model, print its parameters."""
+
+import contextlib
+import csv
+import json
+import os
+import sys
+import warnings
+
+import numpy as np
+
+
+class CLIError(Exception):
+    """A one-line error for the command line."""
+
+
+def _number(text):
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def read_table(path):
+    """Read CSV (.csv), TSV (.tsv, .tab) or NumPy (.npy): (data as float array, column
+    names). A first row that is not all numbers is a header."""
+    if not os.path.exists(path):
+        raise CLIError(f"{path}: no such file")
+    ext = os.path.splitext(path)[1].lower()
+    if ext == ".npy":
+        try:
+            data = np.load(path, allow_pickle=False)
+        except (ValueError, OSError) as exc:
+            raise CLIError(f"{path}: not a readable .npy file ({exc})") from None
+        if data.ndim == 1:
+            data = data[:, None]
+        if data.ndim != 2 or data.dtype.kind not in "biuf":
+            raise CLIError(f"{path}: expected a 1-D or 2-D numeric array, got "
+                           f"{data.ndim}-D {data.dtype}")
+        return data.astype(np.float64), [str(i) for i in range(data.shape[1])]
+    delimiter = {".csv": ",", ".tsv": "\t", ".tab": "\t"}.get(ext)
+    if delimiter is None:
+        raise CLIError(f"{path}: unknown file type {ext or '(none)'}; use .csv, .tsv or .npy")
+    try:
+        with open(path, newline="") as fh:
+            rows = [row for row in csv.reader(fh, delimiter=delimiter) if row]
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise CLIError(f"{path}: cannot read ({exc})") from None
+    if not rows:
+        raise CLIError(f"{path}: the file is empty")
+    header = None
+    if any(_number(cell) is None for cell in rows[0]):
+        header, rows = [c.strip() for c in rows[0]], rows[1:]
+    if not rows:
+        raise CLIError(f"{path}: no data rows")
+    width = len(header) if header else len(rows[0])
+    data = np.empty((len(rows), width))
+    for i, row in enumerate(rows):
+        if len(row) != width:
+            raise CLIError(f"{path}: line {i + 1 + (header is not None)} has {len(row)} "
+                           f"fields, expected {width}")
+        for j, cell in enumerate(row):
+            value = _number(cell)
+            if value is None:
+                name = header[j] if header else j
+                raise CLIError(f"{path}: line {i + 1 + (header is not None)}, column "
+                               f"{name!r}: {cell!r} is not a number")
+            data[i, j] = value
+    return data, header or [str(i) for i in range(width)]
+
+
+def _column_index(names, column):
+    if column in names:
+        return names.index(column)
+    if column.isdigit() and int(column) < len(names):
+        return int(column)
+    raise CLIError(f"no column {column!r}; the columns are {', '.join(names)}")
+
+
+def _fmt(values):
+    return "  ".join(f"{v:10.4g}" for v in np.ravel(values))
+
+
+def run_fit(args):
+    data, names = read_table(args.file)
+    trials_col = None
+    if args.n_trials_column is not None:
+        if args.model != "binomial":
+            raise CLIError("--n-trials-column is for --model binomial")
+        trials_col = _column_index(names, args.n_trials_column)
+    if args.columns:
+        cols = [_column_index(names, c) for c in args.columns]
+    else:
+        cols = [j for j in range(len(names)) if j != trials_col]
+    if not cols:
+        raise CLIError("no data columns left to fit")
+    X = data[:, cols]
+    used = [names[j] for j in cols]
+    fit_kw = {}
+    import fastem
+
+    common = dict(random_state=args.seed, n_init=args.n_init, verbose=1 if args.verbose else 0)
+    if args.max_iter is not None:
+        common["max_iter"] = args.max_iter
+    if args.model == "kmeans":
+        est = fastem.KMeans(args.k, **common)
+    elif args.model == "gmm":
+        est = fastem.GaussianMixture(args.k, covariance_type=args.covariance_type, **common)
+    else:
+        if trials_col is not None:
+            fit_kw["n_trials"] = data[:, [trials_col]]
+        elif args.n_trials is not None:
+            fit_kw["n_trials"] = args.n_trials
+        else:
+            raise CLIError("--model binomial needs --n-trials N or --n-trials-column C")
+        est = fastem.BinomialMixture(args.k, **common)
+    if args.model != "gmm" and args.covariance_type != "full":
+        raise CLIError("--covariance-type is for --model gmm")
+    # progress goes to stderr, so that --json output stays clean
+    with contextlib.redirect_stdout(sys.stderr), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            est.fit(X, **fit_kw)
+        except (ValueError, TypeError) as exc:
+            raise CLIError(str(exc)) from None
+    for w in caught:
+        print(f"fastem: warning: {w.message}", file=sys.stderr)
+    report = {"model": type(est).__name__, "file": args.file, "n_samples": int(X.shape[0]),
+              "columns": used, "n_components": args.k, "n_iter": int(est.n_iter_),
+              "converged": bool(est.converged_), "backend": est.backend_}
+    if args.model == "kmeans":
+        report["inertia"] = est.inertia_
+        report["cluster_centers"] = est.cluster_centers_.tolist()
+        report["cluster_sizes"] = np.bincount(est.labels_, minlength=args.k).tolist()
+    elif args.model == "gmm":
+        report.update(covariance_type=est.covariance_type,
+                      mean_log_likelihood=est.lower_bound_, bic=est.bic(X),
+                      weights=est.weights_.tolist(), means=est.means_.tolist(),
+                      covariances=est.covariances_.tolist())
+    else:
+        report.update(mean_log_likelihood=est.lower_bound_, weights=est.weights_.tolist(),
+                      probs=np.atleast_2d(est.probs_.T).T.tolist())
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return 0
+    print(f"{report['model']} with {args.k} components on {X.shape[0]} rows of "
+          f"{', '.join(used)} ({args.file}), backend {est.backend_}")
+    print(f"{'converged' if est.converged_ else 'stopped (not converged)'} after "
+          f"{est.n_iter_} iterations")
+    header = "component " + "  ".join(f"{n[:10]:>10}" for n in used)
+    if args.model == "kmeans":
+        print(f"inertia {est.inertia_:.6g}\n")
+        print(f"{header}        size")
+        for j, c in enumerate(est.cluster_centers_):
+            print(f"{j:>9} {_fmt(c)}  {report['cluster_sizes'][j]:>10}")
+    elif args.model == "gmm":
+        print(f"mean log-likelihood {est.lower_bound_:.6g}, BIC {report['bic']:.6g}\n")
+        print(f"{'':9} {'weight':>10}  " + "  ".join(f"{'mean ' + n[:5]:>10}" for n in used)
+              + "  " + "  ".join(f"{'sd ' + n[:7]:>10}" for n in used))
+        for j in range(args.k):
+            var = {"full": lambda: np.diag(est.covariances_[j]),
+                   "tied": lambda: np.diag(est.covariances_),
+                   "diag": lambda: est.covariances_[j],
+                   "spherical": lambda: np.full(len(used), est.covariances_[j])}[
+                est.covariance_type]()
+            print(f"{j:>9} {est.weights_[j]:10.4f}  {_fmt(est.means_[j])}  "
+                  f"{_fmt(np.sqrt(var))}")
+    else:
+        print(f"mean log-likelihood {est.lower_bound_:.6g}\n")
+        print(f"{'':9} {'weight':>10}  " + "  ".join(f"{'p ' + n[:8]:>10}" for n in used))
+        probs = np.reshape(est.probs_, (args.k, -1))
+        for j in range(args.k):
+            print(f"{j:>9} {est.weights_[j]:10.4f}  {_fmt(probs[j])}")
+    return 0

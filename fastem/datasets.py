@@ -1,0 +1,115 @@
+"""Data for the three classic EM examples, seeded and reproducible.
+
+No scikit-learn needed. Every generator takes ``random_state`` (None, an int, a
+SeedSequence, a Generator or a RandomState) like the estimators.
+"""
+
+import numpy as np
+
+from ._validation import check_int, seed_sequence
+
+__all__ = ["make_blobs", "make_coin_trials", "make_gaussian_mixture_1d", "TEXTBOOK_HEADS",
+           "TEXTBOOK_TOSSES"]
+
+#: Do & Batzoglou's five sets of ten tosses (Nature Biotechnology, 2008): heads per set.
+TEXTBOOK_HEADS = np.array([5, 9, 8, 4, 7])
+#: Tosses per set in the textbook example.
+TEXTBOOK_TOSSES = 10
+
+
+def _rng(random_state):
+    if isinstance(random_state, np.random.Generator):
+        return random_state
+    return np.random.default_rng(seed_sequence(random_state))
+
+
+def make_blobs(n_per_cluster=200, centers=((-5.0, 0.0), (0.0, 6.0), (5.0, -1.0)),
+               cluster_std=1.0, random_state=None):
+    """Isotropic Gaussian blobs: the K-Means example (3 clusters of 200 points).
+
+    Parameters
+    ----------
+    n_per_cluster : int or sequence of int
+        Points per cluster.
+    centers : array-like of shape (k, n_features)
+    cluster_std : float or sequence of float
+        Standard deviation of each cluster.
+    random_state : seed, optional
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, n_features)
+    labels : ndarray of shape (n_samples,), the true cluster of each point
+    centers : ndarray of shape (k, n_features)
+    """
+    centers = np.asarray(centers, dtype=np.float64)
+    if centers.ndim != 2:
+        raise ValueError(f"centers must be a 2-D array (k, n_features), got shape "
+                         f"{centers.shape}.")
+    k = centers.shape[0]
+    sizes = np.broadcast_to(np.asarray(n_per_cluster), (k,))
+    stds = np.broadcast_to(np.asarray(cluster_std, dtype=np.float64), (k,))
+    if (sizes < 1).any() or (stds <= 0).any():
+        raise ValueError("n_per_cluster must be >= 1 and cluster_std > 0.")
+    rng = _rng(random_state)
+    X = np.vstack([c + s * rng.standard_normal((int(m), centers.shape[1]))
+                   for c, s, m in zip(centers, stds, sizes)])
+    labels = np.repeat(np.arange(k), sizes.astype(int))
+    return X, labels, centers
+
+
+def make_coin_trials(biases=(0.6, 0.2), n_tosses=10, n_trials=500, weights=None,
+                     random_state=None):
+    """The two-coins experiment: each trial picks a coin, tosses it ``n_tosses`` times
+    and records the number of heads.
+
+    Parameters
+    ----------
+    biases : sequence of float
+        Probability of heads of each coin.
+    n_tosses : int
+        Tosses per trial.
+    n_trials : int
+        Number of trials.
+    weights : sequence of float, optional
+        Probability of picking each coin (equal by default).
+    random_state : seed, optional
+
+    Returns
+    -------
+    heads : ndarray of shape (n_trials,), int
+    coins : ndarray of shape (n_trials,), the coin of each trial
+    """
+    biases = np.asarray(biases, dtype=np.float64)
+    if biases.ndim != 1 or ((biases < 0) | (biases > 1)).any():
+        raise ValueError("biases must be a sequence of probabilities in [0, 1].")
+    n_tosses = check_int(n_tosses, "n_tosses", min_value=1)
+    n_trials = check_int(n_trials, "n_trials", min_value=1)
+    p = None if weights is None else np.asarray(weights, dtype=np.float64)
+    rng = _rng(random_state)
+    coins = rng.choice(biases.size, size=n_trials, p=p)
+    return rng.binomial(n_tosses, biases[coins]), coins
+
+
+def make_gaussian_mixture_1d(means=(-10.0, 30.0, 3.0), sds=(3.0, 7.0, 5.0),
+                             sizes=(1000, 1000, 1000), random_state=None):
+    """A 1-D Gaussian mixture: ``sizes[j]`` points from Normal(means[j], sds[j]).
+
+    The defaults are the article's three components; the two-component example is
+    ``means=(2, -1), sds=(1, 0.8), sizes=(200, 600)``.
+
+    Returns
+    -------
+    x : ndarray of shape (sum(sizes),)
+    labels : ndarray of shape (sum(sizes),), the component of each point
+    """
+    means = np.asarray(means, dtype=np.float64)
+    sds = np.asarray(sds, dtype=np.float64)
+    sizes = np.asarray(sizes)
+    if not (means.shape == sds.shape == sizes.shape) or means.ndim != 1:
+        raise ValueError("means, sds and sizes must be sequences of the same length.")
+    if (sds <= 0).any() or (sizes < 1).any():
+        raise ValueError("sds must be > 0 and sizes >= 1.")
+    rng = _rng(random_state)
+    x = np.concatenate([rng.normal(m, s, int(n)) for m, s, n in zip(means, sds, sizes)])
+    return x, np.repeat(np.arange(means.size), sizes.astype(int))

@@ -1,0 +1,169 @@
+"""Pictures of EM at work (matplotlib; install the ``plot`` extra).
+
+Never imported by ``import fastem``. Every function reads a fitted model's
+``history_`` (fit with ``record_history=True`` where parameters are drawn), draws on
+``ax`` when given (else on a new figure), and returns the ``Figure``. Figures are
+built without pyplot, so they work headless with any backend.
+"""
+
+import numpy as np
+
+__all__ = ["plot_kmeans_history", "plot_parameter_history", "plot_density_snapshots",
+           "plot_objective", "plot_density_vs_kde", "plot_ellipses"]
+
+
+def _axes(ax, figsize=(6.0, 4.5)):
+    if ax is not None:
+        return ax.figure, ax
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=figsize, layout="constrained")
+    return fig, fig.add_subplot()
+
+
+def _history(model, key):
+    history = getattr(model, "history_", None)
+    if history is None:
+        raise ValueError(f"{type(model).__name__} is not fitted: fit it first.")
+    if key not in history:
+        raise ValueError(f"history_ has no {key!r}: fit with record_history=True "
+                         f"(it has {sorted(history)}).")
+    return np.asarray(history[key])
+
+
+def plot_kmeans_history(kmeans, X, ax=None):
+    """Points coloured by cluster and each centroid's path from the initial guess to
+    the end (circles: start, crosses: end). Needs ``record_history=True``; 2-D X (the
+    first two features otherwise)."""
+    centers = _history(kmeans, "cluster_centers")
+    X = np.asarray(X, dtype=np.float64)
+    fig, ax = _axes(ax)
+    ax.scatter(X[:, 0], X[:, 1], c=kmeans.labels_, cmap="tab10", s=8, alpha=0.5,
+               vmin=0, vmax=9)
+    for j in range(centers.shape[1]):
+        path = centers[:, j, :2]
+        ax.plot(path[:, 0], path[:, 1], "-", color="black", lw=1.5)
+        ax.plot(path[0, 0], path[0, 1], "o", color="black", mfc="white", ms=8)
+        ax.plot(path[-1, 0], path[-1, 1], "X", color="black", ms=10)
+    ax.set_title(f"K-Means: centroids over {kmeans.n_iter_} iterations")
+    ax.set_xlabel("feature 0")
+    ax.set_ylabel("feature 1")
+    return fig
+
+
+def plot_parameter_history(model, parameter="probs", ax=None, truth=None):
+    """One line per component (and feature) of ``history_[parameter]`` per iteration,
+    e.g. the coin biases; dashed lines at ``truth`` when given."""
+    values = _history(model, parameter)
+    values = values.reshape(values.shape[0], -1)
+    fig, ax = _axes(ax)
+    iterations = np.arange(values.shape[0])
+    for j in range(values.shape[1]):
+        ax.plot(iterations, values[:, j], "o-", ms=3, label=f"{parameter}[{j}]")
+    if truth is not None:
+        for t in np.ravel(truth):
+            ax.axhline(t, ls="--", color="grey", lw=1)
+    ax.set_xlabel("iteration")
+    ax.set_ylabel(parameter)
+    ax.set_title(f"{type(model).__name__}: {parameter} per iteration")
+    ax.legend(loc="best", fontsize="small")
+    return fig
+
+
+def _mixture_density(grid, weights, means, variances):
+    """Total and per-component weighted densities of a 1-D mixture on ``grid``."""
+    from scipy.stats import norm
+
+    parts = np.array([w * norm.pdf(grid, m, np.sqrt(v))
+                      for w, m, v in zip(weights, means, variances)])
+    return parts.sum(axis=0), parts
+
+
+def _variances_1d(covariances, k):
+    """The k variances of a one-feature mixture, whatever its covariance type."""
+    v = np.asarray(covariances, dtype=np.float64).reshape(-1)
+    return np.broadcast_to(v, (k,)) if v.size == 1 else v
+
+
+def plot_density_snapshots(gmm, x, iterations=(0, 5, 20), ax=None, bins=60):
+    """The data's histogram and the 1-D mixture density at chosen iterations (those
+    past the end are drawn at the last one). Needs ``record_history=True``."""
+    weights = _history(gmm, "weights")
+    means = _history(gmm, "means")
+    covs = _history(gmm, "covariances")
+    x = np.ravel(np.asarray(x, dtype=np.float64))
+    fig, ax = _axes(ax)
+    ax.hist(x, bins=bins, density=True, color="lightgrey", edgecolor="white")
+    grid = np.linspace(x.min(), x.max(), 500)
+    k = weights.shape[1]
+    for t in iterations:
+        t = min(int(t), weights.shape[0] - 1)
+        total, _ = _mixture_density(grid, weights[t], means[t][:, 0],
+                                    _variances_1d(covs[t], k))
+        ax.plot(grid, total, lw=2, label=f"iteration {t}")
+    ax.set_xlabel("x")
+    ax.set_ylabel("density")
+    ax.set_title("Gaussian mixture: density during EM")
+    ax.legend(loc="best", fontsize="small")
+    return fig
+
+
+def plot_objective(model, ax=None):
+    """``history_["objective"]`` per iteration: the mean log-likelihood of a mixture,
+    or the inertia of K-Means."""
+    objective = _history(model, "objective")
+    fig, ax = _axes(ax)
+    ax.plot(np.arange(objective.size), objective, "o-", ms=3)
+    label = "inertia" if hasattr(model, "cluster_centers_") else "mean log-likelihood"
+    ax.set_xlabel("iteration")
+    ax.set_ylabel(label)
+    ax.set_title(f"{type(model).__name__}: {label} per iteration")
+    return fig
+
+
+def plot_density_vs_kde(gmm, x, ax=None, bins=60):
+    """The fitted 1-D mixture density (and its weighted components) against a
+    Gaussian kernel density estimate of the data."""
+    from scipy.stats import gaussian_kde
+
+    x = np.ravel(np.asarray(x, dtype=np.float64))
+    fig, ax = _axes(ax)
+    ax.hist(x, bins=bins, density=True, color="lightgrey", edgecolor="white")
+    grid = np.linspace(x.min(), x.max(), 500)
+    k = gmm.weights_.shape[0]
+    total, parts = _mixture_density(grid, gmm.weights_, gmm.means_[:, 0],
+                                    _variances_1d(gmm.covariances_, k))
+    for j, part in enumerate(parts):
+        ax.plot(grid, part, ":", lw=1.5, label=f"component {j}")
+    ax.plot(grid, total, lw=2.5, color="C3", label="mixture")
+    ax.plot(grid, gaussian_kde(x)(grid), "--", lw=2, color="black", label="KDE")
+    ax.set_xlabel("x")
+    ax.set_ylabel("density")
+    ax.set_title("Fitted mixture against a kernel density estimate")
+    ax.legend(loc="best", fontsize="small")
+    return fig
+
+
+def plot_ellipses(gmm, X, ax=None, n_std=2.0):
+    """2-D points coloured by component and each component's ``n_std`` covariance
+    ellipse (any covariance type)."""
+    from matplotlib.patches import Ellipse
+
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 2 or X.shape[1] != 2:
+        raise ValueError(f"plot_ellipses draws 2-D data, got shape {X.shape}.")
+    fig, ax = _axes(ax)
+    ax.scatter(X[:, 0], X[:, 1], c=gmm.predict(X), cmap="tab10", s=8, alpha=0.5,
+               vmin=0, vmax=9)
+    ct = gmm.covariance_type
+    for j, mean in enumerate(gmm.means_):
+        cov = {"full": lambda: gmm.covariances_[j], "tied": lambda: gmm.covariances_,
+               "diag": lambda: np.diag(gmm.covariances_[j]),
+               "spherical": lambda: np.eye(2) * gmm.covariances_[j]}[ct]()
+        vals, vecs = np.linalg.eigh(cov)
+        angle = np.degrees(np.arctan2(vecs[1, -1], vecs[0, -1]))
+        width, height = 2 * n_std * np.sqrt(vals[::-1])
+        ax.add_patch(Ellipse(mean, width, height, angle=angle, fill=False,
+                             color=f"C{j % 10}", lw=2))
+    ax.set_title(f"Gaussian mixture ({ct}): {n_std:g}-sigma ellipses")
+    return fig

@@ -1,0 +1,119 @@
+"""Each plotting function draws on Agg; the test checks what it drew."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+mpl = pytest.importorskip("matplotlib")
+mpl.use("Agg")
+
+import fastem  # noqa: E402
+from fastem import datasets, plotting  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def blobs():
+    X, labels, centers = datasets.make_blobs(random_state=0)
+    km = fastem.KMeans(3, init="random", random_state=0, record_history=True).fit(X)
+    return X, km
+
+
+@pytest.fixture(scope="module")
+def two_components():
+    x, _ = datasets.make_gaussian_mixture_1d((2.0, -1.0), (1.0, 0.8), (200, 600),
+                                             random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", fastem.ConvergenceWarning)
+        gm = fastem.GaussianMixture(2, max_iter=20, tol=0, random_state=0,
+                                    record_history=True).fit(x)
+    return x, gm
+
+
+def test_kmeans_history(blobs):
+    X, km = blobs
+    fig = plotting.plot_kmeans_history(km, X)
+    ax = fig.axes[0]
+    assert len(ax.collections) == 1
+    assert ax.collections[0].get_offsets().shape == (600, 2)
+    # per cluster: the path, its start and its end
+    assert len(ax.lines) == 3 * 3
+    path = ax.lines[0].get_xydata()
+    assert path.shape == (km.n_iter_ + 1, 2)
+    np.testing.assert_allclose(path[-1], km.cluster_centers_[0])
+
+
+def test_parameter_history_coins():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", fastem.ConvergenceWarning)
+        bm = fastem.BinomialMixture(2, n_trials=10, fit_weights=False, probs_init=[0.6, 0.5],
+                                    max_iter=10, tol=0, record_history=True).fit(
+            datasets.TEXTBOOK_HEADS)
+    fig = plotting.plot_parameter_history(bm, "probs", truth=(0.797, 0.52))
+    ax = fig.axes[0]
+    curves = [ln for ln in ax.lines if len(ln.get_xdata()) == 11]
+    assert len(curves) == 2
+    np.testing.assert_allclose(curves[0].get_ydata()[1], 0.713, atol=5e-4)
+    assert len(ax.lines) == 4  # two curves, two truth lines
+
+
+def test_density_snapshots(two_components):
+    x, gm = two_components
+    fig = plotting.plot_density_snapshots(gm, x, iterations=(0, 5, 20), bins=40)
+    ax = fig.axes[0]
+    assert len(ax.patches) == 40  # histogram bars
+    assert len(ax.lines) == 3
+    # each curve is a density: it integrates to about 1 over the data range
+    for line in ax.lines:
+        gx, gy = line.get_xydata().T
+        assert 0.9 < np.trapezoid(gy, gx) <= 1.0001
+
+
+def test_objective(two_components, blobs):
+    x, gm = two_components
+    ax = plotting.plot_objective(gm).axes[0]
+    np.testing.assert_array_equal(ax.lines[0].get_ydata(), gm.history_["objective"])
+    assert ax.get_ylabel() == "mean log-likelihood"
+    assert plotting.plot_objective(blobs[1]).axes[0].get_ylabel() == "inertia"
+
+
+def test_density_vs_kde(two_components):
+    x, gm = two_components
+    ax = plotting.plot_density_vs_kde(gm, x).axes[0]
+    labels = [ln.get_label() for ln in ax.lines]
+    assert labels == ["component 0", "component 1", "mixture", "KDE"]
+    mix, kde = ax.lines[2].get_ydata(), ax.lines[3].get_ydata()
+    assert np.abs(mix - kde).max() < 0.1  # the fit follows the data
+
+
+def test_ellipses(blobs):
+    X, _ = blobs
+    for ct in ("full", "tied", "diag", "spherical"):
+        gm = fastem.GaussianMixture(3, covariance_type=ct, random_state=0).fit(X)
+        ax = plotting.plot_ellipses(gm, X).axes[0]
+        ellipses = [p for p in ax.patches if type(p).__name__ == "Ellipse"]
+        assert len(ellipses) == 3
+        centres = sorted(tuple(np.round(e.center, 6)) for e in ellipses)
+        assert centres == sorted(tuple(np.round(m, 6)) for m in gm.means_)
+
+
+def test_draws_on_a_given_axes_and_explains_missing_history(blobs):
+    from matplotlib.figure import Figure
+
+    X, km = blobs
+    fig = Figure()
+    ax = fig.add_subplot()
+    assert plotting.plot_kmeans_history(km, X, ax=ax) is fig
+    plain = fastem.KMeans(3, random_state=0).fit(X)
+    with pytest.raises(ValueError, match="record_history=True"):
+        plotting.plot_kmeans_history(plain, X)
+
+
+def test_plotting_is_not_imported_by_fastem():
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", "import fastem, sys; "
+                          "print('fastem.plotting' in sys.modules, 'matplotlib' in sys.modules)"],
+                         capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["False", "False"]
