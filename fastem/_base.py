@@ -32,7 +32,7 @@ from ._backend import runtime, thread_context
 from ._validation import (check_bool, check_float, check_int, restart_seeds)
 from .exceptions import ConvergenceWarning
 
-__all__ = ["ParamsMixin", "EMBase", "Run"]
+__all__ = ["ParamsMixin", "EMBase", "MixtureBase", "Run"]
 
 
 class ParamsMixin:
@@ -205,3 +205,17 @@ class EMBase(ParamsMixin):
         from sklearn.utils import Tags, TargetTags
 
         return Tags(estimator_type=None, target_tags=TargetTags(required=False))
+
+
+class MixtureBase(EMBase):
+    """What the mixtures share: the best restart is the one with the highest lower
+    bound (the mean log-likelihood before the last M-step, as scikit-learn reports
+    it), and scikit-learn sees a density estimator."""
+
+    def _score_run(self, run):
+        return run.objectives[-1]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.estimator_type = "density_estimator"
+        return tags

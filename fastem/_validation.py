@@ -15,6 +15,7 @@ from .exceptions import NotFittedError
 
 __all__ = [
     "check_array", "check_sample_weight", "check_int", "check_float", "check_bool",
+    "check_float_array", "check_mixture_weights",
     "check_choice", "check_is_fitted", "check_features", "seed_sequence", "restart_seeds",
 ]
 
@@ -130,6 +131,33 @@ def check_sample_weight(sample_weight, n_samples, *, name="sample_weight"):
         raise ValueError(f"{name} sums to zero: at least one sample needs a positive "
                          "weight.")
     return np.ascontiguousarray(w)
+
+
+def check_float_array(value, name):
+    """A user-given array of parameters (initial weights, means, ...) as finite
+    float64, or a TypeError/ValueError naming it."""
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be an array of numbers: {exc}") from None
+    if not np.isfinite(arr).all():
+        raise ValueError(f"{name} contains NaN or infinity.")
+    return arr
+
+
+def check_mixture_weights(value, n_components, name="weights_init"):
+    """Mixing weights of shape (n_components,), in [0, 1], summing to 1 (to 1e-6);
+    returned renormalised to sum exactly to 1."""
+    w = check_float_array(value, name)
+    if w.shape != (n_components,):
+        raise ValueError(f"{name} must have shape (n_components,) = ({n_components},), "
+                         f"got {w.shape}.")
+    if (w < 0).any() or (w > 1).any():
+        raise ValueError(f"{name} must lie in [0, 1], got min {w.min():.4g} and max "
+                         f"{w.max():.4g}.")
+    if not np.isclose(w.sum(), 1.0, rtol=0, atol=1e-6):
+        raise ValueError(f"{name} must sum to 1, got sum = {w.sum():.6g}.")
+    return w / w.sum()
 
 
 def check_int(value, name, *, min_value=None, max_value=None):

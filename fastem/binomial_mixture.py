@@ -6,8 +6,9 @@ import warnings
 import numpy as np
 
 from ._backend import runtime, thread_context
-from ._base import EMBase
-from ._validation import (check_array, check_bool, check_choice, check_features,
+from ._base import MixtureBase
+from ._validation import (check_float_array, check_mixture_weights,
+                          check_array, check_bool, check_choice, check_features,
                           check_int, check_is_fitted, check_sample_weight, record_features,
                           seed_sequence)
 from .exceptions import IdentifiabilityWarning
@@ -137,7 +138,7 @@ def compress_rows(X, n_trials, sample_weight):
     return Xu, ntu, np.ascontiguousarray(weights, dtype=np.float64)
 
 
-class BinomialMixture(EMBase):
+class BinomialMixture(MixtureBase):
     """Mixture of binomial (or, with ``n_trials=1``, Bernoulli) distributions fitted by EM.
 
     Row i holds d success counts; in component c each count is an independent
@@ -230,17 +231,9 @@ class BinomialMixture(EMBase):
     def _check_inits(self, k, d):
         out = {}
         if self.weights_init is not None:
-            w = _as_float(self.weights_init, "weights_init")
-            if w.shape != (k,):
-                raise ValueError(f"weights_init must have shape (n_components,) = ({k},), "
-                                 f"got {w.shape}.")
-            if (w < 0).any() or (w > 1).any():
-                raise ValueError("weights_init must lie in [0, 1].")
-            if not np.isclose(w.sum(), 1.0, rtol=0, atol=1e-6):
-                raise ValueError(f"weights_init must sum to 1, got sum = {w.sum():.6g}.")
-            out["weights"] = w / w.sum()
+            out["weights"] = check_mixture_weights(self.weights_init, k)
         if self.probs_init is not None:
-            p = _as_float(self.probs_init, "probs_init")
+            p = check_float_array(self.probs_init, "probs_init")
             if d == 1 and p.shape == (k,):
                 p = p[:, None]
             if p.shape != (k, d):
@@ -416,9 +409,6 @@ class BinomialMixture(EMBase):
         live = w > 0
         return (float(w[live] @ lpn[live]) + data["log_coef"]) / data["wsum"]
 
-    def _score_run(self, run):
-        return run.objectives[-1]
-
     def _shape_probs(self, probs):
         return probs[:, 0].copy() if self._one_d else probs.copy()
 
@@ -527,18 +517,3 @@ class BinomialMixture(EMBase):
         y = rng.choice(self.weights_.shape[0], size=n_samples, p=self.weights_)
         X = rng.binomial(n_trials, self._probs2d()[y])
         return (X[:, 0] if self.probs_.ndim == 1 else X), y
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.estimator_type = "density_estimator"
-        return tags
-
-
-def _as_float(value, name):
-    try:
-        arr = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"{name} must be an array of numbers: {exc}") from None
-    if not np.isfinite(arr).all():
-        raise ValueError(f"{name} contains NaN or infinity.")
-    return arr

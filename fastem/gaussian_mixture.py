@@ -4,8 +4,9 @@ sample weights, restarts and history."""
 import numpy as np
 
 from ._backend import runtime, thread_context
-from ._base import EMBase
-from ._validation import (check_array, check_choice, check_features, check_float,
+from ._base import MixtureBase
+from ._validation import (check_float_array, check_mixture_weights,
+                          check_array, check_choice, check_features, check_float,
                           check_int, check_is_fitted, check_sample_weight, record_features,
                           seed_sequence)
 
@@ -176,7 +177,7 @@ def n_parameters(covariance_type, k, d):
 
 # ------------------------------------------------------------------ estimator
 
-class GaussianMixture(EMBase):
+class GaussianMixture(MixtureBase):
     """Gaussian mixture fitted by EM, with fused numba kernels.
 
     Each EM iteration is one pass over the data: per-component log densities from
@@ -286,18 +287,9 @@ class GaussianMixture(EMBase):
         ct = self.covariance_type
         out = {}
         if self.weights_init is not None:
-            w = _as_float_array(self.weights_init, "weights_init")
-            if w.shape != (k,):
-                raise ValueError(f"weights_init must have shape (n_components,) = ({k},), "
-                                 f"got {w.shape}.")
-            if (w < 0).any() or (w > 1).any():
-                raise ValueError("weights_init must lie in [0, 1], got min "
-                                 f"{w.min():.4g} and max {w.max():.4g}.")
-            if not np.isclose(w.sum(), 1.0, rtol=0, atol=1e-6):
-                raise ValueError(f"weights_init must sum to 1, got sum = {w.sum():.6g}.")
-            out["weights"] = w / w.sum()
+            out["weights"] = check_mixture_weights(self.weights_init, k)
         if self.means_init is not None:
-            m = _as_float_array(self.means_init, "means_init")
+            m = check_float_array(self.means_init, "means_init")
             if d == 1 and m.shape == (k,):
                 m = m[:, None]
             if m.shape != (k, d):
@@ -305,7 +297,7 @@ class GaussianMixture(EMBase):
                                  f"({k}, {d}), got {m.shape}.")
             out["means"] = np.ascontiguousarray(m)
         if self.precisions_init is not None:
-            p = _as_float_array(self.precisions_init, "precisions_init")
+            p = check_float_array(self.precisions_init, "precisions_init")
             expected = {"full": (k, d, d), "tied": (d, d), "diag": (k, d),
                         "spherical": (k,)}[ct]
             if p.shape != expected:
@@ -503,9 +495,6 @@ class GaussianMixture(EMBase):
                                                 labels, resp, rt.chunk_size, rt.parallel)
         return {"lpn": lpn, "labels": labels, "resp": resp}[want]
 
-    def _score_run(self, run):
-        return run.objectives[-1]
-
     def _snapshot(self, state):
         return {"weights": state["weights"].copy(), "means": state["means"].copy(),
                 "covariances": np.array(state["covariances"], copy=True)}
@@ -606,18 +595,3 @@ class GaussianMixture(EMBase):
                 parts.append(mean + rng.standard_normal((m, d)) * np.sqrt(self.covariances_[c]))
         y = np.concatenate([np.full(m, c, dtype=np.int64) for c, m in enumerate(counts)])
         return np.vstack(parts), y
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.estimator_type = "density_estimator"
-        return tags
-
-
-def _as_float_array(value, name):
-    try:
-        arr = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"{name} must be an array of numbers: {exc}") from None
-    if not np.isfinite(arr).all():
-        raise ValueError(f"{name} contains NaN or infinity.")
-    return arr
