@@ -110,3 +110,46 @@ def test_bench_binomial_fit_coin_data(benchmark, backend):
         est.fit(X)
         fitted = benchmark(est.fit, X)
     assert np.sort(fitted.probs_) == pytest.approx([0.2, 0.6], abs=0.01)
+
+
+def test_bench_assign_kernel(benchmark, backend):
+    from fastem._backend import kernel_module
+
+    kern = kernel_module(backend, "kmeans")
+    X, C = _data(20_000, 8, 16)
+    w, labels = np.ones(len(X)), np.empty(len(X), dtype=np.int32)
+    args = (X, w, C, labels, np.empty(0), 256, False)
+    kern.assign(*args)  # compile / load before timing
+    inertia = benchmark(kern.assign, *args)
+    assert inertia > 0 and labels.max() < 16
+
+
+@pytest.mark.parametrize("family,d", [("full", 8), ("diag", 8), ("1d", 1)])
+def test_bench_gmm_e_step_kernel(benchmark, backend, family, d):
+    from fastem._backend import kernel_module
+
+    kern = kernel_module(backend, "gaussian_mixture")
+    X, C = _data(20_000, d, 16)
+    prec = (np.repeat(np.eye(d)[None], 16, axis=0) if family == "full" else np.ones((16, d)))
+    lpn = np.empty(len(X))
+    args = (X, np.ascontiguousarray(C), prec, np.zeros(16), lpn, np.empty(0, dtype=np.int64),
+            np.empty((0, 0)), 256, False)
+    step = getattr(kern, f"e_step_{family}")
+    step(*args)  # compile / load before timing
+    benchmark(step, *args)
+    assert np.isfinite(lpn).all()
+
+
+def test_bench_binomial_e_step_kernel(benchmark, backend):
+    from fastem._backend import kernel_module
+
+    kern = kernel_module(backend, "binomial_mixture")
+    rng = np.random.default_rng(0)
+    X = rng.binomial(10, 0.4, size=(20_000, 1)).astype(float)
+    probs = np.array([[0.3], [0.6]])
+    resp = np.empty((len(X), 2))
+    args = (X, np.array([[10.0]]), np.log([0.5, 0.5]), np.log(probs), np.log1p(-probs),
+            np.empty(0), np.empty(0, dtype=np.int64), resp, 256, False)
+    kern.e_step(*args)  # compile / load before timing
+    benchmark(kern.e_step, *args)
+    np.testing.assert_allclose(resp.sum(axis=1), 1.0)
