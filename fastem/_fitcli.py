@@ -42,7 +42,7 @@ def read_table(path):
     if delimiter is None:
         raise CLIError(f"{path}: unknown file type {ext or '(none)'}; use .csv, .tsv or .npy")
     try:
-        with open(path, newline="") as fh:
+        with open(path, newline="", encoding="utf-8-sig") as fh:  # Excel writes a BOM
             rows = [row for row in csv.reader(fh, delimiter=delimiter) if row]
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise CLIError(f"{path}: cannot read ({exc})") from None

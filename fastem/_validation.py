@@ -127,7 +127,11 @@ def check_sample_weight(sample_weight, n_samples, *, name="sample_weight"):
     if (w < 0).any():
         raise ValueError(f"{name} must be non-negative; found {np.sum(w < 0)} negative "
                          "value(s).")
-    if not w.sum() > 0:
+    with np.errstate(over="ignore"):
+        total = w.sum()
+    if not np.isfinite(total):
+        raise ValueError(f"{name} sums to infinity: scale the weights down.")
+    if not total > 0:
         raise ValueError(f"{name} sums to zero: at least one sample needs a positive "
                          "weight.")
     return np.ascontiguousarray(w)

@@ -333,19 +333,24 @@ class BinomialMixture(MixtureBase):
             from .kmeans import KMeans
 
             prop = X / nt
-            labels = KMeans(k, n_init=1, random_state=rng, backend=self.backend).fit(
-                prop, sample_weight=w).labels_
+            # the fit may run on fewer distinct rows than components (binary data on
+            # one feature has two): those clusters come from KMeans, the others start
+            # at random probabilities with no mass
+            n_clusters = min(k, X.shape[0])
+            labels = KMeans(n_clusters, n_init=1, random_state=rng,
+                            backend=self.backend).fit(prop, sample_weight=w).labels_
             ntb = np.broadcast_to(nt, X.shape)
             pooled = (w @ X) / (w @ ntb)
-            probs = np.empty((k, d))
+            probs = rng.uniform(0.05, 0.95, size=(k, d))
             mass = np.zeros(k)
-            for c in range(k):
+            for c in range(n_clusters):
                 idx = labels == c
                 mass[c] = w[idx].sum()
                 trials = w[idx] @ ntb[idx]
                 probs[c] = np.where(trials > 0, (w[idx] @ X[idx]) / np.maximum(trials, 1e-300),
                                     pooled)
             if self.fit_weights:
+                mass[n_clusters:] = 0.5 * mass[:n_clusters].min()
                 weights = mass / mass.sum()
         weights = inits.get("weights", weights)
         return {"probs": np.ascontiguousarray(probs, dtype=np.float64),
@@ -511,8 +516,9 @@ class BinomialMixture(MixtureBase):
             n_trials = self.n_trials if self.n_trials is not None else self.n_trials_
         if n_trials is None or np.ndim(n_trials) != 0:
             raise ValueError("sample needs a scalar n_trials.")
-        n_trials = check_int(int(n_trials) if float(n_trials).is_integer() else n_trials,
-                             "n_trials", min_value=1)
+        if isinstance(n_trials, (float, np.floating)) and float(n_trials).is_integer():
+            n_trials = int(n_trials)
+        n_trials = check_int(n_trials, "n_trials", min_value=1)
         rng = np.random.default_rng(seed_sequence(self.random_state))
         y = rng.choice(self.weights_.shape[0], size=n_samples, p=self.weights_)
         X = rng.binomial(n_trials, self._probs2d()[y])

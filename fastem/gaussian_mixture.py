@@ -350,6 +350,12 @@ class GaussianMixture(MixtureBase):
                 and np.count_nonzero(sample_weight) < k):
             raise ValueError(f"init_params='{self.init_params}' needs at least "
                              f"n_components={k} samples with positive sample_weight.")
+        if (self.warm_start and self._is_fitted()
+                and self._params_covariance_type != self.covariance_type):
+            raise ValueError(
+                f"warm_start: the fitted parameters are for covariance_type="
+                f"'{self._params_covariance_type}', not '{self.covariance_type}'; fit without "
+                "warm_start to change it.")
         if self.warm_start and self._is_fitted() and self.means_.shape != (k, d):
             raise ValueError(f"warm_start: the fitted means have shape {self.means_.shape} "
                              f"but X and n_components ask for ({k}, {d}).")
@@ -453,11 +459,17 @@ class GaussianMixture(MixtureBase):
         state["prev"] = params["lower_bound"]
         return state
 
-    def _log_const(self, weights, prec_chol, d):
+    @property
+    def _params_covariance_type(self):
+        # the type the fitted parameters have, even if covariance_type was set since
+        return getattr(self, "_fitted_covariance_type", self.covariance_type)
+
+    @staticmethod
+    def _log_const(weights, prec_chol, d, covariance_type):
         with np.errstate(divide="ignore"):
             log_w = np.log(weights)
         return np.ascontiguousarray(
-            log_w + log_det_cholesky(prec_chol, self.covariance_type, d) - 0.5 * d * _LOG_2PI,
+            log_w + log_det_cholesky(prec_chol, covariance_type, d) - 0.5 * d * _LOG_2PI,
             dtype=np.float64)
 
     def _iterate(self, data, state, rt):
@@ -465,10 +477,15 @@ class GaussianMixture(MixtureBase):
         k, d = state["means"].shape
         family, prec = kernel_precision(state["prec_chol"], self.covariance_type, k, d)
         em_step = getattr(rt.kernels, f"em_step_{family}")
-        log_const = self._log_const(state["weights"], state["prec_chol"], d)
+        log_const = self._log_const(state["weights"], state["prec_chol"], d,
+                                    self.covariance_type)
         total = em_step(X, w, state["means"], prec, log_const, state["N"], state["S1"],
                         state["S2"], rt.chunk_size, rt.parallel)
         lower_bound = total / data["wsum"]
+        if lower_bound == -np.inf:
+            raise ValueError(
+                "Some rows have density 0 under every component: their squared "
+                "distances overflow. Scale X (for instance to unit variance) and fit again.")
         weights, means, covariances = m_step(state["N"], state["S1"], state["S2"],
                                              state["means"], self.covariance_type,
                                              self.reg_covar, data["eps"])
@@ -481,12 +498,17 @@ class GaussianMixture(MixtureBase):
 
     def _final_e_step(self, data, state, rt):
         lpn = self._e_step(data["X"], state, rt, want="lpn")
-        return float(data["sample_weight"] @ lpn) / data["wsum"]
+        w = data["sample_weight"]
+        live = w > 0  # a zero-weight row at -inf must not give 0 * -inf
+        return float(w[live] @ lpn[live]) / data["wsum"]
 
     def _e_step(self, X, params, rt, want):
+        # the covariance type of the parameters: the fitted one when predicting, even if
+        # covariance_type was set to another since
+        ct = params.get("covariance_type", self.covariance_type)
         k, d = params["means"].shape
-        family, prec = kernel_precision(params["prec_chol"], self.covariance_type, k, d)
-        log_const = self._log_const(params["weights"], params["prec_chol"], d)
+        family, prec = kernel_precision(params["prec_chol"], ct, k, d)
+        log_const = self._log_const(params["weights"], params["prec_chol"], d, ct)
         n = X.shape[0]
         lpn = np.empty(n) if want == "lpn" else _EMPTY_F
         labels = np.empty(n, dtype=np.int64) if want == "labels" else _EMPTY_I
@@ -506,6 +528,7 @@ class GaussianMixture(MixtureBase):
         self.covariances_ = s["covariances"]
         self.precisions_cholesky_ = s["prec_chol"]
         self.precisions_ = precisions_from_cholesky(s["prec_chol"], self.covariance_type)
+        self._fitted_covariance_type = self.covariance_type
         self.lower_bound_ = float(run.objectives[-1])
         self.lower_bounds_ = np.array(run.objectives, dtype=np.float64)
 
@@ -521,10 +544,11 @@ class GaussianMixture(MixtureBase):
         check_features(self, X, X_checked)
         k, d = self.means_.shape
         n = X_checked.shape[0]
-        work = n * k * (d * d if self.covariance_type in ("full", "tied") else d)
+        ct = self._params_covariance_type
+        work = n * k * (d * d if ct in ("full", "tied") else d)
         rt = runtime(self.backend, self._kernel_module, work)
         params = {"weights": self.weights_, "means": np.ascontiguousarray(self.means_),
-                  "prec_chol": self.precisions_cholesky_}
+                  "prec_chol": self.precisions_cholesky_, "covariance_type": ct}
         with thread_context(rt):
             return self._e_step(X_checked, params, rt, want)
 
@@ -559,7 +583,7 @@ class GaussianMixture(MixtureBase):
 
     def _n_parameters(self):
         k, d = self.means_.shape
-        return n_parameters(self.covariance_type, k, d)
+        return n_parameters(self._params_covariance_type, k, d)
 
     def bic(self, X):
         """Bayesian information criterion on X (lower is better)."""
@@ -584,7 +608,7 @@ class GaussianMixture(MixtureBase):
         rng = np.random.default_rng(seed_sequence(self.random_state))
         k, d = self.means_.shape
         counts = rng.multinomial(n_samples, self.weights_)
-        ct = self.covariance_type
+        ct = self._params_covariance_type
         parts = []
         for c, (mean, m) in enumerate(zip(self.means_, counts)):
             if ct == "full":

@@ -25,10 +25,11 @@ def _sq_dist_to(X, x_sq, C):
     """(n, m) squared distances from the rows of X to the rows of C, float64.
     Expanded form (one matrix product); only used to seed centres, by blocks of rows."""
     C64 = C.astype(np.float64)
-    d2 = (X @ C.T.astype(X.dtype)).astype(np.float64)
-    d2 *= -2.0
-    d2 += x_sq[:, None]
-    d2 += np.einsum("ij,ij->i", C64, C64)[None, :]
+    with np.errstate(over="ignore", invalid="ignore"):  # huge values: infinite distances
+        d2 = (X @ C.T.astype(X.dtype)).astype(np.float64)
+        d2 *= -2.0
+        d2 += x_sq[:, None]
+        d2 += np.einsum("ij,ij->i", C64, C64)[None, :]
     np.maximum(d2, 0.0, out=d2)
     return d2
 
@@ -87,7 +88,9 @@ def kmeans_plusplus(X, n_clusters, *, sample_weight=None, random_state=None,
         rng = np.random.default_rng(seed_sequence(random_state))
     if n_local_trials is None:
         n_local_trials = 2 + int(np.log(n_clusters))
-    x_sq = np.einsum("ij,ij->i", X, X, dtype=np.float64)
+    n_local_trials = check_int(n_local_trials, "n_local_trials", min_value=1)
+    with np.errstate(over="ignore"):
+        x_sq = np.einsum("ij,ij->i", X, X, dtype=np.float64)
     centers = np.empty((n_clusters, X.shape[1]), dtype=X.dtype)
     indices = np.empty(n_clusters, dtype=np.intp)
     first = rng.choice(n, p=sample_weight / sample_weight.sum())
@@ -391,7 +394,7 @@ class KMeans(EMBase):
 
     def _runtime(self, X):
         n, d = X.shape
-        return runtime(self.backend, self._kernel_module, n * self.n_clusters * d)
+        return runtime(self.backend, self._kernel_module, n * self.cluster_centers_.shape[0] * d)
 
     def _assign(self, X, sample_weight):
         rt = self._runtime(X)
@@ -433,7 +436,8 @@ class KMeans(EMBase):
         """
         X = self._check_X_predict(X)
         rt = self._runtime(X)
-        out = np.empty((X.shape[0], self.n_clusters), dtype=X.dtype)
+        # sized from the fitted centres: n_clusters may have been set since fit
+        out = np.empty((X.shape[0], self.cluster_centers_.shape[0]), dtype=X.dtype)
         centers = np.ascontiguousarray(self.cluster_centers_, dtype=X.dtype)
         with thread_context(rt):
             rt.kernels.sq_distances(X, centers, out, rt.chunk_size, rt.parallel)
@@ -452,7 +456,8 @@ class KMeans(EMBase):
     def get_feature_names_out(self, input_features=None):
         """Names of the ``transform`` outputs: ``kmeans0``, ``kmeans1``, ..."""
         check_is_fitted(self, "cluster_centers_")
-        return np.asarray([f"kmeans{i}" for i in range(self.n_clusters)], dtype=object)
+        return np.asarray([f"kmeans{i}" for i in range(self.cluster_centers_.shape[0])],
+                          dtype=object)
 
     def __sklearn_tags__(self):
         from sklearn.utils import TransformerTags

@@ -12,6 +12,12 @@ __all__ = ["plot_kmeans_history", "plot_parameter_history", "plot_density_snapsh
            "plot_objective", "plot_density_vs_kde", "plot_ellipses"]
 
 
+def _one_feature(gmm, what):
+    if gmm.means_.shape[1] != 1:
+        raise ValueError(f"{what} draws a mixture of one feature; this one has "
+                         f"{gmm.means_.shape[1]} (use plot_ellipses for 2-D data).")
+
+
 def _axes(ax, figsize=(6.0, 4.5)):
     if ax is not None:
         return ax.figure, ax
@@ -37,6 +43,9 @@ def plot_kmeans_history(kmeans, X, ax=None):
     first two features otherwise)."""
     centers = _history(kmeans, "cluster_centers")
     X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 2 or X.shape[1] < 2 or centers.shape[2] < 2:
+        raise ValueError("plot_kmeans_history draws data with at least two features, got "
+                         f"X of shape {X.shape}.")
     fig, ax = _axes(ax)
     ax.scatter(X[:, 0], X[:, 1], c=kmeans.labels_, cmap="tab10", s=8, alpha=0.5,
                vmin=0, vmax=9)
@@ -89,6 +98,7 @@ def plot_density_snapshots(gmm, x, iterations=(0, 5, 20), ax=None, bins=60):
     """The data's histogram and the 1-D mixture density at chosen iterations (those
     past the end are drawn at the last one). Needs ``record_history=True``."""
     weights = _history(gmm, "weights")
+    _one_feature(gmm, "plot_density_snapshots")
     means = _history(gmm, "means")
     covs = _history(gmm, "covariances")
     x = np.ravel(np.asarray(x, dtype=np.float64))
@@ -126,6 +136,7 @@ def plot_density_vs_kde(gmm, x, ax=None, bins=60):
     Gaussian kernel density estimate of the data."""
     from scipy.stats import gaussian_kde
 
+    _one_feature(gmm, "plot_density_vs_kde")
     x = np.ravel(np.asarray(x, dtype=np.float64))
     fig, ax = _axes(ax)
     ax.hist(x, bins=bins, density=True, color="lightgrey", edgecolor="white")

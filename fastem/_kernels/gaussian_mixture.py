@@ -110,8 +110,12 @@ def _em_full(X, sample_weight, means, prec_chol, log_const, N, S1, S2, chunk_siz
             _log_prob_full_chunk(X, c0, m, means, p_all, mu_p, log_const, xbuf, lpc, top)
             for i in range(m):
                 lp = lpc[i]
-                s = _exp_normalise(lp, top[i])
                 w = sample_weight[c0 + i]
+                if top[i] == -np.inf:  # density 0 under every component: no statistics
+                    if w > 0.0:
+                        ll = -np.inf
+                    continue
+                s = _exp_normalise(lp, top[i])
                 ll += w * (top[i] + np.log(s))
                 scale = w / s
                 for c in range(k):
@@ -160,8 +164,12 @@ def _em_diag(X, sample_weight, means, prec, log_const, N, S1, S2, chunk_size, ma
         ll = 0.0
         for i in range(b * block_rows, min((b + 1) * block_rows, n)):
             top = _log_prob_diag(X, i, means, prec, log_const, diff, lp)
-            s = _exp_normalise(lp, top)
             w = sample_weight[i]
+            if top == -np.inf:  # density 0 under every component: no statistics
+                if w > 0.0:
+                    ll = -np.inf
+                continue
+            s = _exp_normalise(lp, top)
             ll += w * (top + np.log(s))
             scale = w / s
             for c in range(k):
@@ -220,13 +228,17 @@ def _em_1d(X, sample_weight, means, prec, log_const, N, S1, S2, chunk_size, max_
                 lp[c] = v
                 if v > top:
                     top = v
+            w = sample_weight[i]
+            if top == -np.inf:  # density 0 under every component: no statistics
+                if w > 0.0:
+                    ll = -np.inf
+                continue
             s = 0.0
             for c in range(k):
                 # the largest term is exp(0) = 1: one exp call fewer per row
                 e = 1.0 if lp[c] == top else np.exp(lp[c] - top)
                 lp[c] = e
                 s += e
-            w = sample_weight[i]
             if w == 1.0:
                 ll += top
                 s_prod *= s
@@ -300,6 +312,13 @@ def _finish_row(i, lp, top, lpn_out, labels_out, resp_out):
             if lp[c] > lp[best]:
                 best = c
         labels_out[i] = best
+    if top == -np.inf:  # density 0 under every component
+        if lpn_out.shape[0] > 0:
+            lpn_out[i] = -np.inf
+        if resp_out.shape[0] > 0:
+            for c in range(lp.shape[0]):
+                resp_out[i, c] = 0.0
+        return
     s = _exp_normalise(lp, top)
     if lpn_out.shape[0] > 0:
         lpn_out[i] = top + np.log(s)

@@ -19,7 +19,10 @@ Buffers: X (n, d) float32/float64 IN; sample_weight (n,) float64 IN; means (k, d
 float64 IN; prec_chol (k or 1, d, d) float64 IN, upper triangular ("full"; one
 matrix for a tied covariance) or (k, d) ("diag" and "1d", the square roots of the
 precisions); log_const (k,) float64 IN; N (k,) float64 OUT; S1 (k, d) float64 OUT;
-S2 (k, d, d) or (k, d) float64 OUT. ``parallel`` is ignored here.
+S2 (k, d, d) or (k, d) float64 OUT. ``parallel`` is ignored here. A row of density
+0 under every component (squared distances that overflow) adds -inf to the
+log-likelihood when its weight is positive, nothing to the statistics, and gets
+responsibilities 0.
 """
 
 import numpy as np
@@ -29,6 +32,11 @@ __all__ = ["em_step_full", "em_step_diag", "em_step_1d",
 
 
 def _log_prob_full(Xc, means, prec_chol, log_const):
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow: density 0, as numba
+        return _log_prob_full_impl(Xc, means, prec_chol, log_const)
+
+
+def _log_prob_full_impl(Xc, means, prec_chol, log_const):
     k = means.shape[0]
     lp = np.empty((Xc.shape[0], k))
     diffs = []
@@ -41,6 +49,11 @@ def _log_prob_full(Xc, means, prec_chol, log_const):
 
 
 def _log_prob_diag(Xc, means, prec, log_const):
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow: density 0, as numba
+        return _log_prob_diag_impl(Xc, means, prec, log_const)
+
+
+def _log_prob_diag_impl(Xc, means, prec, log_const):
     k = means.shape[0]
     lp = np.empty((Xc.shape[0], k))
     diffs = []
@@ -60,8 +73,8 @@ def _normalise(lp):
     s = e.sum(axis=1)
     with np.errstate(divide="ignore"):
         lpn = top_safe + np.log(s)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        resp = e / s[:, None]
+    # a row of density 0 under every component: log p(x) = -inf, responsibilities 0
+    resp = np.where(s[:, None] > 0, e / np.where(s > 0, s, 1.0)[:, None], 0.0)
     return lpn, resp
 
 
@@ -77,15 +90,20 @@ def _em_step(X, sample_weight, means, prec, log_const, N, S1, S2, chunk_size, lo
         w = sample_weight[start:stop]
         lp, diffs = log_prob(Xc, means, prec, log_const)
         lpn, resp = _normalise(lp)
-        total += float(w @ lpn)
+        live = w > 0
+        total += float(w[live] @ lpn[live]) if live.any() else 0.0
         r = resp * w[:, None]
         N += r.sum(axis=0)
         for c, diff in enumerate(diffs):
-            S1[c] += r[:, c] @ diff
+            # rows with no responsibility are left out, as the numba kernel skips
+            # them: their (x - mean)**2 may overflow, and 0 * inf would be NaN
+            live = r[:, c] > 0
+            rc, dc = r[live, c], diff[live]
+            S1[c] += rc @ dc
             if full:
-                S2[c] += (diff * r[:, c, None]).T @ diff
+                S2[c] += (dc * rc[:, None]).T @ dc
             else:
-                S2[c] += r[:, c] @ (diff * diff)
+                S2[c] += rc @ (dc * dc)
     return total
 
 

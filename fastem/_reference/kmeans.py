@@ -11,10 +11,13 @@ __all__ = ["lloyd_iter", "assign", "sq_distances"]
 
 
 def _chunk_sq_dist(Xc, centers):
-    # (chunk, k) squared distances, differences in the data dtype, sums in float64,
-    # as the numba kernel does; memory is chunk x k x d, never n x k.
-    diff = Xc[:, None, :] - centers[None, :, :]
-    return np.einsum("ikf,ikf->ik", diff, diff, dtype=np.float64)
+    # (chunk, k) squared distances: differences in the data dtype, sums in float64.
+    # The numba kernel sums in float64 for d <= 3 and in the data dtype otherwise (as
+    # scikit-learn does), so float32 results agree to float32 rounding. Memory is
+    # chunk x k x d, never n x k.
+    with np.errstate(over="ignore"):  # huge values: infinite distances, as numba
+        diff = Xc[:, None, :] - centers[None, :, :]
+        return np.einsum("ikf,ikf->ik", diff, diff, dtype=np.float64)
 
 
 def lloyd_iter(X, sample_weight, centers, labels, sums, wsums, chunk_size, parallel=False):

@@ -1,0 +1,122 @@
+"""Regression tests for defects found in review."""
+
+import io
+import warnings
+
+import numpy as np
+import pytest
+
+import fastem
+from conftest import BACKENDS, quiet
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_transform_uses_the_fitted_centres_after_set_params(backend):
+    X = np.random.default_rng(0).normal(size=(100, 2))
+    km = fastem.KMeans(3, random_state=0, backend=backend).fit(X)
+    expected = km.transform(X)
+    for k in (2, 5):
+        km.set_params(n_clusters=k)
+        np.testing.assert_array_equal(km.transform(X), expected)
+        assert len(km.get_feature_names_out()) == 3
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_binomial_kmeans_init_with_fewer_distinct_rows_than_components(backend):
+    rng = np.random.default_rng(1)
+    x = rng.integers(0, 2, size=1000)  # two distinct rows, three components
+    with quiet(), warnings.catch_warnings():
+        warnings.simplefilter("ignore", fastem.IdentifiabilityWarning)
+        bm = fastem.BinomialMixture(3, n_trials=1, init_params="kmeans", random_state=0,
+                                    backend=backend).fit(x)
+        bm2 = fastem.BinomialMixture(3, n_trials=5, init_params="kmeans", random_state=0,
+                                     backend=backend).fit([1, 2, 3, 4, 5],
+                                                          sample_weight=[1, 1, 0, 0, 0])
+    for m in (bm, bm2):
+        assert np.isfinite(m.probs_).all() and np.isfinite(m.lower_bound_)
+        assert m.weights_.sum() == pytest.approx(1.0)
+    # one Bernoulli: the mixture's mean is the data's mean
+    assert bm.weights_ @ bm.probs_ == pytest.approx(x.mean(), rel=1e-6)
+
+
+def test_fit_reads_csv_with_a_byte_order_mark(tmp_path):
+    from fastem._fitcli import read_table
+
+    path = tmp_path / "excel.csv"
+    path.write_bytes("x,y\n1.0,2.0\n3.0,4.0\n".encode("utf-8-sig"))
+    data, names = read_table(str(path))
+    assert names == ["x", "y"] and data.shape == (2, 2)
+    path.write_bytes("1.0,2.0\n3.0,4.0\n".encode("utf-8-sig"))
+    data, names = read_table(str(path))
+    assert data.shape == (2, 2) and data[0, 0] == 1.0
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_gmm_parameters_keep_their_covariance_type(backend):
+    X = np.random.default_rng(2).normal(size=(200, 3))
+    gm = fastem.GaussianMixture(2, covariance_type="full", random_state=0,
+                                backend=backend).fit(X)
+    expected, bic = gm.score_samples(X), gm.bic(X)
+    gm.set_params(covariance_type="diag")
+    np.testing.assert_array_equal(gm.score_samples(X), expected)
+    assert gm.bic(X) == bic
+    assert gm.sample(5)[0].shape == (5, 3)
+    gm.set_params(warm_start=True)
+    with pytest.raises(ValueError, match="covariance_type='full', not 'diag'"):
+        gm.fit(X)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_rows_of_density_zero_give_minus_inf_not_nan(backend):
+    X = np.random.default_rng(3).normal(size=(200, 3))
+    for d, data in ((3, X), (1, X[:, :1])):
+        for ct in ("full", "diag"):
+            gm = fastem.GaussianMixture(2, covariance_type=ct, random_state=0,
+                                        backend=backend).fit(data)
+            far = np.full((2, d), 1e200)
+            assert np.all(gm.score_samples(far) == -np.inf)
+            np.testing.assert_array_equal(gm.predict_proba(far), 0.0)
+    # a row at 1e200 in the training data: a clear error or finite parameters, never NaN
+    for ct in ("full", "tied", "diag", "spherical"):
+        try:
+            gm = fastem.GaussianMixture(2, covariance_type=ct, random_state=0,
+                                        backend=backend).fit(
+                np.vstack([X, np.full((1, 3), 1e200)]))
+        except ValueError as exc:
+            assert "reg_covar" in str(exc) or "Scale X" in str(exc)
+            continue
+        for attr in ("weights_", "means_", "covariances_", "precisions_cholesky_"):
+            assert np.isfinite(getattr(gm, attr)).all(), (ct, attr)
+        assert np.isfinite(gm.lower_bound_)
+
+
+def test_kmeans_plusplus_checks_n_local_trials():
+    X = np.random.default_rng(4).normal(size=(50, 2))
+    for bad, exc in ((0, ValueError), (-1, ValueError), (2.5, TypeError)):
+        with pytest.raises(exc, match="n_local_trials"):
+            fastem.kmeans_plusplus(X, 3, n_local_trials=bad)
+
+
+def test_plots_refuse_data_of_the_wrong_dimension():
+    pytest.importorskip("matplotlib")
+    from fastem import plotting
+
+    X = np.random.default_rng(5).normal(size=(100, 2))
+    gm = fastem.GaussianMixture(2, random_state=0, record_history=True).fit(X)
+    for fn in (plotting.plot_density_snapshots, plotting.plot_density_vs_kde):
+        with pytest.raises(ValueError, match="one feature"):
+            fn(gm, X)
+    km = fastem.KMeans(2, random_state=0, record_history=True).fit(X[:, :1])
+    with pytest.raises(ValueError, match="at least two features"):
+        plotting.plot_kmeans_history(km, X[:, :1])
+
+
+def test_sample_weight_that_sums_to_infinity():
+    with pytest.raises(ValueError, match="sums to infinity"):
+        fastem.KMeans(1).fit(np.ones((2, 1)), sample_weight=[1e308, 1e308])
+
+
+def test_binomial_sample_names_bad_n_trials():
+    bm = fastem.BinomialMixture(2, n_trials=10, random_state=0).fit([1, 5, 9, 2, 8])
+    with pytest.raises(TypeError, match="n_trials must be an integer"):
+        bm.sample(3, n_trials="abc")
