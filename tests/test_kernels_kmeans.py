@@ -54,15 +54,21 @@ def _data(n, d, k, dtype, seed=0):
     return X, w, centers
 
 
+# one per nearest-centre method of the numba kernel: rows (d <= 3), feature-major
+# chunks (4 <= d < 32), a BLAS product per chunk (d >= 32)
+DIMS = [3, 8, 40]
+
+
 @pytest.mark.parametrize("kernel", _modules(), ids=lambda m: f"{m[0]}-par{m[1]}-t{m[2]}")
 @pytest.mark.parametrize("n,chunk", SIZES)
-def test_lloyd_iter_matches_naive(kernel, n, chunk, dtype):
+@pytest.mark.parametrize("d", DIMS)
+def test_lloyd_iter_matches_naive(kernel, n, chunk, d, dtype):
     name, parallel, threads = kernel
-    X, w, centers = _data(n, 3, 5, dtype)
+    X, w, centers = _data(n, d, 5, dtype)
     labels = np.full(n, -1, dtype=np.int32)
     labels[: n // 2] = 0  # half the labels already right or wrong: n_changed counts
     before = labels.copy()
-    sums = np.full((5, 3), np.nan)
+    sums = np.full((5, d), np.nan)
     wsums = np.full(5, np.nan)
     inertia, n_changed = _call(name, parallel, threads, "lloyd_iter", X, w, centers,
                                labels, sums, wsums, chunk)
@@ -78,9 +84,10 @@ def test_lloyd_iter_matches_naive(kernel, n, chunk, dtype):
 
 @pytest.mark.parametrize("kernel", _modules(), ids=lambda m: f"{m[0]}-par{m[1]}-t{m[2]}")
 @pytest.mark.parametrize("n,chunk", SIZES)
-def test_assign_matches_naive(kernel, n, chunk, dtype):
+@pytest.mark.parametrize("d", DIMS)
+def test_assign_matches_naive(kernel, n, chunk, d, dtype):
     name, parallel, threads = kernel
-    X, w, centers = _data(n, 4, 3, dtype, seed=1)
+    X, w, centers = _data(n, d, 3, dtype, seed=1)
     labels = np.empty(n, dtype=np.int32)
     mindist = np.empty(n)
     inertia = _call(name, parallel, threads, "assign", X, w, centers, labels, mindist, chunk)
