@@ -98,6 +98,7 @@ def run_fit(args):
     used = [names[j] for j in cols]
     fit_kw = {}
     import fastem
+    from .gaussian_mixture import component_covariance
 
     common = dict(random_state=args.seed, n_init=args.n_init, verbose=1 if args.verbose else 0)
     if args.max_iter is not None:
@@ -158,11 +159,8 @@ def run_fit(args):
         print(f"{'':9} {'weight':>10}  " + "  ".join(f"{'mean ' + n[:5]:>10}" for n in used)
               + "  " + "  ".join(f"{'sd ' + n[:7]:>10}" for n in used))
         for j in range(args.k):
-            var = {"full": lambda: np.diag(est.covariances_[j]),
-                   "tied": lambda: np.diag(est.covariances_),
-                   "diag": lambda: est.covariances_[j],
-                   "spherical": lambda: np.full(len(used), est.covariances_[j])}[
-                est.covariance_type]()
+            var = np.diag(component_covariance(est.covariances_, est.covariance_type, j,
+                                               len(used)))
             print(f"{j:>9} {est.weights_[j]:10.4f}  {_fmt(est.means_[j])}  "
                   f"{_fmt(np.sqrt(var))}")
     else:

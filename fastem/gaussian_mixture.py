@@ -169,6 +169,17 @@ def m_step(N, S1, S2, centers, covariance_type, reg_covar, eps):
     return weights, means, np.full((1, 1), tied + reg_covar)
 
 
+def component_covariance(covariances, covariance_type, j, n_features):
+    """The full (d, d) covariance matrix of component ``j``, whatever the type."""
+    if covariance_type == "full":
+        return covariances[j]
+    if covariance_type == "tied":
+        return covariances
+    if covariance_type == "diag":
+        return np.diag(covariances[j])
+    return np.eye(n_features) * covariances[j]
+
+
 def n_parameters(covariance_type, k, d):
     cov = {"full": k * d * (d + 1) / 2.0, "tied": d * (d + 1) / 2.0, "diag": k * d,
            "spherical": k}[covariance_type]

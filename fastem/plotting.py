@@ -160,6 +160,8 @@ def plot_ellipses(gmm, X, ax=None, n_std=2.0):
     ellipse (any covariance type)."""
     from matplotlib.patches import Ellipse
 
+    from .gaussian_mixture import component_covariance
+
     X = np.asarray(X, dtype=np.float64)
     if X.ndim != 2 or X.shape[1] != 2:
         raise ValueError(f"plot_ellipses draws 2-D data, got shape {X.shape}.")
@@ -168,9 +170,7 @@ def plot_ellipses(gmm, X, ax=None, n_std=2.0):
                vmin=0, vmax=9)
     ct = gmm.covariance_type
     for j, mean in enumerate(gmm.means_):
-        cov = {"full": lambda: gmm.covariances_[j], "tied": lambda: gmm.covariances_,
-               "diag": lambda: np.diag(gmm.covariances_[j]),
-               "spherical": lambda: np.eye(2) * gmm.covariances_[j]}[ct]()
+        cov = component_covariance(gmm.covariances_, ct, j, 2)
         vals, vecs = np.linalg.eigh(cov)
         angle = np.degrees(np.arctan2(vecs[1, -1], vecs[0, -1]))
         width, height = 2 * n_std * np.sqrt(vals[::-1])

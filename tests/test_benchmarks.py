@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 from fastem import BinomialMixture, GaussianMixture, KMeans
-from conftest import BACKENDS
 
 
 def _data(n, d, k, dtype=np.float64, seed=0):

@@ -7,7 +7,6 @@ import warnings
 import numpy as np
 import pytest
 
-import fastem
 from fastem import BinomialMixture, ConvergenceWarning, IdentifiabilityWarning, NotFittedError
 from fastem import binomial_mixture as bmod
 from conftest import quiet as _quiet
@@ -108,7 +107,7 @@ def test_reaches_at_least_the_direct_optimum(backend, k):
     comp = rng.integers(k, size=600)
     X = rng.binomial(nt, np.array([0.15, 0.5, 0.8])[comp])
     best = np.inf
-    for s in range(8):
+    for _ in range(8):
         theta0 = np.r_[rng.normal(size=k) * 1.5, rng.normal(size=k - 1) * 0.5]
         res = minimize(_neg_loglik, theta0, args=(X, nt, k), method="BFGS")
         best = min(best, res.fun)

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import fastem
-from fastem import _backend, _config
+from fastem import _backend
 from conftest import requires_numba
 
 ROOT = pathlib.Path(fastem.__file__).parent

@@ -1,7 +1,6 @@
 """GaussianMixture against scikit-learn, textbook examples and EM's guarantees."""
 
 import pickle
-import warnings
 
 import numpy as np
 import pytest

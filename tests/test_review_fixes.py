@@ -1,6 +1,5 @@
 """Regression tests for defects found in review."""
 
-import io
 import warnings
 
 import numpy as np
