@@ -29,7 +29,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._backend import runtime, thread_context
-from ._validation import (check_bool, check_float, check_int, restart_seeds)
+from ._stats import check_statistics
+from ._validation import (check_bool, check_float, check_int, restart_seeds,
+                          seed_sequence)
 from .exceptions import ConvergenceWarning
 
 __all__ = ["ParamsMixin", "EMBase", "MixtureBase", "Run"]
@@ -138,6 +140,12 @@ class EMBase(ParamsMixin):
         rt = runtime(self.backend, self._kernel_module, work)
         self.backend_ = rt.backend
         data = self._prepare(X, sample_weight, rt, **prepare_kw)
+        return self._fit_prepared(data, rt)
+
+    def _fit_prepared(self, data, rt):
+        """The restarts and the iteration loop over prepared ``data``. For Dask data,
+        ``data["init"]`` holds the prepared random sample the initialisation reads."""
+        self._stream = None  # a fit ends any partial_fit stream
         warm = bool(getattr(self, "warm_start", False)) and self._is_fitted()
         n_init = 1 if warm else self._effective_n_init()
         seeds = restart_seeds(self.random_state, n_init)
@@ -147,7 +155,8 @@ class EMBase(ParamsMixin):
                 if warm:
                     params = self._warm_params()
                 else:
-                    params = self._initialize(data, np.random.default_rng(seed), rt)
+                    params = self._initialize(data.get("init", data),
+                                              np.random.default_rng(seed), rt)
                 run = self._run(data, params, rt)
                 run.seed = seed
                 if best is None or self._score_run(run) > self._score_run(best):
@@ -199,6 +208,131 @@ class EMBase(ParamsMixin):
         return Run(state=state, objectives=objectives, final_objective=final,
                    n_iter=n_iter, converged=converged, history=history)
 
+    # ------------------------------------------- sufficient statistics, streaming
+    # A model provides ``_batch_data(X, sample_weight, fitting, **kw)`` (validated and
+    # prepared data, and its Runtime), ``_block_statistics(data, params, rt)`` (a
+    # SufficientStatistics), ``_params_from_statistics(stats, params)``,
+    # ``_stat_shapes(params)`` and ``_store_params(params)``.
+
+    def _pass_statistics(self, data, params, rt):
+        """Statistics of all the data of a fit: the kernels on in-memory data, or a
+        reduction of per-chunk statistics on Dask data."""
+        if "dask" in data:
+            from ._dask import reduce_statistics
+
+            return reduce_statistics(self, data, params)
+        return self._block_statistics(data, params, rt)
+
+    def initialize(self, X, y=None, sample_weight=None, **kwargs):
+        """Set initial parameters from ``X`` with the estimator's initialisation,
+        without running EM (``n_iter_ = 0``).
+
+        ``X`` can be a sample of data too large to fit at once; then alternate
+        :meth:`statistics` over chunks and :meth:`m_step` to run EM by hand.
+
+        Returns
+        -------
+        self
+        """
+        self._check_common_params()
+        data, rt = self._batch_data(X, sample_weight, fitting=True, **kwargs)
+        with thread_context(rt):
+            params = self._initialize(data, np.random.default_rng(
+                seed_sequence(self.random_state)), rt)
+        self._start_parameters(params, rt)
+        return self
+
+    def _start_parameters(self, params, rt):
+        self._stream = None
+        self.backend_ = rt.backend
+        self._store_params(params)
+        self.n_iter_ = 0
+        self.converged_ = False
+        self.n_steps_ = 0
+
+    def statistics(self, X, sample_weight=None, **kwargs):
+        """Sufficient statistics of the rows of ``X`` under the current parameters
+        (one E-step): a :class:`fastem.SufficientStatistics`. Statistics of
+        disjoint chunks add up (``sum(...)``) to those of all their rows.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        sample_weight : array-like of shape (n_samples,), optional
+
+        Returns
+        -------
+        stats : SufficientStatistics
+        """
+        self._check_parameters_set()
+        data, rt = self._batch_data(X, sample_weight, fitting=False, **kwargs)
+        with thread_context(rt):
+            return self._block_statistics(data, self._warm_params(), rt)
+
+    def m_step(self, stats):
+        """Update the parameters from statistics summed over all the data (one
+        M-step) and count one more iteration in ``n_iter_``.
+
+        Parameters
+        ----------
+        stats : SufficientStatistics
+            Computed under the current parameters, by :meth:`statistics`.
+
+        Returns
+        -------
+        self
+        """
+        self._check_parameters_set()
+        params = self._warm_params()
+        check_statistics(stats, self._kernel_module, self._stat_shapes(params))
+        self._store_params(self._params_from_statistics(stats, params))
+        self._record_statistics(stats)
+        self.n_iter_ = getattr(self, "n_iter_", 0) + 1
+        return self
+
+    def partial_fit(self, X, y=None, sample_weight=None, **kwargs):
+        """Update the model with one batch of a stream (online EM).
+
+        The first call initialises the parameters from its batch (it needs at least
+        as many rows as components) unless the model is already fitted; every call
+        then computes the batch's statistics under the current parameters, blends
+        them into running statistics and takes an M-step (see the class docstring
+        for the step size). ``fit`` starts afresh and ends any stream.
+
+        Returns
+        -------
+        self
+        """
+        self._check_common_params()
+        self._check_stream_params()
+        if not self._is_fitted():
+            data, rt = self._batch_data(X, sample_weight, fitting=True, **kwargs)
+            with thread_context(rt):
+                params = self._initialize(data, np.random.default_rng(
+                    seed_sequence(self.random_state)), rt)
+            self._start_parameters(params, rt)
+        else:
+            data, rt = self._batch_data(X, sample_weight, fitting=False, **kwargs)
+        params = self._warm_params()
+        with thread_context(rt):
+            stats = self._block_statistics(data, params, rt)
+        stream = getattr(self, "_stream", None)
+        steps = getattr(self, "n_steps_", 0) if stream is not None else 0
+        self._stream = self._blend(stream, stats, steps)
+        self._store_params(self._params_from_statistics(self._stream, params))
+        self._record_statistics(stats)
+        self.n_steps_ = steps + 1
+        return self
+
+    def _check_stream_params(self):
+        pass
+
+    def _check_parameters_set(self):
+        if not self._is_fitted():
+            from ._validation import check_is_fitted
+
+            check_is_fitted(self, "n_iter_")
+
     # ------------------------------------------------------- scikit-learn glue
     def __sklearn_tags__(self):
         # Called by scikit-learn only, so importing it here costs fastem nothing.
@@ -214,6 +348,35 @@ class MixtureBase(EMBase):
 
     def _score_run(self, run):
         return run.objectives[-1]
+
+    # stepwise online EM (Sato & Ishii 2000; Cappe & Moulines 2009; Liang & Klein 2009)
+    def _check_stream_params(self):
+        check_float(self.learning_offset, "learning_offset", min_value=0.0)
+        check_float(self.learning_decay, "learning_decay", min_value=0.5,
+                    include_min=False)
+        if self.learning_decay > 1:
+            raise ValueError(f"learning_decay must be in (0.5, 1], got "
+                             f"{self.learning_decay}.")
+
+    def step_size(self, step):
+        """Weight of batch number ``step`` (0, 1, 2, ...) in the running statistics:
+        1 for the first, then ``(step + learning_offset) ** -learning_decay``."""
+        if step == 0:
+            return 1.0
+        return float((step + self.learning_offset) ** -self.learning_decay)
+
+    def _blend(self, stream, stats, step):
+        # running per-row averages: s <- (1 - eta) s + eta * stats / weight
+        batch = stats * (1.0 / stats.weight)
+        if stream is None:
+            return batch
+        eta = self.step_size(step)
+        if batch.center is not None:
+            stream = stream.recentered(batch.center)
+        return batch * eta + stream * (1.0 - eta)
+
+    def _record_statistics(self, stats):
+        self.lower_bound_ = stats.objective / stats.weight
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

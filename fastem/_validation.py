@@ -27,6 +27,12 @@ def _is_sparse(X):
     return module.startswith("scipy.sparse") or hasattr(X, "tocsr")
 
 
+def is_dask_array(X):
+    """Whether X is a ``dask.array.Array`` (checked without importing dask)."""
+    return type(X).__module__.startswith("dask.") and hasattr(X, "chunks") and hasattr(
+        X, "map_blocks")
+
+
 def check_array(X, *, name="X", allow_1d=False, dtype=FLOAT_DTYPES, min_samples=1,
                 estimator=None):
     """Validate a data array and return it as a C-contiguous floating array.

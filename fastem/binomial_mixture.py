@@ -7,10 +7,11 @@ import numpy as np
 
 from ._backend import runtime, thread_context
 from ._base import MixtureBase
+from ._stats import SufficientStatistics
 from ._validation import (check_float_array, check_mixture_weights,
                           check_array, check_bool, check_choice, check_features,
-                          check_int, check_is_fitted, check_sample_weight, record_features,
-                          seed_sequence)
+                          check_int, check_is_fitted, check_sample_weight, is_dask_array,
+                          record_features, seed_sequence)
 from .exceptions import IdentifiabilityWarning
 
 __all__ = ["BinomialMixture"]
@@ -176,6 +177,12 @@ class BinomialMixture(MixtureBase):
     record_history : bool, default=False
         Record ``probs`` and ``weights`` of every iteration in ``history_``.
     verbose : int, default=0
+    learning_offset : float, default=2.0
+        ``t0`` of the step size of :meth:`partial_fit` (stepwise online EM): batch
+        ``t`` (0, 1, 2, ...) enters the running statistics with weight
+        ``(t + t0) ** -learning_decay`` (1 for the first batch).
+    learning_decay : float in (0.5, 1], default=0.7
+        ``alpha`` of that step size.
 
     Attributes
     ----------
@@ -190,6 +197,8 @@ class BinomialMixture(MixtureBase):
     n_trials_ : float or None
         The scalar number of trials of the fit, reused by ``predict`` and friends when
         they are not given one; None when trials varied.
+    n_steps_ : int
+        Batches seen by :meth:`partial_fit` since the stream started.
     n_iter_, converged_, backend_, n_features_in_
 
     Examples
@@ -211,7 +220,7 @@ class BinomialMixture(MixtureBase):
     def __init__(self, n_components=2, *, n_trials=None, fit_weights=True, tol=1e-6,
                  max_iter=100, n_init=1, init_params="random", weights_init=None,
                  probs_init=None, warm_start=False, backend="auto", random_state=None,
-                 record_history=False, verbose=0):
+                 record_history=False, verbose=0, learning_offset=2.0, learning_decay=0.7):
         self.n_components = n_components
         self.n_trials = n_trials
         self.fit_weights = fit_weights
@@ -226,6 +235,8 @@ class BinomialMixture(MixtureBase):
         self.random_state = random_state
         self.record_history = record_history
         self.verbose = verbose
+        self.learning_offset = learning_offset
+        self.learning_decay = learning_decay
 
     # ------------------------------------------------------------------ checks
     def _check_inits(self, k, d):
@@ -284,34 +295,57 @@ class BinomialMixture(MixtureBase):
         self : BinomialMixture
         """
         self._check_common_params()
+        if is_dask_array(X):
+            from ._dask import fit_dask
+
+            return fit_dask(self, X, sample_weight, n_trials=n_trials)
+        data, rt = self._batch_data(X, sample_weight, fitting=True, n_trials=n_trials,
+                                    compress=True)
+        self.backend_ = rt.backend
+        return self._fit_prepared(data, rt)
+
+    def _batch_data(self, X, sample_weight, fitting, n_trials=None, compress=False):
+        """Validated, prepared data and its Runtime. ``fitting``: X starts a model
+        (init checks, feature names recorded); otherwise it must match the model.
+        ``compress``: fit on the distinct rows when they are few."""
         check_bool(self.fit_weights, "fit_weights")
         check_choice(self.init_params, "init_params", INIT_PARAMS)
         X_raw = X
-        X, nt, one_d = check_counts(X, self.n_trials if n_trials is None else n_trials,
-                                    estimator=type(self).__name__)
+        if n_trials is None:
+            n_trials = self.n_trials
+        if n_trials is None and not fitting:
+            n_trials = getattr(self, "n_trials_", None)
+        X, nt, one_d = check_counts(X, n_trials, estimator=type(self).__name__)
         n, d = X.shape
         k = check_int(self.n_components, "n_components", min_value=1)
-        if n < k:
-            raise ValueError(f"Expected n_samples >= n_components but got n_components = "
-                             f"{k}, n_samples = {n}.")
         sample_weight = check_sample_weight(sample_weight, n)
-        inits = self._check_inits(k, d)
-        if self.warm_start and self._is_fitted() and self._probs2d().shape != (k, d):
-            raise ValueError(f"warm_start: the fitted probs_ have shape {self.probs_.shape} "
-                             f"but X and n_components ask for ({k}, {d}).")
-        self._warn_identifiability(nt, k, d)
-        record_features(self, X_raw if not one_d else X, X)
-        self._one_d = one_d
+        if fitting:
+            if n < k:
+                raise ValueError(f"Expected n_samples >= n_components but got "
+                                 f"n_components = {k}, n_samples = {n}.")
+            inits = self._check_inits(k, d)
+            if self.warm_start and self._is_fitted() and self._probs2d().shape != (k, d):
+                raise ValueError(f"warm_start: the fitted probs_ have shape "
+                                 f"{self.probs_.shape} but X and n_components ask for "
+                                 f"({k}, {d}).")
+            self._warn_identifiability(nt, k, d)
+            record_features(self, X_raw if not one_d else X, X)
+            self._one_d = one_d
+            self.n_trials_ = float(nt.ravel()[0]) if nt.size == 1 else None
+        else:
+            inits = {}
+            check_features(self, X_raw if not one_d else X, X)
         keep = sample_weight > 0
         if not keep.all():  # rows of weight 0 carry nothing, and may be impossible
             X, sample_weight = X[keep], sample_weight[keep]
             nt = nt[keep] if nt.shape[0] > 1 else nt
-        compressed = compress_rows(X, nt, sample_weight)
+        compressed = compress_rows(X, nt, sample_weight) if compress else None
         if compressed is not None:
             X, nt, sample_weight = compressed
-        self._fit(X, sample_weight, work=X.shape[0] * k * d, n_trials=nt, inits=inits)
-        self.n_trials_ = float(nt.ravel()[0]) if nt.size == 1 else None
-        return self
+        rt = runtime(self.backend, self._kernel_module, X.shape[0] * k * d)
+        data = self._prepare(X, sample_weight, rt, n_trials=nt, inits=inits)
+        data["n_samples"] = n
+        return data, rt
 
     # ------------------------------------------------------------------ hooks
     def _prepare(self, X, sample_weight, rt, n_trials, inits):
@@ -361,39 +395,59 @@ class BinomialMixture(MixtureBase):
 
     def _warm_params(self):
         return {"probs": np.array(self._probs2d()), "weights": self.weights_.copy(),
-                "lower_bound": self.lower_bound_}
+                "lower_bound": getattr(self, "lower_bound_", -np.inf)}
 
     def _new_state(self, data, params, rt):
-        k, d = params["probs"].shape
         state = dict(params)
-        state.update(N=np.zeros(k), SX=np.zeros((k, d)), SN=np.zeros((k, d)),
-                     prev=params["lower_bound"])
+        state["prev"] = params["lower_bound"]
         return state
 
     def _iterate(self, data, state, rt):
-        logp, log1mp = _log_probs(state["probs"])
-        with np.errstate(divide="ignore"):
-            log_w = np.log(state["weights"])
-        total = rt.kernels.em_step(data["X"], data["n_trials"], data["sample_weight"], log_w,
-                                   logp, log1mp, state["N"], state["SX"], state["SN"],
-                                   rt.chunk_size, rt.parallel)
-        lower_bound = (total + data["log_coef"]) / data["wsum"]
+        stats = self._pass_statistics(data, state, rt)
+        lower_bound = stats.objective / stats.weight
         if lower_bound == -np.inf:
             raise ValueError(
                 "Some counts have probability 0 under every component (a success "
                 "probability of exactly 0 or 1 contradicts them); start from probs_init "
                 "strictly inside (0, 1).")
-        SX, SN = state["SX"], state["SN"]
-        # a component with no trials attributed keeps its probabilities
-        state["probs"] = np.clip(np.where(SN > 0, SX / np.where(SN > 0, SN, 1.0),
-                                          state["probs"]), 0.0, 1.0)
-        if self.fit_weights:
-            # as scikit-learn's mixtures: 10 eps keeps an emptied component's weight > 0
-            N = state["N"] + 10.0 * np.finfo(np.float64).eps
-            state["weights"] = N / N.sum()
+        state.update(self._params_from_statistics(stats, state))
         change = lower_bound - state["prev"]
         state["prev"] = lower_bound
         return lower_bound, change, bool(abs(change) < self.tol)
+
+    # ------------------------------------------- sufficient statistics, streaming
+    def _block_statistics(self, data, params, rt):
+        logp, log1mp = _log_probs(params["probs"])
+        with np.errstate(divide="ignore"):
+            log_w = np.log(params["weights"])
+        k, d = params["probs"].shape
+        N, SX, SN = np.zeros(k), np.zeros((k, d)), np.zeros((k, d))
+        w = data["sample_weight"]
+        total = rt.kernels.em_step(data["X"], data["n_trials"], w, log_w, logp, log1mp,
+                                   N, SX, SN, rt.chunk_size, rt.parallel)
+        return SufficientStatistics(
+            "binomial_mixture", {"N": N, "SX": SX, "SN": SN}, total + data["log_coef"],
+            data["wsum"], data.get("n_samples", data["X"].shape[0]))
+
+    def _params_from_statistics(self, stats, params):
+        SX, SN = stats.SX, stats.SN
+        # a component with no trials attributed keeps its probabilities
+        probs = np.clip(np.where(SN > 0, SX / np.where(SN > 0, SN, 1.0), params["probs"]),
+                        0.0, 1.0)
+        weights = params["weights"]
+        if self.fit_weights:
+            # as scikit-learn's mixtures: 10 eps keeps an emptied component's weight > 0
+            N = stats.N + 10.0 * np.finfo(np.float64).eps
+            weights = N / N.sum()
+        return {"probs": probs, "weights": weights}
+
+    def _stat_shapes(self, params):
+        k, d = params["probs"].shape
+        return {"N": (k,), "SX": (k, d), "SN": (k, d)}
+
+    def _store_params(self, params):
+        self.weights_ = params["weights"]
+        self.probs_ = self._shape_probs(params["probs"])
 
     def _e_step(self, X, n_trials, probs, weights, rt, want):
         logp, log1mp = _log_probs(probs)
@@ -408,6 +462,9 @@ class BinomialMixture(MixtureBase):
         return {"lpn": lpn, "labels": labels, "resp": resp}[want]
 
     def _final_e_step(self, data, state, rt):
+        if "dask" in data:
+            stats = self._pass_statistics(data, state, rt)
+            return stats.objective / stats.weight
         lpn = self._e_step(data["X"], data["n_trials"], state["probs"], state["weights"], rt,
                            "lpn")
         w = data["sample_weight"]
@@ -421,14 +478,18 @@ class BinomialMixture(MixtureBase):
         return {"probs": self._shape_probs(state["probs"]), "weights": state["weights"].copy()}
 
     def _store(self, run, data):
-        self.weights_ = run.state["weights"]
-        self.probs_ = self._shape_probs(run.state["probs"])
+        self._store_params(run.state)
         self.lower_bound_ = float(run.objectives[-1])
         self.lower_bounds_ = np.array(run.objectives, dtype=np.float64)
 
     # ------------------------------------------------------------- prediction
     def _predict_pass(self, X, n_trials, want):
         check_is_fitted(self, "probs_")
+        if is_dask_array(X):
+            from ._dask import map_rows
+
+            return map_rows(self, X, {"lpn": "score_samples", "labels": "predict",
+                                      "resp": "predict_proba"}[want], n_trials=n_trials)
         if n_trials is None:
             n_trials = self.n_trials if self.n_trials is not None else self.n_trials_
         if n_trials is None:

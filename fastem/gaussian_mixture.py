@@ -5,10 +5,11 @@ import numpy as np
 
 from ._backend import runtime, thread_context
 from ._base import MixtureBase
+from ._stats import SufficientStatistics
 from ._validation import (check_float_array, check_mixture_weights,
                           check_array, check_choice, check_features, check_float,
-                          check_int, check_is_fitted, check_sample_weight, record_features,
-                          seed_sequence)
+                          check_int, check_is_fitted, check_sample_weight, is_dask_array,
+                          record_features, seed_sequence)
 
 __all__ = ["GaussianMixture"]
 
@@ -232,6 +233,13 @@ class GaussianMixture(MixtureBase):
         ``history_``, starting with the initial guess.
     verbose : int, default=0
         One line per iteration: iteration, lower bound, change, time.
+    learning_offset : float, default=2.0
+        ``t0`` of the step size of :meth:`partial_fit` (stepwise online EM): batch
+        ``t`` (0, 1, 2, ...) enters the running statistics with weight
+        ``(t + t0) ** -learning_decay`` (1 for the first batch).
+    learning_decay : float in (0.5, 1], default=0.7
+        ``alpha`` of that step size: near 0.5 forgets early batches fast, 1 averages
+        all batches equally.
 
     Attributes
     ----------
@@ -241,9 +249,13 @@ class GaussianMixture(MixtureBase):
         In scikit-learn's shapes for the covariance type.
     converged_ : bool
     n_iter_ : int
+        EM iterations of ``fit`` (or M-steps taken by :meth:`m_step`).
+    n_steps_ : int
+        Batches seen by :meth:`partial_fit` since the stream started.
     lower_bound_ : float
         Mean (sample-weighted) log-likelihood per sample at the parameters before the
-        last M-step, as scikit-learn reports it.
+        last M-step, as scikit-learn reports it (for ``partial_fit``: of the last
+        batch).
     lower_bounds_ : ndarray of shape (n_iter_,)
         The lower bound at each iteration of the best restart.
     history_ : dict of ndarray
@@ -276,7 +288,8 @@ class GaussianMixture(MixtureBase):
     def __init__(self, n_components=1, *, covariance_type="full", tol=1e-3, reg_covar=1e-6,
                  max_iter=100, n_init=1, init_params="kmeans", weights_init=None,
                  means_init=None, precisions_init=None, warm_start=False, backend="auto",
-                 random_state=None, record_history=False, verbose=0):
+                 random_state=None, record_history=False, verbose=0, learning_offset=2.0,
+                 learning_decay=0.7):
         self.n_components = n_components
         self.covariance_type = covariance_type
         self.tol = tol
@@ -292,6 +305,8 @@ class GaussianMixture(MixtureBase):
         self.random_state = random_state
         self.record_history = record_history
         self.verbose = verbose
+        self.learning_offset = learning_offset
+        self.learning_decay = learning_decay
 
     # ------------------------------------------------------------------ checks
     def _check_inits(self, k, d):
@@ -333,8 +348,9 @@ class GaussianMixture(MixtureBase):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features) or (n_samples,)
-            1-D input is one feature.
+        X : array-like of shape (n_samples, n_features) or (n_samples,), or dask.array.Array
+            1-D input is one feature. A Dask array is fitted by exact EM over its
+            chunks (see the README, "Scaling").
         y : ignored
         sample_weight : array-like of shape (n_samples,), optional
             Non-negative weights: integer weights give the fit of repeated rows, zero
@@ -345,35 +361,62 @@ class GaussianMixture(MixtureBase):
         self : GaussianMixture
         """
         self._check_common_params()
-        check_choice(self.covariance_type, "covariance_type", COVARIANCE_TYPES)
-        check_choice(self.init_params, "init_params", INIT_PARAMS)
-        check_float(self.reg_covar, "reg_covar", min_value=0.0)
-        X_raw = X
-        X = check_array(X, allow_1d=True, estimator=type(self).__name__)
-        n, d = X.shape
-        k = check_int(self.n_components, "n_components", min_value=1)
-        if n < k:
-            raise ValueError(f"Expected n_samples >= n_components but got n_components = "
-                             f"{k}, n_samples = {n}.")
-        sample_weight = check_sample_weight(sample_weight, n)
-        inits = self._check_inits(k, d)
-        if (self.init_params in ("random_from_data", "k-means++")
-                and np.count_nonzero(sample_weight) < k):
-            raise ValueError(f"init_params='{self.init_params}' needs at least "
-                             f"n_components={k} samples with positive sample_weight.")
-        if (self.warm_start and self._is_fitted()
-                and self._params_covariance_type != self.covariance_type):
+        if is_dask_array(X):
+            from ._dask import fit_dask
+
+            return fit_dask(self, X, sample_weight)
+        data, rt = self._batch_data(X, sample_weight, fitting=True)
+        self._check_warm_start(*data["X"].shape[1:], self.n_components)
+        self.backend_ = rt.backend
+        return self._fit_prepared(data, rt)
+
+    def _check_warm_start(self, d, k):
+        if not (self.warm_start and self._is_fitted()):
+            return
+        if self._params_covariance_type != self.covariance_type:
             raise ValueError(
                 f"warm_start: the fitted parameters are for covariance_type="
                 f"'{self._params_covariance_type}', not '{self.covariance_type}'; fit without "
                 "warm_start to change it.")
-        if self.warm_start and self._is_fitted() and self.means_.shape != (k, d):
+        if self.means_.shape != (k, d):
             raise ValueError(f"warm_start: the fitted means have shape {self.means_.shape} "
                              f"but X and n_components ask for ({k}, {d}).")
-        record_features(self, X_raw, X)
+
+    def _check_hyper_params(self):
+        check_choice(self.covariance_type, "covariance_type", COVARIANCE_TYPES)
+        check_choice(self.init_params, "init_params", INIT_PARAMS)
+        check_float(self.reg_covar, "reg_covar", min_value=0.0)
+        return check_int(self.n_components, "n_components", min_value=1)
+
+    def _batch_data(self, X, sample_weight, fitting):
+        """Validated, prepared data and its Runtime. ``fitting``: X starts a model
+        (init checks, feature names recorded); otherwise it must match the model."""
+        k = self._check_hyper_params()
+        X_raw = X
+        X = check_array(X, allow_1d=True, estimator=type(self).__name__)
+        n, d = X.shape
+        sample_weight = check_sample_weight(sample_weight, n)
+        if fitting:
+            if n < k:
+                raise ValueError(f"Expected n_samples >= n_components but got "
+                                 f"n_components = {k}, n_samples = {n}.")
+            inits = self._check_inits(k, d)
+            if (self.init_params in ("random_from_data", "k-means++")
+                    and np.count_nonzero(sample_weight) < k):
+                raise ValueError(f"init_params='{self.init_params}' needs at least "
+                                 f"n_components={k} samples with positive sample_weight.")
+            record_features(self, X_raw, X)
+            self._eps = float(np.finfo(X.dtype).eps)
+        else:
+            inits = {}
+            check_features(self, X_raw, X)
+            if self._params_covariance_type != self.covariance_type:
+                raise ValueError(
+                    f"the parameters are for covariance_type="
+                    f"'{self._params_covariance_type}', not '{self.covariance_type}'.")
         family_work = d * d if self.covariance_type in ("full", "tied") else d
-        self._fit(X, sample_weight, work=n * k * family_work, inits=inits)
-        return self
+        rt = runtime(self.backend, self._kernel_module, n * k * family_work)
+        return self._prepare(X, sample_weight, rt, inits=inits), rt
 
     # ------------------------------------------------------------------ hooks
     def _prepare(self, X, sample_weight, rt, inits):
@@ -458,15 +501,10 @@ class GaussianMixture(MixtureBase):
         return {"weights": self.weights_.copy(), "means": self.means_.copy(),
                 "covariances": self.covariances_.copy(),
                 "prec_chol": self.precisions_cholesky_.copy(),
-                "lower_bound": self.lower_bound_}
+                "lower_bound": getattr(self, "lower_bound_", -np.inf)}
 
     def _new_state(self, data, params, rt):
-        k, d = params["means"].shape
         state = dict(params)
-        family, _ = kernel_precision(params["prec_chol"], self.covariance_type, k, d)
-        state["N"] = np.zeros(k)
-        state["S1"] = np.zeros((k, d))
-        state["S2"] = np.zeros((k, d, d) if family == "full" else (k, d))
         state["prev"] = params["lower_bound"]
         return state
 
@@ -484,30 +522,59 @@ class GaussianMixture(MixtureBase):
             dtype=np.float64)
 
     def _iterate(self, data, state, rt):
-        X, w = data["X"], data["sample_weight"]
-        k, d = state["means"].shape
-        family, prec = kernel_precision(state["prec_chol"], self.covariance_type, k, d)
-        em_step = getattr(rt.kernels, f"em_step_{family}")
-        log_const = self._log_const(state["weights"], state["prec_chol"], d,
-                                    self.covariance_type)
-        total = em_step(X, w, state["means"], prec, log_const, state["N"], state["S1"],
-                        state["S2"], rt.chunk_size, rt.parallel)
-        lower_bound = total / data["wsum"]
+        stats = self._pass_statistics(data, state, rt)
+        lower_bound = stats.objective / stats.weight
         if lower_bound == -np.inf:
             raise ValueError(
                 "Some rows have density 0 under every component: their squared "
                 "distances overflow. Scale X (for instance to unit variance) and fit again.")
-        weights, means, covariances = m_step(state["N"], state["S1"], state["S2"],
-                                             state["means"], self.covariance_type,
-                                             self.reg_covar, data["eps"])
-        state["prec_chol"] = precision_cholesky(covariances, self.covariance_type,
-                                                self.reg_covar)
-        state["weights"], state["means"], state["covariances"] = weights, means, covariances
+        state.update(self._params_from_statistics(stats, state, data["eps"]))
         change = lower_bound - state["prev"]
         state["prev"] = lower_bound
         return lower_bound, change, bool(abs(change) < self.tol)
 
+    # ------------------------------------------- sufficient statistics, streaming
+    def _block_statistics(self, data, params, rt):
+        X, w = data["X"], data["sample_weight"]
+        k, d = params["means"].shape
+        family, prec = kernel_precision(params["prec_chol"], self.covariance_type, k, d)
+        log_const = self._log_const(params["weights"], params["prec_chol"], d,
+                                    self.covariance_type)
+        N, S1 = np.zeros(k), np.zeros((k, d))
+        S2 = np.zeros((k, d, d) if family == "full" else (k, d))
+        means = np.ascontiguousarray(params["means"], dtype=np.float64)
+        total = getattr(rt.kernels, f"em_step_{family}")(
+            X, w, means, prec, log_const, N, S1, S2, rt.chunk_size, rt.parallel)
+        return SufficientStatistics("gaussian_mixture", {"N": N, "S1": S1, "S2": S2},
+                                    total, float(w.sum()), X.shape[0], center=means)
+
+    def _params_from_statistics(self, stats, params, eps=None):
+        if eps is None:
+            eps = getattr(self, "_eps", float(np.finfo(np.float64).eps))
+        weights, means, covariances = m_step(stats.N, stats.S1, stats.S2, stats.center,
+                                             self.covariance_type, self.reg_covar, eps)
+        prec_chol = precision_cholesky(covariances, self.covariance_type, self.reg_covar)
+        return {"weights": weights, "means": means, "covariances": covariances,
+                "prec_chol": prec_chol}
+
+    def _stat_shapes(self, params):
+        k, d = params["means"].shape
+        full = self.covariance_type in ("full", "tied") and d > 1
+        return {"N": (k,), "S1": (k, d), "S2": (k, d, d) if full else (k, d)}
+
+    def _store_params(self, params):
+        self.weights_ = params["weights"]
+        self.means_ = params["means"]
+        self.covariances_ = params["covariances"]
+        self.precisions_cholesky_ = params["prec_chol"]
+        self.precisions_ = precisions_from_cholesky(params["prec_chol"],
+                                                    self.covariance_type)
+        self._fitted_covariance_type = self.covariance_type
+
     def _final_e_step(self, data, state, rt):
+        if "dask" in data:
+            stats = self._pass_statistics(data, state, rt)
+            return stats.objective / stats.weight
         lpn = self._e_step(data["X"], state, rt, want="lpn")
         w = data["sample_weight"]
         live = w > 0  # a zero-weight row at -inf must not give 0 * -inf
@@ -533,19 +600,18 @@ class GaussianMixture(MixtureBase):
                 "covariances": np.array(state["covariances"], copy=True)}
 
     def _store(self, run, data):
-        s = run.state
-        self.weights_ = s["weights"]
-        self.means_ = s["means"]
-        self.covariances_ = s["covariances"]
-        self.precisions_cholesky_ = s["prec_chol"]
-        self.precisions_ = precisions_from_cholesky(s["prec_chol"], self.covariance_type)
-        self._fitted_covariance_type = self.covariance_type
+        self._store_params(run.state)
         self.lower_bound_ = float(run.objectives[-1])
         self.lower_bounds_ = np.array(run.objectives, dtype=np.float64)
 
     # ------------------------------------------------------------- prediction
     def _predict_pass(self, X, want):
         check_is_fitted(self, "means_")
+        if is_dask_array(X):
+            from ._dask import map_rows
+
+            return map_rows(self, X, {"lpn": "score_samples", "labels": "predict",
+                                      "resp": "predict_proba"}[want])
         X_checked = check_array(X, allow_1d=True, estimator=type(self).__name__)
         if np.ndim(X) == 1 and self.n_features_in_ > 1:
             raise ValueError(

@@ -7,8 +7,9 @@ import numpy as np
 
 from ._backend import runtime, thread_context
 from ._base import EMBase
+from ._stats import SufficientStatistics
 from ._validation import (check_array, check_choice, check_features, check_is_fitted,
-                          check_int, check_sample_weight, record_features)
+                          check_int, check_sample_weight, is_dask_array, record_features)
 from .exceptions import ConvergenceWarning
 
 __all__ = ["KMeans", "kmeans_plusplus"]
@@ -243,8 +244,10 @@ class KMeans(EMBase):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Training data; float32 stays float32, other dtypes become float64.
+        X : array-like of shape (n_samples, n_features), or dask.array.Array
+            Training data; float32 stays float32, other dtypes become float64. A Dask
+            array is fitted by exact EM over its chunks (see the README, "Scaling");
+            ``labels_`` is then a lazy Dask array.
         y : ignored
         sample_weight : array-like of shape (n_samples,), optional
             Non-negative weights; integer weights give the fit of repeated rows.
@@ -254,31 +257,51 @@ class KMeans(EMBase):
         self : KMeans
         """
         self._check_common_params()
-        X_raw = X
-        X = check_array(X, estimator=type(self).__name__)
-        n, d = X.shape
-        k = check_int(self.n_clusters, "n_clusters", min_value=1)
-        if n < k:
-            raise ValueError(f"n_samples={n} should be >= n_clusters={k}.")
-        kind = self._init_kind()
-        sample_weight = check_sample_weight(sample_weight, n)
-        if kind == "random" and np.count_nonzero(sample_weight) < k:
-            raise ValueError(f"init='random' needs at least n_clusters={k} samples with "
-                             f"positive sample_weight, got "
-                             f"{np.count_nonzero(sample_weight)}.")
-        if kind == "array":
-            self._check_init_centers(self.init, d, X.dtype, "init")
+        if is_dask_array(X):
+            from ._dask import fit_dask
+
+            return fit_dask(self, X, sample_weight)
+        data, rt = self._batch_data(X, sample_weight, fitting=True)
         if self.warm_start and self._is_fitted():
-            self._check_init_centers(self.cluster_centers_, d, X.dtype,
-                                     "cluster_centers_ (warm_start)")
-        record_features(self, X_raw, X)
-        self._fit(X, sample_weight, work=n * k * d)
+            self._check_init_centers(self.cluster_centers_, data["X"].shape[1],
+                                     data["X"].dtype, "cluster_centers_ (warm_start)")
+        self.backend_ = rt.backend
+        self._fit_prepared(data, rt)
+        k = self.n_clusters
         distinct = np.count_nonzero(np.bincount(self.labels_, minlength=k))
         if distinct < k:
             warnings.warn(f"Number of distinct clusters ({distinct}) found smaller than "
                           f"n_clusters ({k}). Possibly due to duplicate points in X.",
                           ConvergenceWarning, stacklevel=2)
         return self
+
+    def _batch_data(self, X, sample_weight, fitting, tol=None):
+        """Validated, prepared data and its Runtime. ``fitting``: X starts a model
+        (init checks, feature names recorded); otherwise it must match the model."""
+        X_raw = X
+        X = check_array(X, estimator=type(self).__name__)
+        n, d = X.shape
+        k = check_int(self.n_clusters, "n_clusters", min_value=1)
+        sample_weight = check_sample_weight(sample_weight, n)
+        if fitting:
+            if n < k:
+                raise ValueError(f"n_samples={n} should be >= n_clusters={k}.")
+            self._check_init_params(X, sample_weight)
+            record_features(self, X_raw, X)
+        else:
+            check_features(self, X_raw, X)
+        rt = runtime(self.backend, self._kernel_module, n * k * d)
+        return self._prepare(X, sample_weight, rt, tol=fitting if tol is None else tol), rt
+
+    def _check_init_params(self, X, sample_weight):
+        k = self.n_clusters
+        kind = self._init_kind()
+        if kind == "random" and np.count_nonzero(sample_weight) < k:
+            raise ValueError(f"init='random' needs at least n_clusters={k} samples with "
+                             f"positive sample_weight, got "
+                             f"{np.count_nonzero(sample_weight)}.")
+        if kind == "array":
+            self._check_init_centers(self.init, X.shape[1], X.dtype, "init")
 
     def _effective_n_init(self):
         if self._init_kind() == "array" and self.n_init != 1:
@@ -288,8 +311,8 @@ class KMeans(EMBase):
         return self.n_init
 
     # ------------------------------------------------------------------ hooks
-    def _prepare(self, X, sample_weight, rt):
-        tol = 0.0 if self.tol == 0 else _mean_variance(X) * self.tol
+    def _prepare(self, X, sample_weight, rt, tol=True):
+        tol = 0.0 if self.tol == 0 or not tol else _mean_variance(X) * self.tol
         return {"X": X, "sample_weight": sample_weight, "tol": tol}
 
     def _initialize(self, data, rng, rt):
@@ -314,14 +337,26 @@ class KMeans(EMBase):
     def _new_state(self, data, params, rt):
         X = data["X"]
         k, d = self.n_clusters, X.shape[1]
+        centers = np.ascontiguousarray(params["centers"], dtype=X.dtype)
+        if "dask" in data:  # labels live on the workers; only the centres here
+            return {"centers": centers, "labels": None}
         return {
-            "centers": np.ascontiguousarray(params["centers"], dtype=X.dtype),
+            "centers": centers,
             "labels": np.full(X.shape[0], -1, dtype=np.int32),
             "sums": np.zeros((k, d)),
             "wsums": np.zeros(k),
         }
 
     def _iterate(self, data, state, rt):
+        if "dask" in data:
+            # per-chunk sums reduced across the cluster; no labels are kept between
+            # iterations, so "no label changed" is seen as an unchanged centre set
+            centers = state["centers"]
+            stats = self._pass_statistics(data, state, rt)
+            new_centers = self._params_from_statistics(stats, state)["centers"]
+            shift = float(np.sum((new_centers.astype(np.float64) - centers) ** 2))
+            state["centers"] = new_centers
+            return stats.objective, shift, shift == 0.0 or shift <= data["tol"]
         X, w = data["X"], data["sample_weight"]
         centers, labels, sums, wsums = (state["centers"], state["labels"], state["sums"],
                                         state["wsums"])
@@ -371,6 +406,12 @@ class KMeans(EMBase):
         return relocated
 
     def _final_e_step(self, data, state, rt):
+        if "dask" in data:
+            from ._dask import map_rows
+
+            self._store_params(state)
+            state["labels"] = map_rows(self, data["X"], "predict")
+            return self._pass_statistics(data, state, rt).objective
         return rt.kernels.assign(data["X"], data["sample_weight"], state["centers"],
                                  state["labels"], _EMPTY, rt.chunk_size, rt.parallel)
 
@@ -384,6 +425,42 @@ class KMeans(EMBase):
         self.cluster_centers_ = run.state["centers"]
         self.labels_ = run.state["labels"]
         self.inertia_ = float(run.final_objective)
+
+    # ------------------------------------------- sufficient statistics, streaming
+    def _block_statistics(self, data, params, rt):
+        X, w = data["X"], data["sample_weight"]
+        k, d = params["centers"].shape
+        sums, counts = np.zeros((k, d)), np.zeros(k)
+        labels = np.full(X.shape[0], -1, dtype=np.int32)
+        centers = np.ascontiguousarray(params["centers"], dtype=X.dtype)
+        inertia, _ = rt.kernels.lloyd_iter(X, w, centers, labels, sums, counts,
+                                           rt.chunk_size, rt.parallel)
+        return SufficientStatistics("kmeans", {"sums": sums, "counts": counts}, inertia,
+                                    float(w.sum()), X.shape[0])
+
+    def _params_from_statistics(self, stats, params):
+        # a centre that no row chose keeps its place (relocating it needs the data)
+        old = params["centers"]
+        counts = stats.arrays["counts"]
+        filled = counts > 0
+        new = old.astype(np.float64)
+        new[filled] = stats.arrays["sums"][filled] / counts[filled, None]
+        return {"centers": new.astype(old.dtype)}
+
+    def _stat_shapes(self, params):
+        k, d = params["centers"].shape
+        return {"sums": (k, d), "counts": (k,)}
+
+    def _store_params(self, params):
+        self.cluster_centers_ = params["centers"]
+
+    def _record_statistics(self, stats):
+        self.inertia_ = stats.objective
+
+    def _blend(self, stream, stats, step):
+        # mini-batch K-Means (Sculley 2010, scikit-learn's MiniBatchKMeans): each
+        # centre is the mean of every row ever assigned to it, so sums accumulate
+        return stats if stream is None else stream + stats
 
     # ------------------------------------------------------------- prediction
     def _check_X_predict(self, X):

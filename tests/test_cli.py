@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import fastem
+import fastem.datasets  # noqa: F401  (fastem.datasets is a submodule, loaded on demand)
 from fastem._bench import scipy_binomial_em
 
 
