@@ -9,6 +9,7 @@ from .binomial_mixture import BinomialMixture
 from .exceptions import (ConvergenceWarning, FastEMWarning, IdentifiabilityWarning,
                          NotFittedError)
 from .gaussian_mixture import GaussianMixture
+from ._stats import SufficientStatistics
 from .kmeans import KMeans, kmeans_plusplus
 
 __version__ = "0.1.0.dev0"
@@ -18,6 +19,7 @@ __all__ = [
     "GaussianMixture",
     "BinomialMixture",
     "kmeans_plusplus",
+    "SufficientStatistics",
     "get_config",
     "set_config",
     "config_context",

@@ -324,8 +324,21 @@ class EMBase(ParamsMixin):
         self.n_steps_ = steps + 1
         return self
 
+    # stepwise online EM (Sato & Ishii 2000; Cappe & Moulines 2009; Liang & Klein 2009)
     def _check_stream_params(self):
-        pass
+        check_float(self.learning_offset, "learning_offset", min_value=0.0)
+        check_float(self.learning_decay, "learning_decay", min_value=0.5,
+                    include_min=False)
+        if self.learning_decay > 1:
+            raise ValueError(f"learning_decay must be in (0.5, 1], got "
+                             f"{self.learning_decay}.")
+
+    def step_size(self, step):
+        """Weight of batch number ``step`` (0, 1, 2, ...) in the running statistics:
+        1 for the first, then ``(step + learning_offset) ** -learning_decay``."""
+        if step == 0:
+            return 1.0
+        return float((step + self.learning_offset) ** -self.learning_decay)
 
     def _check_parameters_set(self):
         if not self._is_fitted():
@@ -348,22 +361,6 @@ class MixtureBase(EMBase):
 
     def _score_run(self, run):
         return run.objectives[-1]
-
-    # stepwise online EM (Sato & Ishii 2000; Cappe & Moulines 2009; Liang & Klein 2009)
-    def _check_stream_params(self):
-        check_float(self.learning_offset, "learning_offset", min_value=0.0)
-        check_float(self.learning_decay, "learning_decay", min_value=0.5,
-                    include_min=False)
-        if self.learning_decay > 1:
-            raise ValueError(f"learning_decay must be in (0.5, 1], got "
-                             f"{self.learning_decay}.")
-
-    def step_size(self, step):
-        """Weight of batch number ``step`` (0, 1, 2, ...) in the running statistics:
-        1 for the first, then ``(step + learning_offset) ** -learning_decay``."""
-        if step == 0:
-            return 1.0
-        return float((step + self.learning_offset) ** -self.learning_decay)
 
     def _blend(self, stream, stats, step):
         # running per-row averages: s <- (1 - eta) s + eta * stats / weight

@@ -166,6 +166,16 @@ class KMeans(EMBase):
         Record the centres of every iteration in ``history_["cluster_centers"]``.
     verbose : int, default=0
         Print one line per iteration (iteration, inertia, centre shift).
+    learning_offset : float, default=2.0
+        ``t0`` of :meth:`partial_fit` (mini-batch K-Means): the running sums and
+        weights are ``s <- (1 - eta) s + eta * batch`` with ``eta = (t + t0) **
+        -learning_decay`` for batch ``t`` = 1, 2, ... (the first batch starts them),
+        and each centre is its running sum over its running weight.
+    learning_decay : float in (0.5, 1], default=0.7
+        ``alpha`` of that step. ``learning_offset=1, learning_decay=1`` makes every
+        centre the mean of all the rows ever assigned to it: scikit-learn's
+        MiniBatchKMeans (without its random reassignment of small clusters); the
+        default forgets the assignments of early batches, made under worse centres.
 
     Attributes
     ----------
@@ -176,7 +186,9 @@ class KMeans(EMBase):
     inertia_ : float
         Weighted sum of squared distances to the closest centre.
     n_iter_ : int
-        Iterations run by the best restart.
+        Iterations run by the best restart (or M-steps taken by :meth:`m_step`).
+    n_steps_ : int
+        Batches seen by :meth:`partial_fit` since the stream started.
     converged_ : bool
         Whether the best restart converged.
     history_ : dict of ndarray
@@ -205,7 +217,7 @@ class KMeans(EMBase):
 
     def __init__(self, n_clusters=8, *, init="k-means++", n_init=1, max_iter=300,
                  tol=1e-4, warm_start=False, backend="auto", random_state=None,
-                 record_history=False, verbose=0):
+                 record_history=False, verbose=0, learning_offset=2.0, learning_decay=0.7):
         self.n_clusters = n_clusters
         self.init = init
         self.n_init = n_init
@@ -216,6 +228,8 @@ class KMeans(EMBase):
         self.random_state = random_state
         self.record_history = record_history
         self.verbose = verbose
+        self.learning_offset = learning_offset
+        self.learning_decay = learning_decay
 
     # ------------------------------------------------------------------ checks
     def _init_kind(self):
@@ -458,9 +472,13 @@ class KMeans(EMBase):
         self.inertia_ = stats.objective
 
     def _blend(self, stream, stats, step):
-        # mini-batch K-Means (Sculley 2010, scikit-learn's MiniBatchKMeans): each
-        # centre is the mean of every row ever assigned to it, so sums accumulate
-        return stats if stream is None else stream + stats
+        # s <- (1 - eta) s + eta * batch: with eta = 1 / (step + 1) every centre is the
+        # mean of all the rows ever assigned to it (Sculley 2010, scikit-learn's
+        # MiniBatchKMeans); a slower decay forgets the assignments of early batches
+        if stream is None:
+            return stats
+        eta = self.step_size(step)
+        return stats * eta + stream * (1.0 - eta)
 
     # ------------------------------------------------------------- prediction
     def _check_X_predict(self, X):
