@@ -510,9 +510,18 @@ class KMeans(EMBase):
         Returns
         -------
         labels : ndarray of shape (n_samples,), int32
+            (a lazy Dask array for a Dask X)
         """
+        if is_dask_array(X):
+            return self._map_rows(X, "predict")
         X = self._check_X_predict(X)
         return self._assign(X, np.ones(X.shape[0]))[0]
+
+    def _map_rows(self, X, method):
+        from ._dask import map_rows
+
+        check_is_fitted(self, "cluster_centers_")
+        return map_rows(self, X, method)
 
     def fit_predict(self, X, y=None, sample_weight=None):
         """Fit, then return ``labels_`` (equal to ``predict(X)`` on the same X)."""
@@ -528,7 +537,10 @@ class KMeans(EMBase):
         Returns
         -------
         distances : ndarray of shape (n_samples, n_clusters), dtype of X
+            (a lazy Dask array for a Dask X)
         """
+        if is_dask_array(X):
+            return self._map_rows(X, "transform")
         X = self._check_X_predict(X)
         rt = self._runtime(X)
         # sized from the fitted centres: n_clusters may have been set since fit

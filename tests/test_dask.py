@@ -1,0 +1,155 @@
+"""Dask arrays: exact EM over chunks on a distributed LocalCluster with worker
+processes equals the in-memory fit from the same initial parameters (rtol 1e-7)."""
+
+import numpy as np
+import pytest
+
+da = pytest.importorskip("dask.array")
+distributed = pytest.importorskip("distributed")
+
+from conftest import quiet  # noqa: E402
+
+from fastem import BinomialMixture, GaussianMixture, KMeans  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def client():
+    # worker processes (spawned, as Dask does): the kernels load from numba's disk
+    # cache there; the tasks carry only data, parameters and function names
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None, silence_logs=40) as cluster, \
+            distributed.Client(cluster) as c:
+        yield c
+
+
+def _blobs(n=12_000, d=3, k=4, seed=0):
+    rng = np.random.default_rng(seed)
+    centers = rng.normal(0.0, 6.0, size=(k, d))
+    labels = rng.integers(0, k, n)
+    return centers[labels] + rng.normal(size=(n, d)) * rng.uniform(0.5, 1.5, (k, d))[labels]
+
+
+def _close(a, b, names):
+    for name in names:
+        np.testing.assert_allclose(getattr(a, name), getattr(b, name), rtol=1e-7,
+                                   atol=1e-12, err_msg=name)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_kmeans_on_dask_equals_numpy(client, dtype):
+    X = _blobs().astype(dtype)
+    w = np.random.default_rng(1).uniform(0.5, 2.0, X.shape[0])
+    init = X[[0, 1, 2, 3]].copy()
+    ref = KMeans(4, init=init).fit(X, sample_weight=w)
+    got = KMeans(4, init=init).fit(da.from_array(X, chunks=2500), sample_weight=w)
+    _close(got, ref, ["cluster_centers_", "inertia_"])
+    assert got.n_iter_ == ref.n_iter_ and got.cluster_centers_.dtype == dtype
+    np.testing.assert_array_equal(got.labels_.compute(), ref.labels_)
+    np.testing.assert_array_equal(got.predict(da.from_array(X, chunks=3000)).compute(),
+                                  ref.predict(X))
+    np.testing.assert_allclose(got.transform(da.from_array(X[:100], chunks=30)).compute(),
+                               ref.transform(X[:100]), rtol=1e-6)
+
+
+@pytest.mark.parametrize("covariance_type", ["full", "tied", "diag", "spherical"])
+def test_gmm_on_dask_equals_numpy(client, covariance_type):
+    X = _blobs()
+    with quiet():
+        start = GaussianMixture(4, covariance_type=covariance_type, random_state=0,
+                                max_iter=2).fit(X[:300])
+    kw = dict(covariance_type=covariance_type, weights_init=start.weights_,
+              means_init=start.means_, precisions_init=start.precisions_, tol=1e-8,
+              max_iter=40)
+    w = da.from_array(np.random.default_rng(2).uniform(0.0, 1.0, X.shape[0]), chunks=4000)
+    with quiet():
+        ref = GaussianMixture(4, **kw).fit(X, sample_weight=w.compute())
+        got = GaussianMixture(4, **kw).fit(da.from_array(X, chunks=3000), sample_weight=w)
+    _close(got, ref, ["weights_", "means_", "covariances_", "precisions_cholesky_",
+                      "lower_bound_", "lower_bounds_"])
+    assert got.n_iter_ == ref.n_iter_
+    Xd = da.from_array(X[:500], chunks=200)
+    np.testing.assert_allclose(got.score_samples(Xd).compute(), ref.score_samples(X[:500]),
+                               rtol=1e-7)
+    np.testing.assert_allclose(got.predict_proba(Xd).compute(), ref.predict_proba(X[:500]),
+                               rtol=1e-6, atol=1e-12)
+
+
+def test_gmm_one_feature_on_dask(client):
+    rng = np.random.default_rng(3)
+    x = np.concatenate([rng.normal(-10, 3, 3000), rng.normal(30, 7, 3000),
+                        rng.normal(3, 5, 3000)])
+    kw = dict(means_init=[[-5.0], [20.0], [0.0]], weights_init=[1 / 3] * 3,
+              precisions_init=[[[0.05]]] * 3, tol=0, max_iter=25)
+    with quiet():
+        ref = GaussianMixture(3, **kw).fit(x)
+        got = GaussianMixture(3, **kw).fit(da.from_array(x, chunks=1000))
+    _close(got, ref, ["weights_", "means_", "covariances_", "lower_bound_"])
+
+
+def test_binomial_on_dask_equals_numpy(client):
+    rng = np.random.default_rng(4)
+    n = 20_000
+    z = rng.random(n) < 0.35
+    trials = rng.integers(5, 30, size=n)
+    heads = rng.binomial(trials, np.where(z, 0.75, 0.3))
+    kw = dict(probs_init=[0.6, 0.4], weights_init=[0.5, 0.5], tol=0, max_iter=30)
+    with quiet():
+        ref = BinomialMixture(2, **kw).fit(heads, n_trials=trials)
+        got = BinomialMixture(2, **kw).fit(da.from_array(heads, chunks=6000),
+                                           n_trials=da.from_array(trials, chunks=5000))
+    _close(got, ref, ["weights_", "probs_", "lower_bound_"])
+    assert got.probs_.shape == (2,)
+    # the classic coins: a scalar number of trials, several counts per row
+    X = rng.binomial(10, np.where(z, 0.8, 0.5)[:, None] * [1.0, 0.9], size=(n, 2))
+    kw = dict(n_trials=10, probs_init=[[0.6, 0.6], [0.4, 0.4]], tol=0, max_iter=20)
+    with quiet():
+        ref = BinomialMixture(2, **kw).fit(X)
+        got = BinomialMixture(2, **kw).fit(da.from_array(X, chunks=7000))
+    _close(got, ref, ["weights_", "probs_", "lower_bound_"])
+    np.testing.assert_array_equal(got.predict(da.from_array(X, chunks=7000)).compute(),
+                                  ref.predict(X))
+
+
+def test_initialisation_from_a_sample_of_rows(client):
+    X = _blobs(n=30_000, k=3, seed=5)
+    Xd = da.from_array(X, chunks=10_000)
+    km = KMeans(3, random_state=0, n_init=3).fit(Xd)
+    ref = KMeans(3, random_state=0, n_init=3).fit(X)
+    # different starting rows, the same clustering
+    assert km.inertia_ == pytest.approx(ref.inertia_, rel=1e-6)
+    with quiet():
+        gm = GaussianMixture(3, random_state=0).fit(Xd)
+        gref = GaussianMixture(3, random_state=0).fit(X)
+    assert gm.lower_bound_ == pytest.approx(gref.lower_bound_, rel=1e-4)
+    # the same random_state draws the same sample: reproducible
+    again = KMeans(3, random_state=0, n_init=3).fit(Xd)
+    np.testing.assert_array_equal(again.cluster_centers_, km.cluster_centers_)
+
+
+def test_bad_dask_input_is_reported_on_the_client(client):
+    X = _blobs(n=4000)
+    X[3500, 1] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        KMeans(3).fit(da.from_array(X, chunks=1000))
+    with pytest.raises(ValueError, match="non-negative"):
+        GaussianMixture(2).fit(da.from_array(_blobs(n=400), chunks=100),
+                               sample_weight=-np.ones(400))
+    with pytest.raises(ValueError, match="more successes than n_trials"):
+        BinomialMixture(2, n_trials=3).fit(da.from_array(np.arange(10.0), chunks=4))
+    unknown = da.from_array(_blobs(n=400), chunks=100)
+    unknown = unknown[unknown[:, 0] > -1e9]
+    with pytest.raises(ValueError, match="compute_chunk_sizes"):
+        KMeans(2).fit(unknown)
+    with pytest.raises(ValueError, match="2-D"):
+        KMeans(2).fit(da.ones((4, 4, 4), chunks=2))
+
+
+def test_dask_without_a_cluster_uses_the_local_scheduler():
+    X = _blobs(n=3000)
+    init = X[:4].copy()
+    ref = KMeans(4, init=init).fit(X)
+    import dask
+
+    with dask.config.set(scheduler="threads"):
+        got = KMeans(4, init=init).fit(da.from_array(X, chunks=700))
+    _close(got, ref, ["cluster_centers_", "inertia_"])
