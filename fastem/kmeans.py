@@ -100,9 +100,12 @@ def kmeans_plusplus(X, n_clusters, *, sample_weight=None, random_state=None,
     closest = np.full(n, np.inf)
     _update_closest(X, x_sq, closest, X[first])
     potential = closest @ sample_weight
+    cumulative = np.empty(n)  # one buffer for the sampling distribution, reused
     for c in range(1, n_clusters):
         targets = rng.uniform(size=n_local_trials) * potential
-        candidates = np.searchsorted(np.cumsum(sample_weight * closest), targets)
+        np.multiply(sample_weight, closest, out=cumulative)
+        np.cumsum(cumulative, out=cumulative)
+        candidates = np.searchsorted(cumulative, targets)
         np.minimum(candidates, n - 1, out=candidates)
         # two passes by blocks of rows instead of an (n, n_local_trials) matrix
         potentials = _candidate_potentials(X, x_sq, closest, sample_weight, X[candidates])
