@@ -161,3 +161,31 @@ def test_binomial_em_monotone_and_weights_are_repetitions(problem):
     possible = np.isfinite(a.score_samples(X, n_trials=nt))
     np.testing.assert_allclose(resp.sum(axis=1), np.where(possible, 1.0, 0.0), rtol=1e-10)
     assert np.isfinite(a.lower_bound_) and np.isfinite(a.probs_).all()
+
+
+@SETTINGS
+@given(problems(), st.integers(1, 5), st.sampled_from(["kmeans", "full", "diag"]))
+def test_statistics_of_any_split_add_up_to_those_of_all_rows(problem, n_parts, model):
+    from fastem import GaussianMixture
+
+    X, rows, w = problem
+    k = len(rows)
+    if model == "kmeans":
+        est = KMeans(k, init=X[rows]).initialize(X)
+    else:
+        # a unit covariance each, means at the chosen rows
+        est = GaussianMixture(k, covariance_type=model, means_init=X[rows],
+                              weights_init=np.full(k, 1.0 / k),
+                              precisions_init=(np.repeat(np.eye(X.shape[1])[None], k, 0)
+                                               if model == "full"
+                                               else np.ones((k, X.shape[1])))
+                              ).initialize(X)
+    whole = est.statistics(X, sample_weight=w)
+    cuts = np.array_split(np.arange(len(X)), n_parts)
+    parts = sum(est.statistics(X[c], sample_weight=w[c]) for c in cuts if len(c))
+    for key, value in whole.arrays.items():
+        scale = max(1.0, float(np.abs(value).max()))
+        np.testing.assert_allclose(parts.arrays[key], value, rtol=1e-9, atol=1e-9 * scale)
+    assert parts.weight == whole.weight or abs(parts.weight - whole.weight) < 1e-9 * whole.weight
+    assert abs(parts.objective - whole.objective) <= 1e-9 * max(1.0, abs(whole.objective))
+    assert parts.n_samples == whole.n_samples
