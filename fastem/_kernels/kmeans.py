@@ -10,8 +10,10 @@ The nearest-centre search of a chunk has three forms, chosen by the shape
 (``method``, see :func:`nearest_method`):
 
 - ``ROWS`` (d <= 3): a loop over rows, then centres, then features;
-- ``COLUMNS`` (4 <= d < 32): the chunk is copied feature-major, and the innermost
-  loop runs over its rows, which the compiler vectorises;
+- ``COLUMNS`` (4 <= d < 32): the chunk is copied feature-major (prefetching the
+  next chunk's rows from RAM), and the innermost loop runs over its rows, which the
+  compiler vectorises; d = 8 has an unrolled form that tests four centres per pass
+  with the row's features in registers and adds the sums from the copied chunk;
 - ``GEMM`` (d >= 32): one matrix product per chunk (BLAS through ``np.dot``) and
   the expansion ||x||^2 - 2 x.c + ||c||^2, as scikit-learn does; BLAS must then run on
   one thread (the estimators hold it there with threadpoolctl).
@@ -21,7 +23,7 @@ Distances are computed in the data's dtype; sums, weights and inertia in float64
 
 import numpy as np
 
-from .._jit import jit, jit_variants, prange
+from .._jit import jit, jit_variants, prange, prefetch_row
 
 __all__ = ["lloyd_iter", "assign", "sq_distances", "nearest_method", "MAX_BLOCKS"]
 
@@ -66,13 +68,119 @@ def _nearest_rows(X, c0, m, centers, best, bestj):
 
 
 @jit
+def _load_chunk(X, c0, m, xt, best):
+    """Copy rows c0..c0+m-1 feature-major into xt, set best[:m] = inf, and prefetch
+    the next chunk's rows (one chunk ahead) so that the copy does not wait on RAM."""
+    d = X.shape[1]
+    last = X.shape[0] - 1
+    ahead = xt.shape[1]
+    if d == 8:
+        for i in range(m):
+            r = c0 + i
+            prefetch_row(X, min(r + ahead, last))
+            xt[0, i] = X[r, 0]
+            xt[1, i] = X[r, 1]
+            xt[2, i] = X[r, 2]
+            xt[3, i] = X[r, 3]
+            xt[4, i] = X[r, 4]
+            xt[5, i] = X[r, 5]
+            xt[6, i] = X[r, 6]
+            xt[7, i] = X[r, 7]
+            best[i] = np.inf
+    else:
+        for i in range(m):
+            r = c0 + i
+            prefetch_row(X, min(r + ahead, last))
+            for f in range(d):
+                xt[f, i] = X[r, f]
+            best[i] = np.inf
+
+
+@jit
+def _sq8(x0, x1, x2, x3, x4, x5, x6, x7, centers, j, zero):
+    # squared distance to centre j, summed over features in order. ``zero`` is 0.0
+    # that the compiler cannot see: starting from it, the products are fused one by
+    # one into the running sum exactly as in the general loop (dist[i] += t * t);
+    # from a bare ``t * t`` LLVM fuses the first product into the second instead,
+    # which changes the last bit.
+    t = x0 - centers[j, 0]
+    s = zero + t * t
+    t = x1 - centers[j, 1]
+    s += t * t
+    t = x2 - centers[j, 2]
+    s += t * t
+    t = x3 - centers[j, 3]
+    s += t * t
+    t = x4 - centers[j, 4]
+    s += t * t
+    t = x5 - centers[j, 5]
+    s += t * t
+    t = x6 - centers[j, 6]
+    s += t * t
+    t = x7 - centers[j, 7]
+    s += t * t
+    return s
+
+
+@jit
+def _nearest_cols8(m, centers, best, bestj, xt):
+    # d == 8: four centres per pass over the chunk, the row's features held in
+    # registers; the compiler vectorises over rows. Same sums, same order, same ties
+    # as the general loop.
+    k = centers.shape[0]
+    k4 = k - k % 4
+    zero = centers[0, 0] - centers[0, 0]  # 0 in the data dtype, not folded (no nnan/ninf)
+    for j in range(0, k4, 4):
+        for i in range(m):
+            x0 = xt[0, i]
+            x1 = xt[1, i]
+            x2 = xt[2, i]
+            x3 = xt[3, i]
+            x4 = xt[4, i]
+            x5 = xt[5, i]
+            x6 = xt[6, i]
+            x7 = xt[7, i]
+            s0 = _sq8(x0, x1, x2, x3, x4, x5, x6, x7, centers, j, zero)
+            s1 = _sq8(x0, x1, x2, x3, x4, x5, x6, x7, centers, j + 1, zero)
+            s2 = _sq8(x0, x1, x2, x3, x4, x5, x6, x7, centers, j + 2, zero)
+            s3 = _sq8(x0, x1, x2, x3, x4, x5, x6, x7, centers, j + 3, zero)
+            b = best[i]
+            bj = bestj[i]
+            if s0 < b:
+                b = s0
+                bj = j
+            if s1 < b:
+                b = s1
+                bj = j + 1
+            if s2 < b:
+                b = s2
+                bj = j + 2
+            if s3 < b:
+                b = s3
+                bj = j + 3
+            best[i] = b
+            bestj[i] = bj
+    for j in range(k4, k):
+        for i in range(m):
+            s = _sq8(xt[0, i], xt[1, i], xt[2, i], xt[3, i], xt[4, i], xt[5, i], xt[6, i],
+                     xt[7, i], centers, j, zero)
+            b = best[i]
+            bj = bestj[i]
+            if s < b:
+                b = s
+                bj = j
+            best[i] = b
+            bestj[i] = bj
+
+
+@jit
 def _nearest_columns(X, c0, m, centers, best, bestj, xt, dist):
     d = X.shape[1]
     k = centers.shape[0]
-    for i in range(m):
-        for f in range(d):
-            xt[f, i] = X[c0 + i, f]
-        best[i] = np.inf
+    _load_chunk(X, c0, m, xt, best)
+    if d == 8:
+        _nearest_cols8(m, centers, best, bestj, xt)
+        return
     for j in range(k):
         for i in range(m):
             dist[i] = 0.0
@@ -146,9 +254,11 @@ def _lloyd_iter(X, sample_weight, centers, labels, sums, wsums, chunk_size, meth
     pchanged = np.zeros(n_blocks, dtype=np.int64)
     for b in prange(n_blocks):
         best = np.empty(chunk_size, dtype=X.dtype)
-        bestj = np.empty(chunk_size, dtype=np.int32)
+        bestj = np.empty(chunk_size, dtype=np.uint32)
         xt = np.empty((d, chunk_size), dtype=X.dtype)
         dist = np.empty(chunk_size, dtype=X.dtype)
+        acc = np.zeros((k, d))  # this block's sums and weights, small enough for L1
+        wacc = np.zeros(k)
         start = b * block_rows
         stop = min(start + block_rows, n)
         block_inertia = 0.0
@@ -171,25 +281,47 @@ def _lloyd_iter(X, sample_weight, centers, labels, sums, wsums, chunk_size, meth
                 labels[row] = j
                 w = sample_weight[row]
                 block_inertia += w * bd
-                pweights[b, j] += w
+                wacc[j] += w
                 for f in range(d):
-                    psums[b, j, f] += w * X[row, f]
+                    acc[j, f] += w * X[row, f]
             start = stop  # the chunk loop below has nothing left to do
         for c0 in range(start, stop, chunk_size):
             m = min(chunk_size, stop - c0)
             _nearest_chunk(X, c0, m, centers, centers_t, centers_sq, method, best, bestj,
                            xt, dist)
+            labc = labels[c0:c0 + m]
+            wc = sample_weight[c0:c0 + m]
             for i in range(m):
                 j = bestj[i]
-                row = c0 + i
-                if labels[row] != j:
+                if labc[i] != j:
                     block_changed += 1
-                labels[row] = j
-                w = sample_weight[row]
+                labc[i] = j
+                w = wc[i]
                 block_inertia += w * best[i]
-                pweights[b, j] += w
-                for f in range(d):
-                    psums[b, j, f] += w * X[row, f]
+                wacc[j] += w
+            if method == COLUMNS and d == 8:
+                # rows are still in xt (L1): add them from there, features unrolled
+                for i in range(m):
+                    j = bestj[i]
+                    w = wc[i]
+                    acc[j, 0] += w * xt[0, i]
+                    acc[j, 1] += w * xt[1, i]
+                    acc[j, 2] += w * xt[2, i]
+                    acc[j, 3] += w * xt[3, i]
+                    acc[j, 4] += w * xt[4, i]
+                    acc[j, 5] += w * xt[5, i]
+                    acc[j, 6] += w * xt[6, i]
+                    acc[j, 7] += w * xt[7, i]
+            else:
+                for i in range(m):
+                    j = bestj[i]
+                    w = wc[i]
+                    for f in range(d):
+                        acc[j, f] += w * X[c0 + i, f]
+        for j in range(k):
+            pweights[b, j] = wacc[j]
+            for f in range(d):
+                psums[b, j, f] = acc[j, f]
         pinertia[b] = block_inertia
         pchanged[b] = block_changed
     sums[:, :] = 0.0
