@@ -146,6 +146,7 @@ class EMBase(ParamsMixin):
         """The restarts and the iteration loop over prepared ``data``. For Dask data,
         ``data["init"]`` holds the prepared random sample the initialisation reads."""
         self._stream = None  # a fit ends any partial_fit stream
+        self.n_steps_ = 0
         warm = bool(getattr(self, "warm_start", False)) and self._is_fitted()
         n_init = 1 if warm else self._effective_n_init()
         seeds = restart_seeds(self.random_state, n_init)
@@ -243,6 +244,9 @@ class EMBase(ParamsMixin):
         return self
 
     def _start_parameters(self, params, rt):
+        # what described a previous fit no longer does
+        for name in ("labels_", "history_", "lower_bound_", "lower_bounds_", "inertia_"):
+            self.__dict__.pop(name, None)
         self._stream = None
         self.backend_ = rt.backend
         self._store_params(params)
@@ -283,6 +287,7 @@ class EMBase(ParamsMixin):
         self
         """
         self._check_parameters_set()
+        self._check_m_step_params()
         params = self._warm_params()
         check_statistics(stats, self._kernel_module, self._stat_shapes(params))
         self._store_params(self._params_from_statistics(stats, params))
@@ -297,7 +302,8 @@ class EMBase(ParamsMixin):
         as many rows as components) unless the model is already fitted; every call
         then computes the batch's statistics under the current parameters, blends
         them into running statistics and takes an M-step (see the class docstring
-        for the step size). ``fit`` starts afresh and ends any stream.
+        for the step size); a batch whose weights sum to 0 changes nothing. ``fit``
+        starts afresh and ends any stream.
 
         Returns
         -------
@@ -316,6 +322,8 @@ class EMBase(ParamsMixin):
         params = self._warm_params()
         with thread_context(rt):
             stats = self._block_statistics(data, params, rt)
+        if not stats.weight > 0:  # a batch of weight 0 carries nothing
+            return self
         stream = getattr(self, "_stream", None)
         steps = getattr(self, "n_steps_", 0) if stream is not None else 0
         self._stream = self._blend(stream, stats, steps)
@@ -325,6 +333,9 @@ class EMBase(ParamsMixin):
         return self
 
     # stepwise online EM (Sato & Ishii 2000; Cappe & Moulines 2009; Liang & Klein 2009)
+    def _check_m_step_params(self):
+        pass
+
     def _check_stream_params(self):
         check_float(self.learning_offset, "learning_offset", min_value=0.0)
         check_float(self.learning_decay, "learning_decay", min_value=0.5,

@@ -66,11 +66,15 @@ def _aligned(values, X, name, width=None):
 
     if not is_dask_array(values):
         values = np.asarray(values, dtype=np.float64)
+        if values.ndim == 0:  # a scalar: the same value for every row
+            values = np.full(X.shape[0], float(values))
         if values.shape[0] != X.shape[0]:
-            raise ValueError(f"{name} has {values.shape[0]} rows, X has {X.shape[0]}.")
+            raise ValueError(f"{name} must have one value per row of X ({X.shape[0]}), "
+                             f"got shape {values.shape}.")
         values = da.from_array(values, chunks=(X.chunks[0],) + values.shape[1:])
-    if values.shape[0] != X.shape[0]:
-        raise ValueError(f"{name} has {values.shape[0]} rows, X has {X.shape[0]}.")
+    if values.ndim == 0 or values.shape[0] != X.shape[0]:
+        raise ValueError(f"{name} must have one value per row of X ({X.shape[0]}), got "
+                         f"shape {values.shape}.")
     values = values.astype(np.float64)
     if width is not None and values.ndim == 1:
         values = values[:, None]
@@ -198,6 +202,9 @@ def fit_dask(est, X, sample_weight, n_trials=None):
     xb, wb = _blocks(X, n_blocks), _blocks(W, n_blocks)
     ntb = _blocks(NT, n_blocks) if NT is not None else (
         [nt] * n_blocks if model == "binomial_mixture" else [None] * n_blocks)
+    # chunks of no rows (X[mask] then compute_chunk_sizes() makes them) hold nothing
+    full = [i for i, size in enumerate(X.chunks[0]) if size > 0]
+    xb, wb, ntb = ([blocks[i] for i in full] for blocks in (xb, wb, ntb))
     proto = _prototype(est, d)
     backend = resolve_backend(est.backend)
 
@@ -248,6 +255,8 @@ def _mean_variance(infos):
     count, mean, m2 = 0, None, None
     for info in infos:
         nb, mb, m2b = info["n"], info["mean"], info["m2"]
+        if nb == 0:
+            continue
         if count == 0:
             count, mean, m2 = nb, mb.copy(), m2b.copy()
             continue
@@ -285,7 +294,9 @@ def _predict_copy(est):
     return out
 
 
-def _apply(block, est, method, kwargs):
+def _apply(block, trials=None, *, est, method, kwargs):
+    if trials is not None:
+        kwargs = dict(kwargs, n_trials=trials)
     with config_context(parallel="serial"):
         return getattr(est, method)(block, **kwargs)
 
@@ -299,11 +310,17 @@ def map_rows(est, X, method, **kwargs):
     X = _rows(X, allow_1d=model != "kmeans", dtypes=dtypes)
     kwargs = {key: value for key, value in kwargs.items() if value is not None}
     fitted = _predict_copy(est)
+    arrays = [X]
+    if "n_trials" in kwargs and _per_row_trials(kwargs["n_trials"], X.shape[0],
+                                                one_d=X.shape[1] == 1):
+        # trials per row travel with their rows, chunk by chunk
+        arrays.append(_aligned(kwargs.pop("n_trials"), X, "n_trials", width=1))
     if method in ("predict_proba", "transform"):
         k = (est.cluster_centers_ if model == "kmeans" else est.weights_).shape[0]
         dtype = X.dtype if (model != "binomial_mixture") else np.float64
-        return X.map_blocks(_apply, fitted, method, kwargs, dtype=dtype,
-                            chunks=(X.chunks[0], (k,)))
+        return da.map_blocks(_apply, *arrays, est=fitted, method=method, kwargs=kwargs,
+                             dtype=dtype, chunks=(X.chunks[0], (k,)))
     dtype = {"predict": np.int32 if model == "kmeans" else np.int64,
              "score_samples": np.float64}[method]
-    return da.map_blocks(_apply, X, fitted, method, kwargs, dtype=dtype, drop_axis=1)
+    return da.map_blocks(_apply, *arrays, est=fitted, method=method, kwargs=kwargs,
+                         dtype=dtype, drop_axis=1)

@@ -110,8 +110,10 @@ def check_array(X, *, name="X", allow_1d=False, dtype=FLOAT_DTYPES, min_samples=
     return X
 
 
-def check_sample_weight(sample_weight, n_samples, *, name="sample_weight"):
-    """Validate sample weights: float64 of shape (n_samples,), finite, >= 0, sum > 0.
+def check_sample_weight(sample_weight, n_samples, *, name="sample_weight",
+                        allow_zero_sum=False):
+    """Validate sample weights: float64 of shape (n_samples,), finite, >= 0, sum > 0
+    (or 0 with ``allow_zero_sum``: the statistics of a chunk may be empty).
 
     None gives unit weights and a scalar gives constant weights.
     """
@@ -137,7 +139,7 @@ def check_sample_weight(sample_weight, n_samples, *, name="sample_weight"):
         total = w.sum()
     if not np.isfinite(total):
         raise ValueError(f"{name} sums to infinity: scale the weights down.")
-    if not total > 0:
+    if not total > 0 and not allow_zero_sum:
         raise ValueError(f"{name} sums to zero: at least one sample needs a positive "
                          "weight.")
     return np.ascontiguousarray(w)

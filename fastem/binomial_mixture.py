@@ -304,6 +304,9 @@ class BinomialMixture(MixtureBase):
         self.backend_ = rt.backend
         return self._fit_prepared(data, rt)
 
+    def _check_m_step_params(self):
+        check_bool(self.fit_weights, "fit_weights")
+
     def _batch_data(self, X, sample_weight, fitting, n_trials=None, compress=False):
         """Validated, prepared data and its Runtime. ``fitting``: X starts a model
         (init checks, feature names recorded); otherwise it must match the model.
@@ -318,7 +321,7 @@ class BinomialMixture(MixtureBase):
         X, nt, one_d = check_counts(X, n_trials, estimator=type(self).__name__)
         n, d = X.shape
         k = check_int(self.n_components, "n_components", min_value=1)
-        sample_weight = check_sample_weight(sample_weight, n)
+        sample_weight = check_sample_weight(sample_weight, n, allow_zero_sum=not fitting)
         if fitting:
             if n < k:
                 raise ValueError(f"Expected n_samples >= n_components but got "

@@ -388,6 +388,13 @@ class GaussianMixture(MixtureBase):
         check_float(self.reg_covar, "reg_covar", min_value=0.0)
         return check_int(self.n_components, "n_components", min_value=1)
 
+    def _check_m_step_params(self):
+        self._check_hyper_params()
+        if self._params_covariance_type != self.covariance_type:
+            raise ValueError(
+                f"the parameters are for covariance_type="
+                f"'{self._params_covariance_type}', not '{self.covariance_type}'.")
+
     def _batch_data(self, X, sample_weight, fitting):
         """Validated, prepared data and its Runtime. ``fitting``: X starts a model
         (init checks, feature names recorded); otherwise it must match the model."""
@@ -395,7 +402,7 @@ class GaussianMixture(MixtureBase):
         X_raw = X
         X = check_array(X, allow_1d=True, estimator=type(self).__name__)
         n, d = X.shape
-        sample_weight = check_sample_weight(sample_weight, n)
+        sample_weight = check_sample_weight(sample_weight, n, allow_zero_sum=not fitting)
         if fitting:
             if n < k:
                 raise ValueError(f"Expected n_samples >= n_components but got "

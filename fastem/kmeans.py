@@ -299,7 +299,7 @@ class KMeans(EMBase):
         X = check_array(X, estimator=type(self).__name__)
         n, d = X.shape
         k = check_int(self.n_clusters, "n_clusters", min_value=1)
-        sample_weight = check_sample_weight(sample_weight, n)
+        sample_weight = check_sample_weight(sample_weight, n, allow_zero_sum=not fitting)
         if fitting:
             if n < k:
                 raise ValueError(f"n_samples={n} should be >= n_clusters={k}.")

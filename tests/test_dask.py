@@ -153,3 +153,25 @@ def test_dask_without_a_cluster_uses_the_local_scheduler():
     with dask.config.set(scheduler="threads"):
         got = KMeans(4, init=init).fit(da.from_array(X, chunks=700))
     _close(got, ref, ["cluster_centers_", "inertia_"])
+
+
+def test_review_fixes_for_dask_input(client):
+    X = _blobs(n=300)
+    init = X[:2].copy()
+    ref = KMeans(2, init=init).fit(X, sample_weight=np.full(300, 2.0))
+    # chunks of no rows, and a scalar weight
+    Xd = da.from_array(X, chunks=((100, 0, 200), (3,)))
+    got = KMeans(2, init=init).fit(Xd, sample_weight=2.0)
+    _close(got, ref, ["cluster_centers_", "inertia_"])
+    with pytest.raises(ValueError, match="one value per row"):
+        KMeans(2).fit(Xd, sample_weight=np.ones(5))
+    # a binomial model of per-row trials predicts Dask rows with their trials
+    rng = np.random.default_rng(0)
+    trials = rng.integers(5, 20, 300)
+    heads = rng.binomial(trials, 0.4)
+    with quiet():
+        bm = BinomialMixture(2, random_state=0).fit(heads, n_trials=trials)
+    expected = bm.predict_proba(heads, n_trials=trials)
+    for nt in (trials, da.from_array(trials, chunks=70)):
+        got = bm.predict_proba(da.from_array(heads, chunks=100), n_trials=nt).compute()
+        np.testing.assert_allclose(got, expected, rtol=1e-12)

@@ -119,3 +119,20 @@ def test_binomial_sample_names_bad_n_trials():
     bm = fastem.BinomialMixture(2, n_trials=10, random_state=0).fit([1, 5, 9, 2, 8])
     with pytest.raises(TypeError, match="n_trials must be an integer"):
         bm.sample(3, n_trials="abc")
+
+
+@pytest.mark.parametrize("d", [4, 8])
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_kmeans_rows_whose_distances_all_overflow_go_to_the_first_centre(backend, d):
+    # float32 rows too large to square: at the first step all their distances are inf,
+    # and the row takes the first centre, as in the NumPy twin
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(100, d)).astype(np.float32)
+    X[:3] = 3e19
+    init = np.vstack([X[3:5], -X[:1]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        km = fastem.KMeans(3, init=init, backend=backend, max_iter=3).fit(X)
+        ref = fastem.KMeans(3, init=init, backend="python", max_iter=3).fit(X)
+    np.testing.assert_array_equal(km.labels_, ref.labels_)
+    assert km.inertia_ == pytest.approx(ref.inertia_, rel=1e-5)

@@ -307,3 +307,40 @@ def test_partial_fit_checks_its_batches():
     assert km._stream is None  # fit ends the stream
     km.partial_fit(X)
     assert km.n_steps_ == 1
+
+
+def test_review_fixes_for_the_statistics_api():
+    X, centers = _blobs(n=300)
+    # a chunk of weight 0 gives empty statistics, which add like any others
+    km = KMeans(4, init=centers).initialize(X)
+    empty = km.statistics(X[:10], sample_weight=np.zeros(10))
+    assert empty.weight == 0 and not empty.counts.any()
+    whole = km.statistics(X[10:]) + empty
+    np.testing.assert_allclose(whole.sums, km.statistics(X[10:]).sums)
+    bm = BinomialMixture(2, n_trials=5, probs_init=[0.2, 0.7]).initialize([1, 2, 3, 4])
+    assert bm.statistics([1, 2], sample_weight=[0, 0]).weight == 0
+    # partial_fit on a batch of weight 0 changes nothing
+    before = km.cluster_centers_.copy()
+    km.partial_fit(X[:10])
+    moved = km.cluster_centers_.copy()
+    km.partial_fit(X[:10], sample_weight=np.zeros(10))
+    np.testing.assert_array_equal(km.cluster_centers_, moved)
+    assert not np.array_equal(before, moved)
+    # m_step checks the hyper-parameters it uses
+    gm = GaussianMixture(2, covariance_type="diag").initialize(X)
+    stats = gm.statistics(X)
+    gm.set_params(covariance_type="bogus")
+    with pytest.raises(ValueError, match="covariance_type"):
+        gm.m_step(stats)
+    gm.set_params(covariance_type="full")
+    with pytest.raises(ValueError, match="covariance_type='diag', not 'full'"):
+        gm.m_step(stats)
+    with pytest.raises(TypeError, match="fit_weights"):
+        BinomialMixture(2, n_trials=5, fit_weights="no").initialize([1, 2, 3]).m_step(
+            bm.statistics([1, 2]))
+    # initialize after a fit forgets what described the fit
+    with quiet():
+        km2 = KMeans(4, random_state=0).fit(X)
+    km2.initialize(X[:50])
+    assert not hasattr(km2, "labels_") and not hasattr(km2, "inertia_")
+    assert km2.n_iter_ == 0 and km2.n_steps_ == 0

@@ -68,9 +68,10 @@ def _nearest_rows(X, c0, m, centers, best, bestj):
 
 
 @jit
-def _load_chunk(X, c0, m, xt, best):
-    """Copy rows c0..c0+m-1 feature-major into xt, set best[:m] = inf, and prefetch
-    the next chunk's rows (one chunk ahead) so that the copy does not wait on RAM."""
+def _load_chunk(X, c0, m, xt, best, bestj):
+    """Copy rows c0..c0+m-1 feature-major into xt, set best[:m] = inf and bestj[:m] =
+    0 (a row whose distances all overflow goes to the first centre, as in the other
+    forms), and prefetch the next chunk's rows so that the copy does not wait on RAM."""
     d = X.shape[1]
     last = X.shape[0] - 1
     ahead = xt.shape[1]
@@ -87,6 +88,7 @@ def _load_chunk(X, c0, m, xt, best):
             xt[6, i] = X[r, 6]
             xt[7, i] = X[r, 7]
             best[i] = np.inf
+            bestj[i] = 0
     else:
         for i in range(m):
             r = c0 + i
@@ -94,6 +96,7 @@ def _load_chunk(X, c0, m, xt, best):
             for f in range(d):
                 xt[f, i] = X[r, f]
             best[i] = np.inf
+            bestj[i] = 0
 
 
 @jit
@@ -177,7 +180,7 @@ def _nearest_cols8(m, centers, best, bestj, xt):
 def _nearest_columns(X, c0, m, centers, best, bestj, xt, dist):
     d = X.shape[1]
     k = centers.shape[0]
-    _load_chunk(X, c0, m, xt, best)
+    _load_chunk(X, c0, m, xt, best, bestj)
     if d == 8:
         _nearest_cols8(m, centers, best, bestj, xt)
         return
