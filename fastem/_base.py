@@ -373,6 +373,12 @@ class MixtureBase(EMBase):
     def _score_run(self, run):
         return run.objectives[-1]
 
+    @staticmethod
+    def _check_n_samples(n, k):
+        if n < k:
+            raise ValueError(f"Expected n_samples >= n_components but got "
+                             f"n_components = {k}, n_samples = {n}.")
+
     def _blend(self, stream, stats, step):
         # running per-row averages: s <- (1 - eta) s + eta * stats / weight
         batch = stats * (1.0 / stats.weight)

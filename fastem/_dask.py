@@ -23,7 +23,7 @@ import numpy as np
 
 from ._backend import Runtime, kernel_module, resolve_backend, thread_context
 from ._config import config_context, get_config
-from ._validation import check_sample_weight, is_dask_array, seed_sequence
+from ._validation import is_dask_array, seed_sequence
 
 __all__ = ["fit_dask", "reduce_statistics", "map_rows", "INIT_SAMPLE_SIZE"]
 

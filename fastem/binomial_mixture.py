@@ -323,9 +323,7 @@ class BinomialMixture(MixtureBase):
         k = check_int(self.n_components, "n_components", min_value=1)
         sample_weight = check_sample_weight(sample_weight, n, allow_zero_sum=not fitting)
         if fitting:
-            if n < k:
-                raise ValueError(f"Expected n_samples >= n_components but got "
-                                 f"n_components = {k}, n_samples = {n}.")
+            self._check_n_samples(n, k)
             inits = self._check_inits(k, d)
             if self.warm_start and self._is_fitted() and self._probs2d().shape != (k, d):
                 raise ValueError(f"warm_start: the fitted probs_ have shape "

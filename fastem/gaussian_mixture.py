@@ -404,9 +404,7 @@ class GaussianMixture(MixtureBase):
         n, d = X.shape
         sample_weight = check_sample_weight(sample_weight, n, allow_zero_sum=not fitting)
         if fitting:
-            if n < k:
-                raise ValueError(f"Expected n_samples >= n_components but got "
-                                 f"n_components = {k}, n_samples = {n}.")
+            self._check_n_samples(n, k)
             inits = self._check_inits(k, d)
             if (self.init_params in ("random_from_data", "k-means++")
                     and np.count_nonzero(sample_weight) < k):
