@@ -30,8 +30,8 @@ import numpy as np
 
 from ._backend import runtime, thread_context
 from ._stats import check_statistics
-from ._validation import (check_bool, check_float, check_int, restart_seeds,
-                          seed_sequence)
+from ._validation import (check_bool, check_float, check_int, is_dask_array,
+                          restart_seeds, seed_sequence)
 from .exceptions import ConvergenceWarning
 
 __all__ = ["ParamsMixin", "EMBase", "MixtureBase", "Run"]
@@ -141,6 +141,23 @@ class EMBase(ParamsMixin):
         self.backend_ = rt.backend
         data = self._prepare(X, sample_weight, rt, **prepare_kw)
         return self._fit_prepared(data, rt)
+
+    def _fit_input(self, X, sample_weight, **kwargs):
+        """What every ``fit`` does: Dask arrays to the chunked EM, other data checked,
+        prepared and fitted here."""
+        self._check_common_params()
+        if is_dask_array(X):
+            from ._dask import fit_dask
+
+            return fit_dask(self, X, sample_weight, **kwargs)
+        data, rt = self._batch_data(X, sample_weight, fitting=True, **kwargs)
+        if getattr(self, "warm_start", False) and self._is_fitted():
+            self._check_warm_start(data["X"].shape[1], data["X"].dtype)
+        self.backend_ = rt.backend
+        return self._fit_prepared(data, rt)
+
+    def _check_warm_start(self, n_features, dtype):
+        """Refuse fitted parameters that do not fit the new data (warm_start)."""
 
     def _fit_prepared(self, data, rt):
         """The restarts and the iteration loop over prepared ``data``. For Dask data,

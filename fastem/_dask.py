@@ -233,11 +233,7 @@ def fit_dask(est, X, sample_weight, n_trials=None):
     init, rt = est._batch_data(Xs[:, 0] if (one_d and model != "kmeans") else Xs, ws,
                                fitting=True, **kwargs)
     if getattr(est, "warm_start", False) and est._is_fitted():
-        if model == "kmeans":
-            est._check_init_centers(est.cluster_centers_, d, X.dtype,
-                                    "cluster_centers_ (warm_start)")
-        elif model == "gaussian_mixture":
-            est._check_warm_start(d, est.n_components)
+        est._check_warm_start(d, X.dtype)
 
     data = {"X": X, "init": init, "eps": init.get("eps"),
             "dask": {"x": xb, "w": wb, "nt": ntb, "proto": proto, "backend": backend,

@@ -294,20 +294,12 @@ class BinomialMixture(MixtureBase):
         -------
         self : BinomialMixture
         """
-        self._check_common_params()
-        if is_dask_array(X):
-            from ._dask import fit_dask
-
-            return fit_dask(self, X, sample_weight, n_trials=n_trials)
-        data, rt = self._batch_data(X, sample_weight, fitting=True, n_trials=n_trials,
-                                    compress=True)
-        self.backend_ = rt.backend
-        return self._fit_prepared(data, rt)
+        return self._fit_input(X, sample_weight, n_trials=n_trials)
 
     def _check_m_step_params(self):
         check_bool(self.fit_weights, "fit_weights")
 
-    def _batch_data(self, X, sample_weight, fitting, n_trials=None, compress=False):
+    def _batch_data(self, X, sample_weight, fitting, n_trials=None, compress=None):
         """Validated, prepared data and its Runtime. ``fitting``: X starts a model
         (init checks, feature names recorded); otherwise it must match the model.
         ``compress``: fit on the distinct rows when they are few."""
@@ -340,6 +332,8 @@ class BinomialMixture(MixtureBase):
         if not keep.all():  # rows of weight 0 carry nothing, and may be impossible
             X, sample_weight = X[keep], sample_weight[keep]
             nt = nt[keep] if nt.shape[0] > 1 else nt
+        if compress is None:  # a fit runs on the distinct rows when they are few
+            compress = fitting
         compressed = compress_rows(X, nt, sample_weight) if compress else None
         if compressed is not None:
             X, nt, sample_weight = compressed

@@ -360,19 +360,10 @@ class GaussianMixture(MixtureBase):
         -------
         self : GaussianMixture
         """
-        self._check_common_params()
-        if is_dask_array(X):
-            from ._dask import fit_dask
+        return self._fit_input(X, sample_weight)
 
-            return fit_dask(self, X, sample_weight)
-        data, rt = self._batch_data(X, sample_weight, fitting=True)
-        self._check_warm_start(*data["X"].shape[1:], self.n_components)
-        self.backend_ = rt.backend
-        return self._fit_prepared(data, rt)
-
-    def _check_warm_start(self, d, k):
-        if not (self.warm_start and self._is_fitted()):
-            return
+    def _check_warm_start(self, d, dtype):
+        k = self.n_components
         if self._params_covariance_type != self.covariance_type:
             raise ValueError(
                 f"warm_start: the fitted parameters are for covariance_type="

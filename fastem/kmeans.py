@@ -273,17 +273,9 @@ class KMeans(EMBase):
         -------
         self : KMeans
         """
-        self._check_common_params()
-        if is_dask_array(X):
-            from ._dask import fit_dask
-
-            return fit_dask(self, X, sample_weight)
-        data, rt = self._batch_data(X, sample_weight, fitting=True)
-        if self.warm_start and self._is_fitted():
-            self._check_init_centers(self.cluster_centers_, data["X"].shape[1],
-                                     data["X"].dtype, "cluster_centers_ (warm_start)")
-        self.backend_ = rt.backend
-        self._fit_prepared(data, rt)
+        self._fit_input(X, sample_weight)
+        if is_dask_array(self.labels_):
+            return self
         k = self.n_clusters
         distinct = np.count_nonzero(np.bincount(self.labels_, minlength=k))
         if distinct < k:
@@ -291,6 +283,10 @@ class KMeans(EMBase):
                           f"n_clusters ({k}). Possibly due to duplicate points in X.",
                           ConvergenceWarning, stacklevel=2)
         return self
+
+    def _check_warm_start(self, n_features, dtype):
+        self._check_init_centers(self.cluster_centers_, n_features, dtype,
+                                 "cluster_centers_ (warm_start)")
 
     def _batch_data(self, X, sample_weight, fitting, tol=None):
         """Validated, prepared data and its Runtime. ``fitting``: X starts a model
