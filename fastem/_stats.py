@@ -15,8 +15,11 @@ scaled with ``*`` (stepwise online EM averages them).
 
 The arrays, by model:
 
-- ``"kmeans"``: ``sums`` (k, d), weighted sum of the rows assigned to each centre;
-  ``counts`` (k,), their total weight. ``objective``: the weighted inertia.
+- ``"kmeans"``: ``sums`` (k, d), weighted sum of ``row - center[j]`` over the rows
+  assigned to centre ``j``, ``center`` being the centres the statistics were computed
+  under (so the rows' weighted mean is ``center + sums / counts[:, None]``, exactly
+  ``center`` where the rows coincide with it, and as accurate far from the origin as
+  near it); ``counts`` (k,), their total weight. ``objective``: the weighted inertia.
 - ``"gaussian_mixture"``: ``N`` (k,), the responsibilities' total weight; ``S1``
   (k, d) and ``S2`` ((k, d, d) for full and tied covariances, (k, d) for diag,
   spherical and one feature), first and second moments of the rows *about*
@@ -55,8 +58,9 @@ class SufficientStatistics:
     n_samples : int
         Number of rows.
     center : ndarray of shape (k, d), optional
-        For Gaussian mixtures: the means the moments ``S1``, ``S2`` are taken about.
-        Statistics about different centres are re-centred before they are added.
+        For Gaussian mixtures the means the moments ``S1``, ``S2`` are taken about; for
+        K-Means the centres the ``sums`` are taken about. Statistics about different
+        centres are re-centred before they are added.
     """
 
     def __init__(self, model, arrays, objective, weight, n_samples, center=None):
@@ -134,7 +138,8 @@ class SufficientStatistics:
     __rmul__ = __mul__
 
     def recentered(self, center):
-        """The same Gaussian-mixture statistics with moments about ``center``."""
+        """The same statistics with moments (Gaussian mixtures) or sums (K-Means)
+        about ``center``."""
         if self.center is None:
             raise ValueError(f"statistics of a {self.model} have no centre.")
         center = np.asarray(center, dtype=np.float64)
@@ -142,6 +147,11 @@ class SufficientStatistics:
             raise ValueError(f"center must have shape {self.center.shape}, got "
                              f"{center.shape}.")
         delta = self.center - center  # sum r (x - new) = S1 + N delta
+        if self.model == "kmeans":
+            counts = self.arrays["counts"]
+            sums = self.arrays["sums"] + counts[:, None] * delta
+            return SufficientStatistics(self.model, {"sums": sums, "counts": counts.copy()},
+                                        self.objective, self.weight, self.n_samples, center)
         N, S1, S2 = self.arrays["N"], self.arrays["S1"], self.arrays["S2"]
         if S2.ndim == 3:
             cross = S1[:, :, None] * delta[:, None, :]

@@ -22,35 +22,47 @@ _EMPTY = np.empty(0)
 _SEED_BLOCK = 16384  # rows per block when seeding: memory O(block x candidates)
 
 
-def _sq_dist_to(X, x_sq, C):
-    """(n, m) squared distances from the rows of X to the rows of C, float64.
-    Expanded form (one matrix product); only used to seed centres, by blocks of rows."""
-    C64 = C.astype(np.float64)
+def _sq_dist_to(X, x_sq, C, origin):
+    """(n, m) squared distances from the rows of X to the rows of C, float64, both
+    taken less ``origin`` (the data's mean: the expanded form below then loses no
+    more digits far from the origin than near it). Expanded form (one matrix
+    product); only used to seed centres, by blocks of rows."""
+    Xc = X.astype(np.float64) - origin
+    Cc = C.astype(np.float64) - origin
     with np.errstate(over="ignore", invalid="ignore"):  # huge values: infinite distances
-        d2 = (X @ C.T.astype(X.dtype)).astype(np.float64)
+        d2 = Xc @ Cc.T
         d2 *= -2.0
         d2 += x_sq[:, None]
-        d2 += np.einsum("ij,ij->i", C64, C64)[None, :]
+        d2 += np.einsum("ij,ij->i", Cc, Cc)[None, :]
     np.maximum(d2, 0.0, out=d2)
     return d2
 
 
-def _candidate_potentials(X, x_sq, closest, sample_weight, C):
+def _candidate_potentials(X, x_sq, closest, sample_weight, C, origin):
     """sum_i w_i min(closest_i, |x_i - c|^2) for each row c of C, by blocks of rows."""
     out = np.zeros(C.shape[0])
     for start in range(0, X.shape[0], _SEED_BLOCK):
         sl = slice(start, start + _SEED_BLOCK)
-        d2 = _sq_dist_to(X[sl], x_sq[sl], C)
+        d2 = _sq_dist_to(X[sl], x_sq[sl], C, origin)
         np.minimum(d2, closest[sl, None], out=d2)
         out += sample_weight[sl] @ d2
     return out
 
 
-def _update_closest(X, x_sq, closest, c):
+def _update_closest(X, x_sq, closest, c, origin):
     for start in range(0, X.shape[0], _SEED_BLOCK):
         sl = slice(start, start + _SEED_BLOCK)
-        np.minimum(closest[sl], _sq_dist_to(X[sl], x_sq[sl], c[None])[:, 0],
+        np.minimum(closest[sl], _sq_dist_to(X[sl], x_sq[sl], c[None], origin)[:, 0],
                    out=closest[sl])
+
+
+def _centred_sq_norms(X, origin):
+    out = np.empty(X.shape[0])
+    for start in range(0, X.shape[0], _SEED_BLOCK):
+        Xc = X[start:start + _SEED_BLOCK].astype(np.float64) - origin
+        with np.errstate(over="ignore"):
+            out[start:start + _SEED_BLOCK] = np.einsum("ij,ij->i", Xc, Xc)
+    return out
 
 
 def kmeans_plusplus(X, n_clusters, *, sample_weight=None, random_state=None,
@@ -90,15 +102,17 @@ def kmeans_plusplus(X, n_clusters, *, sample_weight=None, random_state=None,
     if n_local_trials is None:
         n_local_trials = 2 + int(np.log(n_clusters))
     n_local_trials = check_int(n_local_trials, "n_local_trials", min_value=1)
-    with np.errstate(over="ignore"):
-        x_sq = np.einsum("ij,ij->i", X, X, dtype=np.float64)
+    # distances are taken about the data's mean, so the seeds do not depend on where
+    # the data sit (as scikit-learn, which centres X before seeding)
+    origin = X.mean(axis=0, dtype=np.float64)
+    x_sq = _centred_sq_norms(X, origin)
     centers = np.empty((n_clusters, X.shape[1]), dtype=X.dtype)
     indices = np.empty(n_clusters, dtype=np.intp)
     first = rng.choice(n, p=sample_weight / sample_weight.sum())
     centers[0] = X[first]
     indices[0] = first
     closest = np.full(n, np.inf)
-    _update_closest(X, x_sq, closest, X[first])
+    _update_closest(X, x_sq, closest, X[first], origin)
     potential = closest @ sample_weight
     cumulative = np.empty(n)  # one buffer for the sampling distribution, reused
     for c in range(1, n_clusters):
@@ -108,13 +122,51 @@ def kmeans_plusplus(X, n_clusters, *, sample_weight=None, random_state=None,
         candidates = np.searchsorted(cumulative, targets)
         np.minimum(candidates, n - 1, out=candidates)
         # two passes by blocks of rows instead of an (n, n_local_trials) matrix
-        potentials = _candidate_potentials(X, x_sq, closest, sample_weight, X[candidates])
+        potentials = _candidate_potentials(X, x_sq, closest, sample_weight, X[candidates],
+                                           origin)
         best = int(np.argmin(potentials))
         potential = potentials[best]
-        _update_closest(X, x_sq, closest, X[candidates[best]])
+        _update_closest(X, x_sq, closest, X[candidates[best]], origin)
         centers[c] = X[candidates[best]]
         indices[c] = candidates[best]
     return centers, indices
+
+
+def _frame(centers):
+    """The origin of the frame the kernels take distances and sums in: the mid-range
+    of the centres, in their dtype. It moves with the data (so results do not depend
+    on where the data sit), and it is exact where the centres coincide."""
+    return np.ascontiguousarray(centers.min(axis=0) * 0.5 + centers.max(axis=0) * 0.5,
+                                dtype=centers.dtype)
+
+
+def _fits_squares(X, extra, dtype):
+    """Whether no squared distance between points of the box of X (and of the rows of
+    ``extra``) can overflow ``dtype`` (with a factor 4 to spare for rounding and the
+    expanded form). Every centre of a fit lies in that box."""
+    limit = float(np.finfo(dtype).max) / 4.0
+    d = X.shape[1]
+    # cheap first: the largest magnitude bounds every range (two flat reductions)
+    big = max(float(X.max()), -float(X.min()))
+    if extra is not None:
+        big = max(big, float(np.abs(extra).max()))
+    if 4.0 * d * big * big < limit:
+        return True
+    # rare: the box itself (per-feature reductions are slower)
+    with np.errstate(over="ignore", invalid="ignore"):
+        lo = X.min(axis=0).astype(np.float64)
+        hi = X.max(axis=0).astype(np.float64)
+        if extra is not None:
+            lo = np.minimum(lo, extra.min(axis=0))
+            hi = np.maximum(hi, extra.max(axis=0))
+        return bool(np.sum((hi - lo) ** 2) < limit)
+
+
+def _overflow_error():
+    return ValueError(
+        "The (weighted) squared distances between the rows of X and the centres "
+        "overflow float64. Scale X (for instance to unit variance), or sample_weight "
+        "down, and fit again.")
 
 
 def _mean_variance(X, block=65536):
@@ -217,6 +269,7 @@ class KMeans(EMBase):
 
     _kernel_module = "kmeans"
     _objective_label = "inertia"
+    _objective_is_sum = True
 
     def __init__(self, n_clusters=8, *, init="k-means++", n_init=1, max_iter=300,
                  tol=1e-4, warm_start=False, backend="auto", random_state=None,
@@ -301,10 +354,29 @@ class KMeans(EMBase):
                 raise ValueError(f"n_samples={n} should be >= n_clusters={k}.")
             self._check_init_params(X, sample_weight)
             record_features(self, X_raw, X)
+            self._fit_dtype = X.dtype
+            X = self._distance_safe(X)
         else:
             check_features(self, X_raw, X)
         rt = runtime(self.backend, self._kernel_module, n * k * d)
         return self._prepare(X, sample_weight, rt, tol=fitting if tol is None else tol), rt
+
+    def _distance_safe(self, X):
+        """X in a dtype whose squared distances between the data and the centres of
+        a fit cannot overflow: float32 data too wide for float32 distances are fitted
+        in float64 (the centres are returned in float32), data too wide for float64
+        are refused. Every centre of a fit lies in the box of the data and of the
+        initial centres, so the box's diagonal bounds every distance."""
+        extra = None
+        if self._init_kind() == "array":
+            extra = np.asarray(self.init, dtype=np.float64)
+        elif getattr(self, "warm_start", False) and hasattr(self, "cluster_centers_"):
+            extra = np.asarray(self.cluster_centers_, dtype=np.float64)
+        if X.dtype == np.float32 and not _fits_squares(X, extra, np.float32):
+            X = X.astype(np.float64)
+        if X.dtype == np.float64 and not _fits_squares(X, extra, np.float64):
+            raise _overflow_error()
+        return X
 
     def _check_init_params(self, X, sample_weight):
         k = self.n_clusters
@@ -373,30 +445,31 @@ class KMeans(EMBase):
         X, w = data["X"], data["sample_weight"]
         centers, labels, sums, wsums = (state["centers"], state["labels"], state["sums"],
                                         state["wsums"])
-        inertia, n_changed = rt.kernels.lloyd_iter(X, w, centers, labels, sums, wsums,
-                                                   rt.chunk_size, rt.parallel)
-        new_centers = self._m_step(data, state, rt)
+        offset = _frame(centers)
+        inertia, n_changed = rt.kernels.lloyd_iter(X, w, centers, offset, labels, sums,
+                                                   wsums, rt.chunk_size, rt.parallel)
+        new_centers = self._m_step(data, state, rt, offset)
         shift = float(np.sum((new_centers - centers) ** 2))
         state["centers"] = new_centers
         converged = n_changed == 0 or shift <= data["tol"]
         return inertia, shift, converged
 
-    def _m_step(self, data, state, rt):
-        """New centres from the sums and weights of the last pass, relocating the
-        centres of empty clusters to the points farthest from their centres."""
+    def _m_step(self, data, state, rt, offset):
+        """New centres from the sums (about ``offset``) and weights of the last pass,
+        relocating the centres of empty clusters to the points farthest from their
+        centres."""
         centers, sums, wsums = state["centers"], state["sums"], state["wsums"]
         new = centers.astype(np.float64)
         relocated = {}
         if not (wsums > 0).all():
-            relocated = self._relocate_empty(data, state, rt)
+            relocated = self._relocate_empty(data, state, rt, offset)
         filled = wsums > 0
-        new[filled] = sums[filled] / wsums[filled, None]
+        new[filled] = offset + sums[filled] / wsums[filled, None]
         for j, row in relocated.items():
-            if not filled[j]:  # the chosen point had zero weight
-                new[j] = data["X"][row]
+            new[j] = data["X"][row]  # the mean of one point is that point, exactly
         return new.astype(centers.dtype)
 
-    def _relocate_empty(self, data, state, rt):
+    def _relocate_empty(self, data, state, rt, offset):
         # As scikit-learn: the empty clusters take, in turn, the points farthest from
         # their (old) centres; sums and weights move with them.
         X, w = data["X"], data["sample_weight"]
@@ -404,13 +477,14 @@ class KMeans(EMBase):
         empty = np.flatnonzero(wsums <= 0)
         mindist = np.empty(X.shape[0])
         tmp = np.empty(X.shape[0], dtype=np.int32)
-        rt.kernels.assign(X, w, state["centers"], tmp, mindist, rt.chunk_size, rt.parallel)
+        rt.kernels.assign(X, w, state["centers"], offset, tmp, mindist, rt.chunk_size,
+                          rt.parallel)
         n_empty = empty.size
         far = np.argpartition(mindist, -n_empty)[:-n_empty - 1:-1]
         relocated = {}
         for new_id, row in zip(empty, far):
             old_id = labels[row]
-            x = X[row].astype(np.float64)
+            x = (X[row] - offset).astype(np.float64)  # as the kernel took it
             sums[old_id] -= x * w[row]
             sums[new_id] = x * w[row]
             wsums[new_id] = w[row]
@@ -425,19 +499,26 @@ class KMeans(EMBase):
             self._store_params(state)
             state["labels"] = map_rows(self, data["X"], "predict")
             return self._pass_statistics(data, state, rt).objective
-        return rt.kernels.assign(data["X"], data["sample_weight"], state["centers"],
+        centers = state["centers"]
+        return rt.kernels.assign(data["X"], data["sample_weight"], centers, _frame(centers),
                                  state["labels"], _EMPTY, rt.chunk_size, rt.parallel)
 
     def _score_run(self, run):
         return -run.final_objective
 
-    def _snapshot(self, state):
-        return {"cluster_centers": state["centers"].copy()}
-
     def _store(self, run, data):
-        self.cluster_centers_ = run.state["centers"]
+        self.cluster_centers_ = self._as_fit_dtype(run.state["centers"])
         self.labels_ = run.state["labels"]
-        self.inertia_ = float(run.final_objective)
+        self.inertia_ = float(run.final_objective) * data.get("objective_unit", 1.0)
+        if not np.isfinite(self.inertia_):
+            raise _overflow_error()
+
+    def _snapshot(self, state):
+        return {"cluster_centers": np.array(self._as_fit_dtype(state["centers"]))}
+
+    def _as_fit_dtype(self, centers):
+        # float32 data fitted in float64 (see _distance_safe) keep float32 centres
+        return centers.astype(getattr(self, "_fit_dtype", centers.dtype), copy=False)
 
     # ------------------------------------------- sufficient statistics, streaming
     def _block_statistics(self, data, params, rt):
@@ -446,10 +527,15 @@ class KMeans(EMBase):
         sums, counts = np.zeros((k, d)), np.zeros(k)
         labels = np.full(X.shape[0], -1, dtype=np.int32)
         centers = np.ascontiguousarray(params["centers"], dtype=X.dtype)
-        inertia, _ = rt.kernels.lloyd_iter(X, w, centers, labels, sums, counts,
+        offset = _frame(centers)
+        inertia, _ = rt.kernels.lloyd_iter(X, w, centers, offset, labels, sums, counts,
                                            rt.chunk_size, rt.parallel)
+        # about each row's own centre, as the Gaussian moments are about the means:
+        # exact where rows and centre coincide, accurate wherever the data sit
+        center = centers.astype(np.float64)
+        sums -= counts[:, None] * (center - offset)
         return SufficientStatistics("kmeans", {"sums": sums, "counts": counts}, inertia,
-                                    float(w.sum()), X.shape[0])
+                                    float(w.sum()), X.shape[0], center=center)
 
     def _params_from_statistics(self, stats, params):
         # a centre that no row chose keeps its place (relocating it needs the data)
@@ -457,7 +543,8 @@ class KMeans(EMBase):
         counts = stats.arrays["counts"]
         filled = counts > 0
         new = old.astype(np.float64)
-        new[filled] = stats.arrays["sums"][filled] / counts[filled, None]
+        center = 0.0 if stats.center is None else stats.center[filled]
+        new[filled] = center + stats.arrays["sums"][filled] / counts[filled, None]
         return {"centers": new.astype(old.dtype)}
 
     def _stat_shapes(self, params):
@@ -465,7 +552,7 @@ class KMeans(EMBase):
         return {"sums": (k, d), "counts": (k,)}
 
     def _store_params(self, params):
-        self.cluster_centers_ = params["centers"]
+        self.cluster_centers_ = self._as_fit_dtype(params["centers"])
 
     def _record_statistics(self, stats):
         self.inertia_ = stats.objective
@@ -495,8 +582,12 @@ class KMeans(EMBase):
         labels = np.empty(X.shape[0], dtype=np.int32)
         centers = np.ascontiguousarray(self.cluster_centers_, dtype=X.dtype)
         with thread_context(rt):
-            inertia = rt.kernels.assign(X, sample_weight, centers, labels, _EMPTY,
-                                        rt.chunk_size, rt.parallel)
+            inertia = rt.kernels.assign(X, sample_weight, centers, _frame(centers), labels,
+                                        _EMPTY, rt.chunk_size, rt.parallel)
+        if not np.isfinite(inertia):
+            if X.dtype == np.float32:  # distances too large for float32: in float64
+                return self._assign(X.astype(np.float64), sample_weight)
+            raise _overflow_error()
         return labels, inertia
 
     def predict(self, X):
@@ -546,7 +637,20 @@ class KMeans(EMBase):
         out = np.empty((X.shape[0], self.cluster_centers_.shape[0]), dtype=X.dtype)
         centers = np.ascontiguousarray(self.cluster_centers_, dtype=X.dtype)
         with thread_context(rt):
-            rt.kernels.sq_distances(X, centers, out, rt.chunk_size, rt.parallel)
+            rt.kernels.sq_distances(X, centers, _frame(centers), out, rt.chunk_size,
+                                    rt.parallel)
+        if not np.isfinite(out).all():
+            if X.dtype != np.float32:
+                raise _overflow_error()
+            # distances too large for float32 squares: squared in float64
+            out64 = np.empty(out.shape)
+            centers = centers.astype(np.float64)
+            with thread_context(rt):
+                rt.kernels.sq_distances(X.astype(np.float64), centers, _frame(centers),
+                                        out64, rt.chunk_size, rt.parallel)
+            if not np.isfinite(out64).all():
+                raise _overflow_error()
+            return np.sqrt(out64).astype(np.float32)
         return np.sqrt(out, out=out)
 
     def fit_transform(self, X, y=None, sample_weight=None):

@@ -25,7 +25,7 @@ def test_bench_lloyd_iter_kernel(benchmark, backend, parallel, dtype):
     w = np.ones(len(X))
     labels = np.full(len(X), -1, dtype=np.int32)
     sums, wsums = np.empty((16, 8)), np.empty(16)
-    args = (X, w, C, labels, sums, wsums, 256, parallel)
+    args = (X, w, C, np.zeros(8, dtype=dtype), labels, sums, wsums, 256, parallel)
     kern.lloyd_iter(*args)  # compile / load before timing
     inertia, _ = benchmark(kern.lloyd_iter, *args)
     assert wsums.sum() == pytest.approx(len(X))
@@ -117,7 +117,7 @@ def test_bench_assign_kernel(benchmark, backend):
     kern = kernel_module(backend, "kmeans")
     X, C = _data(20_000, 8, 16)
     w, labels = np.ones(len(X)), np.empty(len(X), dtype=np.int32)
-    args = (X, w, C, labels, np.empty(0), 256, False)
+    args = (X, w, C, np.zeros(8), labels, np.empty(0), 256, False)
     kern.assign(*args)  # compile / load before timing
     inertia = benchmark(kern.assign, *args)
     assert inertia > 0 and labels.max() < 16

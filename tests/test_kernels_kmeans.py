@@ -54,6 +54,11 @@ def _data(n, d, k, dtype, seed=0):
     return X, w, centers
 
 
+def _offset(centers):
+    # any point serves as the frame's origin; the estimators take the centres' mid-range
+    return np.ascontiguousarray(centers.min(axis=0) * 0.5 + centers.max(axis=0) * 0.5)
+
+
 # one per nearest-centre method of the numba kernel: rows (d <= 3), feature-major
 # chunks (4 <= d < 32), a BLAS product per chunk (d >= 32)
 DIMS = [3, 8, 40]
@@ -70,12 +75,15 @@ def test_lloyd_iter_matches_naive(kernel, n, chunk, d, dtype):
     before = labels.copy()
     sums = np.full((5, d), np.nan)
     wsums = np.full(5, np.nan)
+    offset = _offset(centers)
     inertia, n_changed = _call(name, parallel, threads, "lloyd_iter", X, w, centers,
-                               labels, sums, wsums, chunk)
+                               offset, labels, sums, wsums, chunk)
     exp_labels, exp_sums, exp_w, exp_inertia, _ = kmeans_step(X, w, centers)
     rtol = rtol_for(dtype)
     np.testing.assert_array_equal(labels, exp_labels)
-    np.testing.assert_allclose(sums, exp_sums, rtol=rtol, atol=rtol)
+    # the sums are about the offset
+    np.testing.assert_allclose(sums, exp_sums - exp_w[:, None] * offset, rtol=rtol,
+                               atol=rtol)
     np.testing.assert_allclose(wsums, exp_w, rtol=1e-12)
     assert inertia == pytest.approx(exp_inertia, rel=rtol)
     assert n_changed == int(np.count_nonzero(before != exp_labels))
@@ -90,7 +98,9 @@ def test_assign_matches_naive(kernel, n, chunk, d, dtype):
     X, w, centers = _data(n, d, 3, dtype, seed=1)
     labels = np.empty(n, dtype=np.int32)
     mindist = np.empty(n)
-    inertia = _call(name, parallel, threads, "assign", X, w, centers, labels, mindist, chunk)
+    offset = _offset(centers)
+    inertia = _call(name, parallel, threads, "assign", X, w, centers, offset, labels,
+                    mindist, chunk)
     exp_labels, _, _, exp_inertia, exp_dist = kmeans_step(X, w, centers)
     rtol = rtol_for(dtype)
     np.testing.assert_array_equal(labels, exp_labels)
@@ -98,7 +108,7 @@ def test_assign_matches_naive(kernel, n, chunk, d, dtype):
     assert inertia == pytest.approx(exp_inertia, rel=rtol)
     # without a distance buffer, nothing is written and the result is the same
     labels2 = np.empty(n, dtype=np.int32)
-    inertia2 = _call(name, parallel, threads, "assign", X, w, centers, labels2,
+    inertia2 = _call(name, parallel, threads, "assign", X, w, centers, offset, labels2,
                      np.empty(0), chunk)
     np.testing.assert_array_equal(labels2, labels)
     # fast-math may vectorise the sum differently in the two variants: equal to rounding
@@ -111,7 +121,7 @@ def test_sq_distances_matches_loop(kernel, n, chunk, dtype):
     name, parallel, threads = kernel
     X, _, centers = _data(n, 2, 4, dtype, seed=2)
     out = np.empty((n, 4), dtype=dtype)
-    _call(name, parallel, threads, "sq_distances", X, centers, out, chunk)
+    _call(name, parallel, threads, "sq_distances", X, centers, _offset(centers), out, chunk)
     expected = np.array([[sum((float(a) - float(b)) ** 2 for a, b in zip(x, c))
                           for c in centers] for x in X])
     np.testing.assert_allclose(out, expected, rtol=rtol_for(dtype), atol=rtol_for(dtype))
@@ -129,7 +139,7 @@ def test_parallel_result_independent_of_thread_count(n, dtype):
         labels = np.full(n, -1, dtype=np.int32)
         sums, wsums = np.empty((7, 6)), np.empty(7)
         inertia, changed = _call("numba", True, threads, "lloyd_iter", X, w, centers,
-                                 labels, sums, wsums, 64)
+                                 _offset(centers), labels, sums, wsums, 64)
         results.append((inertia, changed, sums.copy(), wsums.copy(), labels.copy()))
     for other in results[1:]:
         assert other[0] == results[0][0]
@@ -151,6 +161,63 @@ def test_kernels_accept_readonly_and_ties_go_to_first_centre():
     for mod in (ref, kmeans):
         labels = np.full(3, -1, dtype=np.int32)
         sums, wsums = np.empty((3, 2)), np.empty(3)
-        mod.lloyd_iter(X, w, centers, labels, sums, wsums, 2, False)
+        mod.lloyd_iter(X, w, centers, _offset(centers), labels, sums, wsums, 2, False)
         np.testing.assert_array_equal(labels, [0, 0, 0])
         np.testing.assert_array_equal(wsums, [3.0, 0.0, 0.0])
+
+
+@pytest.mark.parametrize("kernel", _modules(), ids=lambda m: f"{m[0]}-par{m[1]}-t{m[2]}")
+@pytest.mark.parametrize("d", DIMS)
+@pytest.mark.parametrize("shift", [1e6, 1e8, -3e9])
+def test_far_from_the_origin_same_as_near_it(kernel, d, shift, dtype):
+    # every search form (the expanded one too) works about the offset: data and
+    # centres shifted far from the origin give the labels and distances they give
+    # near it, to the rounding of the shifted numbers themselves
+    name, parallel, threads = kernel
+    if dtype == np.float32:
+        shift = shift / 1e5  # about 1e1..1e4: float32 keeps 3 to 6 digits of the spread
+    n = 700
+    rng = np.random.default_rng(5)
+    centers = rng.normal(scale=4.0, size=(6, d))
+    X = centers[rng.integers(0, 6, n)] + rng.normal(size=(n, d))
+    Xs = (X + shift).astype(dtype)
+    Cs = (centers + shift).astype(dtype)
+    # the oracle: the naive loop on the same shifted numbers, in float64
+    exp_labels, exp_sums, exp_w, exp_inertia, exp_dist = kmeans_step(Xs, np.ones(n), Cs)
+    labels = np.full(n, -1, dtype=np.int32)
+    sums, wsums = np.empty((6, d)), np.empty(6)
+    offset = _offset(Cs)
+    inertia, _ = _call(name, parallel, threads, "lloyd_iter", Xs, np.ones(n), Cs, offset,
+                       labels, sums, wsums, 64)
+    np.testing.assert_array_equal(labels, exp_labels)
+    rtol = 1e-3 if dtype == np.float32 else 1e-9
+    assert inertia == pytest.approx(exp_inertia, rel=rtol)
+    # the new centres, as the estimators form them, against each cluster's mean taken
+    # about the shift (exact differences), to the spacing of the shifted numbers
+    filled = np.flatnonzero(wsums > 0)
+    new = offset + sums[filled] / wsums[filled, None]
+    exact = np.array([(Xs[exp_labels == j].astype(np.float64) - shift).mean(axis=0)
+                      for j in filled])
+    spacing = np.spacing(np.abs(Xs).max().astype(dtype))
+    np.testing.assert_allclose(new - shift, exact, atol=4 * float(spacing) + 1e-12)
+    mindist = np.empty(n)
+    _call(name, parallel, threads, "assign", Xs, np.ones(n), Cs, offset, labels, mindist, 64)
+    np.testing.assert_array_equal(labels, exp_labels)
+    np.testing.assert_allclose(mindist, exp_dist, rtol=rtol, atol=rtol)
+
+
+@pytest.mark.parametrize("kernel", _modules(), ids=lambda m: f"{m[0]}-par{m[1]}-t{m[2]}")
+@pytest.mark.parametrize("d", DIMS)
+def test_rows_on_their_centre_are_at_distance_zero(kernel, d, dtype):
+    # constant data: rows and centres coincide, the offset is that value, and every
+    # distance and sum is exactly 0 (so the centre cannot drift by rounding)
+    name, parallel, threads = kernel
+    X = np.full((300, d), 0.4, dtype=dtype)
+    C = np.full((3, d), 0.4, dtype=dtype)
+    labels = np.full(300, -1, dtype=np.int32)
+    sums, wsums = np.empty((3, d)), np.empty(3)
+    inertia, _ = _call(name, parallel, threads, "lloyd_iter", X, np.full(300, 0.3), C,
+                       _offset(C), labels, sums, wsums, 64)
+    assert inertia == 0.0
+    np.testing.assert_array_equal(labels, 0)
+    np.testing.assert_array_equal(sums, 0.0)

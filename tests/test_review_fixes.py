@@ -111,8 +111,14 @@ def test_plots_refuse_data_of_the_wrong_dimension():
 
 
 def test_sample_weight_that_sums_to_infinity():
-    with pytest.raises(ValueError, match="sums to infinity"):
-        fastem.KMeans(1).fit(np.ones((2, 1)), sample_weight=[1e308, 1e308])
+    # weights enter a fit through their ratios: huge finite weights fit like unit ones
+    # (the fit rescales them), and only an inertia that overflows is refused
+    X = np.array([[0.0], [1.0], [10.0], [11.0]])
+    km = fastem.KMeans(2, init=X[[0, 2]]).fit(X, sample_weight=[1e307] * 4)
+    np.testing.assert_array_equal(km.cluster_centers_, [[0.5], [10.5]])
+    assert km.inertia_ == pytest.approx(1e307)
+    with pytest.raises(ValueError, match="overflows float64. Scale X"):
+        fastem.KMeans(2, init=X[[0, 2]]).fit(X * 1e2, sample_weight=[1e308] * 4)
 
 
 def test_binomial_sample_names_bad_n_trials():

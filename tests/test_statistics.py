@@ -47,14 +47,17 @@ def test_kmeans_statistics_equal_the_naive_loop_and_add_over_chunks(backend):
     km = KMeans(4, init=centers, backend=backend).initialize(X)
     stats = km.statistics(X, sample_weight=w)
     _, sums, wsums, inertia, _ = kmeans_step(X, w, centers)
-    np.testing.assert_allclose(stats.sums, sums, rtol=1e-12)
+    # the sums are about the centres they were computed under
+    np.testing.assert_array_equal(stats.center, centers)
+    sums = sums - wsums[:, None] * centers
+    np.testing.assert_allclose(stats.sums, sums, rtol=1e-10, atol=1e-9)
     np.testing.assert_allclose(stats.counts, wsums, rtol=1e-12)
     assert stats.objective == pytest.approx(inertia, rel=1e-12)
     assert stats.weight == pytest.approx(w.sum()) and stats.n_samples == X.shape[0]
     parts = [km.statistics(X[s], sample_weight=w[s])
              for s in np.array_split(np.arange(X.shape[0]), 7)]
     total = sum(parts)
-    np.testing.assert_allclose(total.sums, sums, rtol=1e-12)
+    np.testing.assert_allclose(total.sums, sums, rtol=1e-10, atol=1e-9)
     assert total.objective == pytest.approx(inertia, rel=1e-12)
     assert total.n_samples == X.shape[0]
 
@@ -114,6 +117,22 @@ def test_recentred_moments_equal_numpy_moments_about_the_new_centre(diag):
     both = stats + GaussianMixture(1, covariance_type=ct, means_init=new).initialize(
         X).statistics(X)
     np.testing.assert_allclose(both.S2, 2 * stats.S2, rtol=1e-10)
+
+
+def test_kmeans_statistics_about_other_centres_are_recentred():
+    X, centers = _blobs(n=300)
+    stats = KMeans(4, init=centers).initialize(X).statistics(X)
+    new = centers + np.array([1.0, -2.0, 0.5])
+    moved = stats.recentered(new)
+    # sum w (x - new) = sum w (x - old) + counts (old - new)
+    np.testing.assert_allclose(moved.sums, stats.sums + stats.counts[:, None] * (centers - new),
+                               rtol=1e-12)
+    np.testing.assert_array_equal(moved.center, new)
+    # the rows' means do not move
+    np.testing.assert_allclose(new + moved.sums / moved.counts[:, None],
+                               centers + stats.sums / stats.counts[:, None], rtol=1e-12)
+    both = stats + KMeans(4, init=new).initialize(X).statistics(X)
+    assert np.array_equal(both.center, stats.center)
 
 
 def test_statistics_pickle_scale_and_reject_mismatches():

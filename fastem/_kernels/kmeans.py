@@ -18,7 +18,18 @@ The nearest-centre search of a chunk has three forms, chosen by the shape
   the expansion ||x||^2 - 2 x.c + ||c||^2, as scikit-learn does; BLAS must then run on
   one thread (the estimators hold it there with threadpoolctl).
 
-Distances are computed in the data's dtype; sums, weights and inertia in float64.
+Every form works in a frame centred on ``offset`` (one point per call, in the data's
+dtype: the estimators pass the mean of the centres): rows and centres are shifted by it
+before any distance is taken, and the sums come out about it. So the results do not
+depend on where the data sit (the expanded form above loses every digit on data far
+from the origin otherwise), and data and centres that coincide give distances of
+exactly 0.
+
+Distances are computed in the data's dtype; sums, weights and inertia in float64. The
+GEMM form chooses the centre by the expansion and then takes the chosen centre's
+distance directly, so that the inertia does not carry the expansion's cancellation;
+where a row's or a centre's squared norm overflows, it reports an infinite distance
+(the estimators then compute in float64, or refuse the data).
 """
 
 import numpy as np
@@ -49,16 +60,18 @@ def _block_layout(n, chunk_size):
 
 
 @jit
-def _nearest_rows(X, c0, m, centers, best, bestj):
+def _nearest_rows(X, offset, c0, m, centers, best, bestj, xr):
     d = X.shape[1]
     k = centers.shape[0]
     for i in range(m):
+        for f in range(d):
+            xr[f] = X[c0 + i, f] - offset[f]
         b = np.inf
         bj = 0
         for j in range(k):
             dist = 0.0
             for f in range(d):
-                t = X[c0 + i, f] - centers[j, f]
+                t = xr[f] - centers[j, f]
                 dist += t * t
             if dist < b:
                 b = dist
@@ -68,25 +81,28 @@ def _nearest_rows(X, c0, m, centers, best, bestj):
 
 
 @jit
-def _load_chunk(X, c0, m, xt, best, bestj):
-    """Copy rows c0..c0+m-1 feature-major into xt, set best[:m] = inf and bestj[:m] =
+def _load_chunk(X, offset, c0, m, xt, best, bestj):
+    """Copy rows c0..c0+m-1 less ``offset`` feature-major into xt, set best[:m] = inf
+    and bestj[:m] =
     0 (a row whose distances all overflow goes to the first centre, as in the other
     forms), and prefetch the next chunk's rows so that the copy does not wait on RAM."""
     d = X.shape[1]
     last = X.shape[0] - 1
     ahead = xt.shape[1]
     if d == 8:
+        o0, o1, o2, o3 = offset[0], offset[1], offset[2], offset[3]
+        o4, o5, o6, o7 = offset[4], offset[5], offset[6], offset[7]
         for i in range(m):
             r = c0 + i
             prefetch_row(X, min(r + ahead, last))
-            xt[0, i] = X[r, 0]
-            xt[1, i] = X[r, 1]
-            xt[2, i] = X[r, 2]
-            xt[3, i] = X[r, 3]
-            xt[4, i] = X[r, 4]
-            xt[5, i] = X[r, 5]
-            xt[6, i] = X[r, 6]
-            xt[7, i] = X[r, 7]
+            xt[0, i] = X[r, 0] - o0
+            xt[1, i] = X[r, 1] - o1
+            xt[2, i] = X[r, 2] - o2
+            xt[3, i] = X[r, 3] - o3
+            xt[4, i] = X[r, 4] - o4
+            xt[5, i] = X[r, 5] - o5
+            xt[6, i] = X[r, 6] - o6
+            xt[7, i] = X[r, 7] - o7
             best[i] = np.inf
             bestj[i] = 0
     else:
@@ -94,7 +110,7 @@ def _load_chunk(X, c0, m, xt, best, bestj):
             r = c0 + i
             prefetch_row(X, min(r + ahead, last))
             for f in range(d):
-                xt[f, i] = X[r, f]
+                xt[f, i] = X[r, f] - offset[f]
             best[i] = np.inf
             bestj[i] = 0
 
@@ -177,10 +193,10 @@ def _nearest_cols8(m, centers, best, bestj, xt):
 
 
 @jit
-def _nearest_columns(X, c0, m, centers, best, bestj, xt, dist):
+def _nearest_columns(X, offset, c0, m, centers, best, bestj, xt, dist):
     d = X.shape[1]
     k = centers.shape[0]
-    _load_chunk(X, c0, m, xt, best, bestj)
+    _load_chunk(X, offset, c0, m, xt, best, bestj)
     if d == 8:
         _nearest_cols8(m, centers, best, bestj, xt)
         return
@@ -199,10 +215,18 @@ def _nearest_columns(X, c0, m, centers, best, bestj, xt, dist):
 
 
 @jit
-def _nearest_gemm(X, c0, m, centers_t, centers_sq, best, bestj):
+def _nearest_gemm(X, offset, c0, m, centers, centers_t, centers_sq, best, bestj, xt):
+    # xt holds the chunk's rows less the offset, row-major (m, d), for the product
     d = X.shape[1]
     k = centers_t.shape[1]
-    G = np.dot(X[c0:c0 + m], centers_t)
+    xb = xt[:m]
+    for i in range(m):
+        for f in range(d):
+            xb[i, f] = X[c0 + i, f] - offset[f]
+    G = np.dot(xb, centers_t)
+    sq_max = 0.0
+    for j in range(k):
+        sq_max = max(sq_max, centers_sq[j])
     for i in range(m):
         b = np.inf
         bj = 0
@@ -212,45 +236,68 @@ def _nearest_gemm(X, c0, m, centers_t, centers_sq, best, bestj):
                 b = v
                 bj = j
         xs = 0.0
+        dist = 0.0
         for f in range(d):
-            xs += X[c0 + i, f] * X[c0 + i, f]
-        best[i] = max(b + xs, 0.0)
+            xs += xb[i, f] * xb[i, f]
+            t = xb[i, f] - centers[bj, f]
+            dist += t * t
+        if not (xs < np.inf and sq_max < np.inf):
+            dist = np.inf  # the expansion overflowed: the choice is not to be trusted
+        best[i] = dist
         bestj[i] = bj
 
 
 @jit
-def _nearest_chunk(X, c0, m, centers, centers_t, centers_sq, method, best, bestj, xt, dist):
-    """Fill best[:m] (squared distance) and bestj[:m] (index) of rows c0..c0+m-1;
-    ties go to the first centre."""
+def _nearest_chunk(X, offset, c0, m, centers, centers_t, centers_sq, method, best, bestj,
+                   xt, dist):
+    """Fill best[:m] (squared distance) and bestj[:m] (index) of rows c0..c0+m-1, with
+    ``centers`` already less the offset; ties go to the first centre. Leaves the rows
+    less the offset in xt: feature-major (d, m) for COLUMNS, row-major for GEMM, the
+    last row in xt[0] for ROWS."""
     if method == ROWS:
-        _nearest_rows(X, c0, m, centers, best, bestj)
+        _nearest_rows(X, offset, c0, m, centers, best, bestj, xt[0])
     elif method == COLUMNS:
-        _nearest_columns(X, c0, m, centers, best, bestj, xt, dist)
+        _nearest_columns(X, offset, c0, m, centers, best, bestj, xt, dist)
     else:
-        _nearest_gemm(X, c0, m, centers_t, centers_sq, best, bestj)
+        _nearest_gemm(X, offset, c0, m, centers, centers_t, centers_sq, best, bestj, xt)
 
 
 @jit
-def _centre_terms(centers, method):
-    # transposed centres and squared norms for the GEMM form (empty otherwise)
+def _centre_terms(centers, offset, method):
+    """Centres less the offset (k, d), and for the GEMM form their transpose and
+    squared norms (empty otherwise)."""
     k, d = centers.shape
+    rel = np.empty((k, d), dtype=centers.dtype)
+    for j in range(k):
+        for f in range(d):
+            rel[j, f] = centers[j, f] - offset[f]
     if method != GEMM:
-        return np.empty((d, 0), dtype=centers.dtype), np.empty(0, dtype=centers.dtype)
-    centers_t = np.ascontiguousarray(centers.T)
+        return rel, np.empty((d, 0), dtype=centers.dtype), np.empty(0, dtype=centers.dtype)
+    centers_t = np.ascontiguousarray(rel.T)
     centers_sq = np.empty(k, dtype=centers.dtype)
     for j in range(k):
         s = 0.0
         for f in range(d):
-            s += centers[j, f] * centers[j, f]
+            s += rel[j, f] * rel[j, f]
         centers_sq[j] = s
-    return centers_t, centers_sq
+    return rel, centers_t, centers_sq
 
 
-def _lloyd_iter(X, sample_weight, centers, labels, sums, wsums, chunk_size, method):
+@jit
+def _chunk_buffer(d, chunk_size, method, dtype_like):
+    # COLUMNS: (d, chunk) feature-major; GEMM: (chunk, d) row-major; ROWS: one row
+    if method == GEMM:
+        return np.empty((chunk_size, d), dtype=dtype_like.dtype)
+    if method == COLUMNS:
+        return np.empty((d, chunk_size), dtype=dtype_like.dtype)
+    return np.empty((1, d), dtype=dtype_like.dtype)
+
+
+def _lloyd_iter(X, sample_weight, centers, offset, labels, sums, wsums, chunk_size, method):
     n, d = X.shape
     k = centers.shape[0]
     n_blocks, block_rows = _block_layout(n, chunk_size)
-    centers_t, centers_sq = _centre_terms(centers, method)
+    rel, centers_t, centers_sq = _centre_terms(centers, offset, method)
     psums = np.zeros((n_blocks, k, d))
     pweights = np.zeros((n_blocks, k))
     pinertia = np.zeros(n_blocks)
@@ -258,7 +305,7 @@ def _lloyd_iter(X, sample_weight, centers, labels, sums, wsums, chunk_size, meth
     for b in prange(n_blocks):
         best = np.empty(chunk_size, dtype=X.dtype)
         bestj = np.empty(chunk_size, dtype=np.uint32)
-        xt = np.empty((d, chunk_size), dtype=X.dtype)
+        xt = _chunk_buffer(d, chunk_size, method, X)
         dist = np.empty(chunk_size, dtype=X.dtype)
         acc = np.zeros((k, d))  # this block's sums and weights, small enough for L1
         wacc = np.zeros(k)
@@ -268,13 +315,16 @@ def _lloyd_iter(X, sample_weight, centers, labels, sums, wsums, chunk_size, meth
         block_changed = 0
         if method == ROWS:
             # few features: search and accumulate row by row, with no chunk buffers
+            xr = xt[0]
             for row in range(start, stop):
+                for f in range(d):
+                    xr[f] = X[row, f] - offset[f]
                 bd = np.inf
                 j = 0
                 for jj in range(k):
                     dd = 0.0
                     for f in range(d):
-                        t = X[row, f] - centers[jj, f]
+                        t = xr[f] - rel[jj, f]
                         dd += t * t
                     if dd < bd:
                         bd = dd
@@ -286,12 +336,12 @@ def _lloyd_iter(X, sample_weight, centers, labels, sums, wsums, chunk_size, meth
                 block_inertia += w * bd
                 wacc[j] += w
                 for f in range(d):
-                    acc[j, f] += w * X[row, f]
+                    acc[j, f] += w * xr[f]
             start = stop  # the chunk loop below has nothing left to do
         for c0 in range(start, stop, chunk_size):
             m = min(chunk_size, stop - c0)
-            _nearest_chunk(X, c0, m, centers, centers_t, centers_sq, method, best, bestj,
-                           xt, dist)
+            _nearest_chunk(X, offset, c0, m, rel, centers_t, centers_sq, method, best,
+                           bestj, xt, dist)
             labc = labels[c0:c0 + m]
             wc = sample_weight[c0:c0 + m]
             for i in range(m):
@@ -302,8 +352,8 @@ def _lloyd_iter(X, sample_weight, centers, labels, sums, wsums, chunk_size, meth
                 w = wc[i]
                 block_inertia += w * best[i]
                 wacc[j] += w
+            # the chunk's rows less the offset are still in xt (L1): add them from there
             if method == COLUMNS and d == 8:
-                # rows are still in xt (L1): add them from there, features unrolled
                 for i in range(m):
                     j = bestj[i]
                     w = wc[i]
@@ -315,12 +365,18 @@ def _lloyd_iter(X, sample_weight, centers, labels, sums, wsums, chunk_size, meth
                     acc[j, 5] += w * xt[5, i]
                     acc[j, 6] += w * xt[6, i]
                     acc[j, 7] += w * xt[7, i]
+            elif method == COLUMNS:
+                for i in range(m):
+                    j = bestj[i]
+                    w = wc[i]
+                    for f in range(d):
+                        acc[j, f] += w * xt[f, i]
             else:
                 for i in range(m):
                     j = bestj[i]
                     w = wc[i]
                     for f in range(d):
-                        acc[j, f] += w * X[c0 + i, f]
+                        acc[j, f] += w * xt[i, f]
         for j in range(k):
             pweights[b, j] = wacc[j]
             for f in range(d):
@@ -341,24 +397,24 @@ def _lloyd_iter(X, sample_weight, centers, labels, sums, wsums, chunk_size, meth
     return inertia, n_changed
 
 
-def _assign(X, sample_weight, centers, labels, mindist, chunk_size, method):
+def _assign(X, sample_weight, centers, offset, labels, mindist, chunk_size, method):
     n, d = X.shape
     write_dist = mindist.shape[0] > 0
     n_blocks, block_rows = _block_layout(n, chunk_size)
-    centers_t, centers_sq = _centre_terms(centers, method)
+    rel, centers_t, centers_sq = _centre_terms(centers, offset, method)
     pinertia = np.zeros(n_blocks)
     for b in prange(n_blocks):
         best = np.empty(chunk_size, dtype=X.dtype)
         bestj = np.empty(chunk_size, dtype=np.int32)
-        xt = np.empty((d, chunk_size), dtype=X.dtype)
+        xt = _chunk_buffer(d, chunk_size, method, X)
         dist = np.empty(chunk_size, dtype=X.dtype)
         start = b * block_rows
         stop = min(start + block_rows, n)
         block_inertia = 0.0
         for c0 in range(start, stop, chunk_size):
             m = min(chunk_size, stop - c0)
-            _nearest_chunk(X, c0, m, centers, centers_t, centers_sq, method, best, bestj,
-                           xt, dist)
+            _nearest_chunk(X, offset, c0, m, rel, centers_t, centers_sq, method, best,
+                           bestj, xt, dist)
             for i in range(m):
                 labels[c0 + i] = bestj[i]
                 if write_dist:
@@ -371,18 +427,22 @@ def _assign(X, sample_weight, centers, labels, mindist, chunk_size, method):
     return inertia
 
 
-def _sq_distances(X, centers, out, chunk_size):
+def _sq_distances(X, centers, offset, out, chunk_size):
     n, d = X.shape
     k = centers.shape[0]
     n_blocks, block_rows = _block_layout(n, chunk_size)
+    rel, _, _ = _centre_terms(centers, offset, ROWS)
     for b in prange(n_blocks):
+        xr = np.empty(d, dtype=X.dtype)
         start = b * block_rows
         stop = min(start + block_rows, n)
         for i in range(start, stop):
+            for f in range(d):
+                xr[f] = X[i, f] - offset[f]
             for j in range(k):
                 dist = 0.0
                 for f in range(d):
-                    t = X[i, f] - centers[j, f]
+                    t = xr[f] - rel[j, f]
                     dist += t * t
                 out[i, j] = dist
 
@@ -392,22 +452,23 @@ _assign_serial, _assign_parallel = jit_variants(_assign)
 _sqdist_serial, _sqdist_parallel = jit_variants(_sq_distances)
 
 
-def lloyd_iter(X, sample_weight, centers, labels, sums, wsums, chunk_size, parallel=False):
+def lloyd_iter(X, sample_weight, centers, offset, labels, sums, wsums, chunk_size,
+               parallel=False):
     """One fused Lloyd iteration; see ``fastem._reference.kmeans.lloyd_iter``."""
     fn = _lloyd_parallel if parallel else _lloyd_serial
-    inertia, n_changed = fn(X, sample_weight, centers, labels, sums, wsums, chunk_size,
-                            nearest_method(X.shape[1]))
+    inertia, n_changed = fn(X, sample_weight, centers, offset, labels, sums, wsums,
+                            chunk_size, nearest_method(X.shape[1]))
     return float(inertia), int(n_changed)
 
 
-def assign(X, sample_weight, centers, labels, mindist, chunk_size, parallel=False):
+def assign(X, sample_weight, centers, offset, labels, mindist, chunk_size, parallel=False):
     """Assign-only pass; see ``fastem._reference.kmeans.assign``."""
     fn = _assign_parallel if parallel else _assign_serial
-    return float(fn(X, sample_weight, centers, labels, mindist, chunk_size,
+    return float(fn(X, sample_weight, centers, offset, labels, mindist, chunk_size,
                     nearest_method(X.shape[1])))
 
 
-def sq_distances(X, centers, out, chunk_size, parallel=False):
+def sq_distances(X, centers, offset, out, chunk_size, parallel=False):
     """All squared distances; see ``fastem._reference.kmeans.sq_distances``."""
     fn = _sqdist_parallel if parallel else _sqdist_serial
-    fn(X, centers, out, chunk_size)
+    fn(X, centers, offset, out, chunk_size)

@@ -1,8 +1,13 @@
 """K-Means kernels, NumPy reference (the specification of ``fastem._kernels.kmeans``).
 
-Buffers are tagged IN / OUT / INOUT with shape and dtype. ``X`` and ``centers``
-share one floating dtype (float32 or float64); weights and accumulators are float64;
-labels are int32. ``parallel`` is accepted for signature parity and ignored.
+Buffers are tagged IN / OUT / INOUT with shape and dtype. ``X``, ``centers`` and
+``offset`` share one floating dtype (float32 or float64); weights and accumulators are
+float64; labels are int32. ``parallel`` is accepted for signature parity and ignored.
+
+Distances are taken between ``X - offset`` and ``centers - offset`` (each difference
+rounded to the data's dtype), and the sums are about ``offset``: any point near the
+data serves (the estimators pass the mean of the centres), and the results do not
+depend on where the data sit.
 """
 
 import numpy as np
@@ -10,17 +15,23 @@ import numpy as np
 __all__ = ["lloyd_iter", "assign", "sq_distances"]
 
 
-def _chunk_sq_dist(Xc, centers):
-    # (chunk, k) squared distances: differences in the data dtype, sums in float64.
-    # The numba kernel sums in float64 for d <= 3 and in the data dtype otherwise (as
-    # scikit-learn does), so float32 results agree to float32 rounding. Memory is
-    # chunk x k x d, never n x k.
-    with np.errstate(over="ignore"):  # huge values: infinite distances, as numba
-        diff = Xc[:, None, :] - centers[None, :, :]
+def _chunk_sq_dist(Xr, rel):
+    # (chunk, k) squared distances between rows and centres already less the offset:
+    # differences in the data dtype, sums in float64. The numba kernel sums in float64
+    # for d <= 3 and in the data dtype otherwise (as scikit-learn does), so float32
+    # results agree to float32 rounding. Memory is chunk x k x d, never n x k.
+    with np.errstate(over="ignore", invalid="ignore"):  # huge values: inf, as numba
+        diff = Xr[:, None, :] - rel[None, :, :]
         return np.einsum("ikf,ikf->ik", diff, diff, dtype=np.float64)
 
 
-def lloyd_iter(X, sample_weight, centers, labels, sums, wsums, chunk_size, parallel=False):
+def _less(A, offset):
+    with np.errstate(over="ignore", invalid="ignore"):
+        return (A - offset).astype(A.dtype, copy=False)
+
+
+def lloyd_iter(X, sample_weight, centers, offset, labels, sums, wsums, chunk_size,
+               parallel=False):
     """One Lloyd iteration, fused: assign each row to its nearest centre and
     accumulate the weighted per-cluster sums, weights and inertia.
 
@@ -29,10 +40,13 @@ def lloyd_iter(X, sample_weight, centers, labels, sums, wsums, chunk_size, paral
     X : IN ndarray of shape (n_samples, n_features), float32 or float64
     sample_weight : IN ndarray of shape (n_samples,), float64
     centers : IN ndarray of shape (n_clusters, n_features), X.dtype
+    offset : IN ndarray of shape (n_features,), X.dtype
+        The origin of the frame the distances and sums are taken in.
     labels : INOUT ndarray of shape (n_samples,), int32
         Previous labels in, labels for ``centers`` out.
     sums : OUT ndarray of shape (n_clusters, n_features), float64
-        Weighted sum of the rows assigned to each cluster.
+        Weighted sum of ``row - offset`` over the rows assigned to each cluster (so
+        the new centre is ``offset + sums / wsums``).
     wsums : OUT ndarray of shape (n_clusters,), float64
         Total weight assigned to each cluster.
     chunk_size : int
@@ -49,15 +63,16 @@ def lloyd_iter(X, sample_weight, centers, labels, sums, wsums, chunk_size, paral
     """
     n = X.shape[0]
     k = centers.shape[0]
+    rel = _less(centers, offset)
     sums[...] = 0.0
     wsums[...] = 0.0
     inertia = 0.0
     n_changed = 0
     for start in range(0, n, chunk_size):
         stop = min(start + chunk_size, n)
-        Xc = X[start:stop]
+        Xc = _less(X[start:stop], offset)
         wc = sample_weight[start:stop]
-        d2 = _chunk_sq_dist(Xc, centers)
+        d2 = _chunk_sq_dist(Xc, rel)
         lab = np.argmin(d2, axis=1).astype(np.int32)
         mind = d2[np.arange(stop - start), lab]
         n_changed += int(np.count_nonzero(labels[start:stop] != lab))
@@ -70,7 +85,7 @@ def lloyd_iter(X, sample_weight, centers, labels, sums, wsums, chunk_size, paral
     return inertia, n_changed
 
 
-def assign(X, sample_weight, centers, labels, mindist, chunk_size, parallel=False):
+def assign(X, sample_weight, centers, offset, labels, mindist, chunk_size, parallel=False):
     """Assign-only pass (``predict``, the final E-step, empty-cluster relocation).
 
     Parameters
@@ -78,6 +93,7 @@ def assign(X, sample_weight, centers, labels, mindist, chunk_size, parallel=Fals
     X : IN ndarray of shape (n_samples, n_features), float32 or float64
     sample_weight : IN ndarray of shape (n_samples,), float64
     centers : IN ndarray of shape (n_clusters, n_features), X.dtype
+    offset : IN ndarray of shape (n_features,), X.dtype
     labels : OUT ndarray of shape (n_samples,), int32
     mindist : OUT ndarray of shape (n_samples,) or (0,), float64
         Squared distance of each row to its centre; not written when empty.
@@ -89,32 +105,37 @@ def assign(X, sample_weight, centers, labels, mindist, chunk_size, parallel=Fals
     inertia : float
     """
     n = X.shape[0]
+    rel = _less(centers, offset)
     inertia = 0.0
     write_dist = mindist.shape[0] > 0
     for start in range(0, n, chunk_size):
         stop = min(start + chunk_size, n)
-        d2 = _chunk_sq_dist(X[start:stop], centers)
+        d2 = _chunk_sq_dist(_less(X[start:stop], offset), rel)
         lab = np.argmin(d2, axis=1).astype(np.int32)
         mind = d2[np.arange(stop - start), lab]
         labels[start:stop] = lab
         if write_dist:
             mindist[start:stop] = mind
-        inertia += float(sample_weight[start:stop] @ mind)
+        with np.errstate(over="ignore", invalid="ignore"):  # reported as inf, as numba
+            inertia += float(sample_weight[start:stop] @ mind)
     return inertia
 
 
-def sq_distances(X, centers, out, chunk_size, parallel=False):
+def sq_distances(X, centers, offset, out, chunk_size, parallel=False):
     """Squared Euclidean distance of every row to every centre (``transform``).
 
     Parameters
     ----------
     X : IN ndarray of shape (n_samples, n_features), float32 or float64
     centers : IN ndarray of shape (n_clusters, n_features), X.dtype
+    offset : IN ndarray of shape (n_features,), X.dtype
     out : OUT ndarray of shape (n_samples, n_clusters), X.dtype
     chunk_size : int
     parallel : bool
     """
     n = X.shape[0]
+    rel = _less(centers, offset)
     for start in range(0, n, chunk_size):
         stop = min(start + chunk_size, n)
-        out[start:stop] = _chunk_sq_dist(X[start:stop], centers)
+        with np.errstate(over="ignore"):  # beyond float32: inf, as numba
+            out[start:stop] = _chunk_sq_dist(_less(X[start:stop], offset), rel)

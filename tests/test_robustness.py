@@ -1,0 +1,232 @@
+"""Valid but untidy data: far from the origin, at the edges of float32 and float64,
+constant, under any scale of sample weights. Each test names the case it guards; the
+oracles are scikit-learn from the same start, the float64 fit of the same numbers,
+the unshifted fit, and the fit with unit weights."""
+
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.cluster import KMeans as SKKMeans
+
+import fastem
+from conftest import BACKENDS
+from naive import kmeans_step
+
+
+def _blobs(n_per, d, k, seed=0, scale=4.0):
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(scale=scale, size=(k, d))
+    X = np.vstack([c + rng.normal(size=(n_per, d)) for c in centres])
+    return X, X[rng.choice(len(X), k, replace=False)].copy()
+
+
+def _fit(est, *args, **kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", fastem.ConvergenceWarning)
+        return est.fit(*args, **kwargs)
+
+
+# ------------------------------------------------- K-Means far from the origin
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("d", [2, 5, 8, 33, 40, 64])
+@pytest.mark.parametrize("shift", [0.0, 1e6, 1e8, -1e9])
+def test_kmeans_far_from_the_origin_equals_scikit_learn(backend, d, shift):
+    # the matrix-product search (d >= 32) ran on uncentred data: at 1e8 it ended with
+    # another partition after 300 iterations where scikit-learn converges in 4
+    X, init = _blobs(150, d, 4, seed=d)
+    ours = _fit(fastem.KMeans(4, init=init + shift, backend=backend), X + shift)
+    sk = SKKMeans(4, init=init + shift, n_init=1, algorithm="lloyd").fit(X + shift)
+    np.testing.assert_array_equal(ours.labels_, sk.labels_)
+    assert ours.n_iter_ == sk.n_iter_
+    np.testing.assert_allclose(ours.cluster_centers_ - shift, sk.cluster_centers_ - shift,
+                               atol=1e-6 + 4 * np.spacing(abs(shift)))
+    assert ours.inertia_ == pytest.approx(sk.inertia_, rel=1e-6)
+    # and the fit does not depend on where the data sit
+    near = _fit(fastem.KMeans(4, init=init, backend=backend), X)
+    np.testing.assert_array_equal(ours.labels_, near.labels_)
+    assert ours.inertia_ == pytest.approx(near.inertia_, rel=1e-5)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("d", [3, 8, 40])
+def test_kmeans_float32_away_from_the_origin_keeps_the_float64_labels(backend, d):
+    # float32 data around 1000 changed labels in the matrix-product search
+    X, init = _blobs(200, d, 5, seed=1, scale=3.0)
+    X32, init32 = (X + 1000.0).astype(np.float32), (init + 1000.0).astype(np.float32)
+    ours = _fit(fastem.KMeans(5, init=init32, backend=backend), X32)
+    ref = _fit(fastem.KMeans(5, init=init32.astype(np.float64), backend=backend),
+               X32.astype(np.float64))
+    assert ours.cluster_centers_.dtype == np.float32
+    np.testing.assert_array_equal(ours.labels_, ref.labels_)
+    assert ours.n_iter_ == ref.n_iter_
+    np.testing.assert_allclose(ours.cluster_centers_, ref.cluster_centers_, rtol=1e-6)
+    assert ours.inertia_ == pytest.approx(ref.inertia_, rel=2e-3)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("d", [2, 40])
+def test_kmeans_predict_and_transform_far_from_the_origin(backend, d):
+    X, init = _blobs(100, d, 3, seed=4)
+    near = _fit(fastem.KMeans(3, init=init, backend=backend), X)
+    far = _fit(fastem.KMeans(3, init=init + 1e8, backend=backend), X + 1e8)
+    np.testing.assert_array_equal(far.predict(X + 1e8), near.predict(X))
+    np.testing.assert_allclose(far.transform(X + 1e8), near.transform(X), rtol=1e-5,
+                               atol=1e-5)
+    assert far.score(X + 1e8) == pytest.approx(near.score(X), rel=1e-5)
+    # fit_predict and predict agree exactly (the same frame for both)
+    np.testing.assert_array_equal(far.labels_, far.predict(X + 1e8))
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("shift", [1e6, 1e9, -1e9])
+def test_kmeans_plusplus_does_not_depend_on_where_the_data_sit(seed, shift):
+    # the same data shifted by 1e9 seeded a partition 3.5x worse with the same seed
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(400, 3)) * rng.uniform(0.2, 5.0, size=3)
+    X[:150] += 6.0
+    w = rng.uniform(0.5, 2.0, size=400)
+    _, rows = fastem.kmeans_plusplus(X, 7, sample_weight=w, random_state=seed)
+    _, rows_far = fastem.kmeans_plusplus(X + shift, 7, sample_weight=w, random_state=seed)
+    np.testing.assert_array_equal(rows_far, rows)
+    near = _fit(fastem.KMeans(4, random_state=seed), X)
+    far = _fit(fastem.KMeans(4, random_state=seed), X + shift)
+    np.testing.assert_array_equal(far.labels_, near.labels_)
+    assert far.inertia_ == pytest.approx(near.inertia_, rel=1e-5)
+
+
+# --------------------------------------- K-Means at the edges of float32 / float64
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("d", [2, 8, 40])
+def test_kmeans_float32_whose_squares_overflow_float32(backend, d):
+    # values near 1e19: squared distances beyond float32's range gave inertia inf and
+    # labels unlike the NumPy twin's; the fit must equal the float64 fit of the numbers
+    X, init = _blobs(80, d, 3, seed=2)
+    X32 = (X * 1e19).astype(np.float32)
+    ours = _fit(fastem.KMeans(3, random_state=0, backend=backend), X32)
+    ref = _fit(fastem.KMeans(3, random_state=0, backend=backend), X32.astype(np.float64))
+    assert np.isfinite(ours.inertia_)
+    assert ours.cluster_centers_.dtype == np.float32
+    np.testing.assert_array_equal(ours.labels_, ref.labels_)
+    np.testing.assert_allclose(ours.cluster_centers_, ref.cluster_centers_, rtol=1e-6)
+    assert ours.inertia_ == pytest.approx(ref.inertia_, rel=1e-6)
+    np.testing.assert_array_equal(ours.predict(X32), ref.predict(X32.astype(np.float64)))
+    np.testing.assert_allclose(ours.transform(X32), ref.transform(X32.astype(np.float64)),
+                               rtol=1e-6)
+    assert ours.score(X32) == pytest.approx(ref.score(X32.astype(np.float64)), rel=1e-6)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_tied_mixture_on_float32_whose_squares_overflow_float32(backend):
+    # its k-means initialisation ran on inf distances: it never converged, while the
+    # float64 copy of the same numbers converged in 13 iterations
+    X, _ = _blobs(150, 3, 3, seed=3)
+    X32 = (X * 1e19).astype(np.float32)
+    ours = fastem.GaussianMixture(3, covariance_type="tied", random_state=0,
+                                  backend=backend).fit(X32)
+    ref = fastem.GaussianMixture(3, covariance_type="tied", random_state=0,
+                                 backend=backend).fit(X32.astype(np.float64))
+    assert ours.converged_ and ours.n_iter_ == ref.n_iter_
+    np.testing.assert_allclose(ours.means_, ref.means_, rtol=1e-5)
+    assert ours.lower_bound_ == pytest.approx(ref.lower_bound_, rel=1e-6)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("d", [1, 2, 8, 40])
+@pytest.mark.parametrize("value", [0.4, -7.1, 1e8 + 0.3])
+def test_kmeans_on_constant_data_stops_after_one_iteration(backend, d, value):
+    # the centre drifted by rounding, so it ran to max_iter; scikit-learn stops after 1
+    X = np.full((200, d), value)
+    w = np.random.default_rng(0).uniform(0.3, 3.0, 200)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # scikit-learn's "distinct clusters"
+        sk = SKKMeans(3, n_init=1, random_state=0).fit(X, sample_weight=w)
+    with pytest.warns(fastem.ConvergenceWarning, match="distinct clusters"):
+        ours = fastem.KMeans(3, random_state=0, backend=backend).fit(X, sample_weight=w)
+    assert ours.n_iter_ == sk.n_iter_ == 1
+    assert ours.converged_
+    np.testing.assert_array_equal(ours.cluster_centers_, value)
+    assert ours.inertia_ == 0.0
+    np.testing.assert_array_equal(ours.labels_, sk.labels_)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_kmeans_with_one_constant_feature_matches_the_backends(backend):
+    X, init = _blobs(100, 40, 3, seed=6)
+    X[:, 5] = 0.4
+    init[:, 5] = 0.4
+    ours = _fit(fastem.KMeans(3, init=init, backend=backend), X)
+    sk = SKKMeans(3, init=init, n_init=1, algorithm="lloyd").fit(X)
+    np.testing.assert_array_equal(ours.labels_, sk.labels_)
+    assert ours.n_iter_ == sk.n_iter_
+    np.testing.assert_array_equal(ours.cluster_centers_[:, 5], 0.4)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("scale", [1e154, 1e200, 1e300])
+def test_kmeans_refuses_squared_distances_that_overflow_float64(backend, scale):
+    # inertia inf and a 199/1 split, with only NumPy's overflow warning
+    X = np.random.default_rng(0).normal(size=(200, 2)) * scale
+    for init in ("k-means++", "random"):
+        with pytest.raises(ValueError, match="overflow float64. Scale X"):
+            fastem.KMeans(2, init=init, random_state=0, backend=backend).fit(X)
+    # initial centres that far out, around tidy data, likewise
+    with pytest.raises(ValueError, match="overflow float64. Scale X"):
+        fastem.KMeans(2, init=np.array([[0.0, 0.0], [scale, scale]]),
+                      backend=backend).fit(X / scale)
+    # and so does predicting such rows with a tidy model
+    km = _fit(fastem.KMeans(2, random_state=0, backend=backend), X / scale)
+    for method in (km.predict, km.transform, km.score):
+        with pytest.raises(ValueError, match="overflow float64. Scale X"):
+            method(X)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_kmeans_weights_times_values_that_overflow(backend):
+    X, init = _blobs(50, 2, 2, seed=7)
+    X, init = X * 0.01 + 100.0, init * 0.01 + 100.0
+    # sum(w * x) would overflow (100 rows x 1e306 x 100), the inertia does not; only
+    # the ratios of the weights matter
+    km = fastem.KMeans(2, init=init, backend=backend).fit(X, sample_weight=np.full(100, 1e306))
+    ref = fastem.KMeans(2, init=init, backend=backend).fit(X)
+    np.testing.assert_allclose(km.cluster_centers_, ref.cluster_centers_, rtol=1e-14)
+    assert km.inertia_ == pytest.approx(ref.inertia_ * 1e306, rel=1e-12)
+    # the inertia itself cannot be represented: refused, never NaN or inf centres
+    with pytest.raises(ValueError, match="inertia overflows float64"):
+        fastem.KMeans(2, init=init * 1e5, backend=backend).fit(
+            X * 1e5, sample_weight=np.full(100, 1e300))
+
+
+# -------------------------------------------------------- K-Means weight scale
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("factor", [1e-300, 1e-100, 1e-20, 3.7, 1e20, 1e300])
+def test_kmeans_weight_scale_scales_only_the_inertia(backend, factor):
+    X, init = _blobs(120, 3, 4, seed=8)
+    w = np.random.default_rng(8).uniform(0.5, 2.0, len(X))
+    ref = fastem.KMeans(4, init=init, backend=backend).fit(X, sample_weight=w)
+    ours = fastem.KMeans(4, init=init, backend=backend).fit(X, sample_weight=w * factor)
+    np.testing.assert_array_equal(ours.labels_, ref.labels_)
+    assert ours.n_iter_ == ref.n_iter_
+    np.testing.assert_allclose(ours.cluster_centers_, ref.cluster_centers_, rtol=1e-12)
+    assert ours.inertia_ == pytest.approx(ref.inertia_ * factor, rel=1e-12)
+    np.testing.assert_allclose(ours.history_["objective"], ref.history_["objective"] * factor,
+                               rtol=1e-12)
+
+
+def test_kmeans_kernels_take_the_naive_distances_in_the_frame():
+    # the frame only moves the origin: the NumPy twin equals the naive loop there
+    from fastem._reference import kmeans as ref
+
+    X, init = _blobs(60, 3, 3, seed=9)
+    offset = np.array([1e3, -2e3, 5.0])
+    labels = np.full(len(X), -1, dtype=np.int32)
+    sums, wsums = np.empty((3, 3)), np.empty(3)
+    w = np.ones(len(X))
+    inertia, _ = ref.lloyd_iter(X, w, init, offset, labels, sums, wsums, 16)
+    e_labels, e_sums, e_w, e_inertia, _ = kmeans_step(X, w, init)
+    np.testing.assert_array_equal(labels, e_labels)
+    np.testing.assert_allclose(sums + wsums[:, None] * offset, e_sums, rtol=1e-9)
+    assert inertia == pytest.approx(e_inertia, rel=1e-9)
