@@ -31,7 +31,7 @@ import numpy as np
 from ._backend import runtime, thread_context
 from ._stats import check_statistics
 from ._validation import (check_bool, check_float, check_int, is_dask_array,
-                          restart_seeds, seed_sequence)
+                          rescaled_sample_weight, restart_seeds, seed_sequence)
 from .exceptions import ConvergenceWarning
 
 __all__ = ["ParamsMixin", "EMBase", "MixtureBase", "Run"]
@@ -117,6 +117,9 @@ class EMBase(ParamsMixin):
 
     _kernel_module = None      # "kmeans", "gaussian_mixture", ...
     _objective_label = "objective"
+    # True when the objective is a weighted sum (K-Means' inertia), False for a
+    # weighted mean (the mixtures' log-likelihood per sample)
+    _objective_is_sum = False
 
     # ------------------------------------------------------------------ checks
     def _check_common_params(self):
@@ -150,7 +153,12 @@ class EMBase(ParamsMixin):
             from ._dask import fit_dask
 
             return fit_dask(self, X, sample_weight, **kwargs)
+        # the fit runs on weights rescaled by a power of two (see
+        # rescaled_sample_weight); a summed objective is scaled back when reported
+        sample_weight, factor = rescaled_sample_weight(sample_weight)
         data, rt = self._batch_data(X, sample_weight, fitting=True, **kwargs)
+        if self._objective_is_sum:
+            data["objective_unit"] = 1.0 / factor
         if getattr(self, "warm_start", False) and self._is_fitted():
             self._check_warm_start(data["X"].shape[1], data["X"].dtype)
         self.backend_ = rt.backend
@@ -187,6 +195,12 @@ class EMBase(ParamsMixin):
         self.n_iter_ = best.n_iter
         self.converged_ = best.converged
         objective = np.array(best.objectives + [best.final_objective], dtype=np.float64)
+        with np.errstate(over="ignore"):
+            objective *= data.get("objective_unit", 1.0)
+        if self._objective_is_sum and not np.isfinite(objective).all():
+            raise ValueError(
+                f"The weighted {self._objective_label} overflows float64. Scale X (for "
+                "instance to unit variance), or sample_weight down, and fit again.")
         history = {"objective": objective}
         if best.history:
             for key in best.history[0]:
@@ -206,6 +220,7 @@ class EMBase(ParamsMixin):
         converged = False
         n_iter = 0
         verbose = int(self.verbose)
+        unit = data.get("objective_unit", 1.0)
         tic = time.perf_counter()
         for n_iter in range(1, self.max_iter + 1):
             objective, change, converged = self._iterate(data, state, rt)
@@ -214,7 +229,7 @@ class EMBase(ParamsMixin):
                 history.append(self._snapshot(state))
             if verbose:
                 toc = time.perf_counter()
-                print(f"Iteration {n_iter}: {self._objective_label} {objective:.10g}, "
+                print(f"Iteration {n_iter}: {self._objective_label} {objective * unit:.10g}, "
                       f"change {change:.4g}, time {toc - tic:.3g}s")
                 tic = toc
             if converged:
@@ -222,7 +237,7 @@ class EMBase(ParamsMixin):
         final = self._final_e_step(data, state, rt)
         if verbose:
             print(f"{'Converged' if converged else 'Stopped'} after {n_iter} "
-                  f"iteration(s): {self._objective_label} {final:.10g}")
+                  f"iteration(s): {self._objective_label} {final * unit:.10g}")
         return Run(state=state, objectives=objectives, final_objective=final,
                    n_iter=n_iter, converged=converged, history=history)
 

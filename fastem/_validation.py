@@ -17,6 +17,7 @@ __all__ = [
     "check_array", "check_sample_weight", "check_int", "check_float", "check_bool",
     "check_float_array", "check_mixture_weights",
     "check_choice", "check_is_fitted", "check_features", "seed_sequence", "restart_seeds",
+    "rescaled_sample_weight",
 ]
 
 FLOAT_DTYPES = (np.float64, np.float32)
@@ -121,6 +122,8 @@ def check_sample_weight(sample_weight, n_samples, *, name="sample_weight",
         return np.ones(n_samples)
     if _is_sparse(sample_weight):
         raise TypeError(f"{name} must be a dense 1-D array, got a sparse matrix.")
+    if np.iscomplexobj(sample_weight):
+        raise ValueError(f"Complex data not supported: {name} must hold real numbers.")
     try:
         w = np.asarray(sample_weight, dtype=np.float64)
     except (TypeError, ValueError) as exc:
@@ -143,6 +146,37 @@ def check_sample_weight(sample_weight, n_samples, *, name="sample_weight",
         raise ValueError(f"{name} sums to zero: at least one sample needs a positive "
                          "weight.")
     return np.ascontiguousarray(w)
+
+
+def rescaled_sample_weight(sample_weight):
+    """Weights multiplied by a power of two that brings the largest into [1, 2), and
+    that factor: ``(weights * factor, factor)``.
+
+    A weighted EM fit depends on the weights through their ratios only; fitting on
+    rescaled weights makes it independent of their scale (weights of 1e-300 or 1e300
+    neither underflow nor overflow in the sums), and a power of two changes no digit.
+    Unit weights are returned as they are. Anything that is not an array of finite
+    real numbers with a positive maximum is returned untouched, for
+    :func:`check_sample_weight` to refuse.
+    """
+    if sample_weight is None or _is_sparse(sample_weight) or is_dask_array(sample_weight):
+        return sample_weight, 1.0
+    try:
+        w = np.asarray(sample_weight)
+    except (TypeError, ValueError):
+        return sample_weight, 1.0
+    if w.dtype.kind not in "biuf" or w.size == 0:
+        return sample_weight, 1.0
+    w = w.astype(np.float64)
+    with np.errstate(invalid="ignore"):
+        top = np.max(w)
+    if not (np.isfinite(top) and top > 0):
+        return sample_weight, 1.0
+    exponent = np.frexp(top)[1] - 1  # top = m * 2**exponent with m in [1, 2)
+    if exponent == 0:
+        return w, 1.0
+    factor = float(np.ldexp(1.0, -exponent))
+    return w * factor, factor
 
 
 def check_float_array(value, name):
