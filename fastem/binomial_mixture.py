@@ -1,7 +1,6 @@
 """Binomial mixtures fitted by EM: the two coins, K components, per-observation trial
 counts, several independent counts per row (n_trials=1: a Bernoulli mixture)."""
 
-import warnings
 
 import numpy as np
 
@@ -11,7 +10,8 @@ from ._stats import SufficientStatistics
 from ._validation import (check_float_array, check_mixture_weights,
                           check_array, check_bool, check_choice, check_features,
                           check_int, check_is_fitted, check_sample_weight, is_dask_array,
-                          record_features, seed_sequence)
+                          record_features, seed_sequence, warn,
+                          weighted_total)
 from .exceptions import IdentifiabilityWarning
 
 __all__ = ["BinomialMixture"]
@@ -262,19 +262,16 @@ class BinomialMixture(MixtureBase):
             n_trials.max(axis=0, keepdims=True)
         nmax = np.broadcast_to(nmax, (1, d))[0]
         if d == 1 and nmax[0] < 2 * k - 1:
-            warnings.warn(
-                f"A mixture of {k} binomials with at most {nmax[0]:g} trials is not "
-                f"identifiable (it needs n_trials >= 2 * n_components - 1 = {2 * k - 1}): "
-                "different parameters fit the data equally well.", IdentifiabilityWarning,
-                stacklevel=3)
+            warn(f"A mixture of {k} binomials with at most {nmax[0]:g} trials is not "
+                 f"identifiable (it needs n_trials >= 2 * n_components - 1 = {2 * k - 1}): "
+                 "different parameters fit the data equally well.", IdentifiabilityWarning)
         elif d > 1:
             patterns = np.prod(nmax + 1.0)
             free = k * (d + 1) - 1
             if free > patterns - 1:
-                warnings.warn(
-                    f"{free} free parameters but only {patterns - 1:g} free outcome "
-                    f"probabilities: a mixture of {k} components on {d} counts with these "
-                    "trials is not identifiable.", IdentifiabilityWarning, stacklevel=3)
+                warn(f"{free} free parameters but only {patterns - 1:g} free outcome "
+                     f"probabilities: a mixture of {k} components on {d} counts with these "
+                     "trials is not identifiable.", IdentifiabilityWarning)
 
     def fit(self, X, y=None, n_trials=None, sample_weight=None):
         """Estimate weights and success probabilities by EM.
@@ -431,8 +428,11 @@ class BinomialMixture(MixtureBase):
                         0.0, 1.0)
         weights = params["weights"]
         if self.fit_weights:
-            # as scikit-learn's mixtures: 10 eps keeps an emptied component's weight > 0
-            N = stats.N + 10.0 * np.finfo(np.float64).eps
+            # as scikit-learn's mixtures, 10 eps (times the mean weight of a row, so
+            # that a common factor on the weights changes nothing) keeps an emptied
+            # component's weight > 0
+            unit = stats.weight / stats.n_samples
+            N = stats.N + 10.0 * np.finfo(np.float64).eps * unit
             weights = N / N.sum()
         return {"probs": probs, "weights": weights}
 
@@ -517,9 +517,26 @@ class BinomialMixture(MixtureBase):
         """
         return self._predict_pass(X, n_trials, "lpn")
 
-    def score(self, X, y=None, n_trials=None):
-        """Mean log-likelihood per row."""
-        return float(self.score_samples(X, n_trials).mean())
+    def score(self, X, y=None, n_trials=None, sample_weight=None):
+        """Mean (sample-weighted) log-likelihood per row.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples,) or (n_samples, d)
+        y : ignored
+        n_trials : int or array-like, optional
+        sample_weight : array-like of shape (n_samples,), optional
+            A weighted frequency table scores as the expanded rows do.
+
+        Returns
+        -------
+        score : float
+        """
+        total, weight = self._log_likelihood(X, n_trials, sample_weight)
+        return total / weight
+
+    def _log_likelihood(self, X, n_trials, sample_weight):
+        return weighted_total(self.score_samples(X, n_trials), sample_weight)
 
     def predict(self, X, n_trials=None):
         """Most probable component of each row, shape (n_samples,)."""
@@ -543,14 +560,41 @@ class BinomialMixture(MixtureBase):
         k, d = self._probs2d().shape
         return k * d + (k - 1 if self.fit_weights else 0)
 
-    def bic(self, X, n_trials=None):
-        """Bayesian information criterion (lower is better)."""
-        ll = self.score_samples(X, n_trials)
-        return -2.0 * ll.sum() + self._n_parameters() * np.log(ll.shape[0])
+    def bic(self, X, n_trials=None, sample_weight=None):
+        """Bayesian information criterion (lower is better):
+        ``-2 log L + n_parameters log(n)``, with the weighted log-likelihood and ``n``
+        the sum of the weights, so that a weighted frequency table gives the expanded
+        data's value.
 
-    def aic(self, X, n_trials=None):
-        """Akaike information criterion (lower is better)."""
-        return -2.0 * self.score_samples(X, n_trials).sum() + 2.0 * self._n_parameters()
+        Parameters
+        ----------
+        X : array-like of shape (n_samples,) or (n_samples, d)
+        n_trials : int or array-like, optional
+        sample_weight : array-like of shape (n_samples,), optional
+
+        Returns
+        -------
+        bic : float
+        """
+        total, weight = self._log_likelihood(X, n_trials, sample_weight)
+        return float(-2.0 * total + self._n_parameters() * np.log(weight))
+
+    def aic(self, X, n_trials=None, sample_weight=None):
+        """Akaike information criterion (lower is better):
+        ``-2 log L + 2 n_parameters``, with the weighted log-likelihood.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples,) or (n_samples, d)
+        n_trials : int or array-like, optional
+        sample_weight : array-like of shape (n_samples,), optional
+
+        Returns
+        -------
+        aic : float
+        """
+        total, _ = self._log_likelihood(X, n_trials, sample_weight)
+        return float(-2.0 * total + 2.0 * self._n_parameters())
 
     def sample(self, n_samples=1, n_trials=None):
         """Draw counts from the fitted mixture.

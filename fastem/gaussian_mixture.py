@@ -9,7 +9,7 @@ from ._stats import SufficientStatistics
 from ._validation import (check_float_array, check_mixture_weights,
                           check_array, check_choice, check_features, check_float,
                           check_int, check_is_fitted, check_sample_weight, is_dask_array,
-                          record_features, seed_sequence)
+                          record_features, seed_sequence, weighted_total)
 
 __all__ = ["GaussianMixture"]
 
@@ -136,15 +136,17 @@ def kernel_precision(prec_chol, covariance_type, k, d):
     return "diag", np.ascontiguousarray(np.repeat(prec_chol[:, None], d, axis=1))
 
 
-def m_step(N, S1, S2, centers, covariance_type, reg_covar, eps):
+def m_step(N, S1, S2, centers, covariance_type, reg_covar, eps, unit=1.0):
     """Parameters from sufficient statistics centred on ``centers`` (k, d).
 
     ``S2`` is (k, d, d) for the full family or (k, d) for the diagonal one (and for
-    one feature). Like scikit-learn, ``10 * eps`` is added to every N[k] so that an
-    empty component keeps finite parameters.
+    one feature). Like scikit-learn, ``10 * eps`` times ``unit``, the weight of one
+    row (the mean sample weight; 1 with unit weights, as in scikit-learn), is added to
+    every N[k] so that an empty component keeps finite parameters: relative to the
+    weights, so that a common factor on them changes nothing.
     """
     k, d = centers.shape
-    Ne = N + 10.0 * eps
+    Ne = N + 10.0 * eps * unit
     delta = S1 / Ne[:, None]
     means = centers + delta
     weights = Ne / Ne.sum()
@@ -427,8 +429,9 @@ class GaussianMixture(MixtureBase):
         need_resp = not ("weights" in inits and "means" in inits and "precisions" in inits)
         weights = means = covariances = None
         if need_resp:
-            N, S1, S2, centers = self._initial_statistics(X, w, rng)
-            weights, means, covariances = m_step(N, S1, S2, centers, ct, reg, data["eps"])
+            N, S1, S2, centers, rows = self._initial_statistics(X, w, rng)
+            weights, means, covariances = m_step(N, S1, S2, centers, ct, reg, data["eps"],
+                                                 unit=N.sum() / rows)
         weights = inits.get("weights", weights)
         means = inits.get("means", means)
         if "precisions" in inits:
@@ -474,7 +477,8 @@ class GaussianMixture(MixtureBase):
                 centers[c] = wc @ Xc / N[c] if N[c] > 0 else X.mean(axis=0)
                 diff = Xc - centers[c]
                 S2[c] = (diff * wc[:, None]).T @ diff if full else wc @ (diff * diff)
-            return N, np.zeros((k, d)), S2, centers
+            rows = n if kind == "kmeans" else k  # how many rows N counts
+            return N, np.zeros((k, d)), S2, centers, rows
         # random responsibilities, drawn block by block
         center = (w @ X) / w.sum()
         N = np.zeros(k)
@@ -491,7 +495,7 @@ class GaussianMixture(MixtureBase):
                 S2 += np.einsum("ic,id,ie->cde", resp, diff, diff)
             else:
                 S2 += resp.T @ (diff * diff)
-        return N, S1, S2, np.repeat(center[None], k, axis=0)
+        return N, S1, S2, np.repeat(center[None], k, axis=0), n
 
     def _warm_params(self):
         return {"weights": self.weights_.copy(), "means": self.means_.copy(),
@@ -548,7 +552,8 @@ class GaussianMixture(MixtureBase):
         if eps is None:
             eps = getattr(self, "_eps", float(np.finfo(np.float64).eps))
         weights, means, covariances = m_step(stats.N, stats.S1, stats.S2, stats.center,
-                                             self.covariance_type, self.reg_covar, eps)
+                                             self.covariance_type, self.reg_covar, eps,
+                                             unit=stats.weight / stats.n_samples)
         prec_chol = precision_cholesky(covariances, self.covariance_type, self.reg_covar)
         return {"weights": weights, "means": means, "covariances": covariances,
                 "prec_chol": prec_chol}
@@ -638,9 +643,27 @@ class GaussianMixture(MixtureBase):
         """
         return self._predict_pass(X, "lpn")
 
-    def score(self, X, y=None):
-        """Mean log-likelihood per row of X."""
-        return float(self.score_samples(X).mean())
+    def score(self, X, y=None, sample_weight=None):
+        """Mean (sample-weighted) log-likelihood per row of X.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or (n_samples,)
+        y : ignored
+        sample_weight : array-like of shape (n_samples,), optional
+            A weighted table scores as the expanded rows do.
+
+        Returns
+        -------
+        score : float
+        """
+        total, weight = self._log_likelihood(X, sample_weight)
+        return total / weight
+
+    def _log_likelihood(self, X, sample_weight):
+        """Sum of sample_weight x log-likelihood over the rows of X, and the weights'
+        sum (the number of rows without weights)."""
+        return weighted_total(self.score_samples(X), sample_weight)
 
     def predict(self, X):
         """Most probable component of each row, ndarray of shape (n_samples,)."""
@@ -658,15 +681,39 @@ class GaussianMixture(MixtureBase):
         k, d = self.means_.shape
         return n_parameters(self._params_covariance_type, k, d)
 
-    def bic(self, X):
-        """Bayesian information criterion on X (lower is better)."""
-        n = check_array(X, allow_1d=True).shape[0]
-        return -2.0 * self.score(X) * n + self._n_parameters() * np.log(n)
+    def bic(self, X, sample_weight=None):
+        """Bayesian information criterion on X (lower is better):
+        ``-2 log L + n_parameters log(n)``, with the weighted log-likelihood and ``n``
+        the sum of the weights, so that a weighted table gives the expanded data's
+        value.
 
-    def aic(self, X):
-        """Akaike information criterion on X (lower is better)."""
-        n = check_array(X, allow_1d=True).shape[0]
-        return -2.0 * self.score(X) * n + 2.0 * self._n_parameters()
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or (n_samples,)
+        sample_weight : array-like of shape (n_samples,), optional
+
+        Returns
+        -------
+        bic : float
+        """
+        total, weight = self._log_likelihood(X, sample_weight)
+        return float(-2.0 * total + self._n_parameters() * np.log(weight))
+
+    def aic(self, X, sample_weight=None):
+        """Akaike information criterion on X (lower is better):
+        ``-2 log L + 2 n_parameters``, with the weighted log-likelihood.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or (n_samples,)
+        sample_weight : array-like of shape (n_samples,), optional
+
+        Returns
+        -------
+        aic : float
+        """
+        total, _ = self._log_likelihood(X, sample_weight)
+        return float(-2.0 * total + 2.0 * self._n_parameters())
 
     def sample(self, n_samples=1):
         """Draw from the fitted mixture.

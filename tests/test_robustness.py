@@ -230,3 +230,184 @@ def test_kmeans_kernels_take_the_naive_distances_in_the_frame():
     np.testing.assert_array_equal(labels, e_labels)
     np.testing.assert_allclose(sums + wsums[:, None] * offset, e_sums, rtol=1e-9)
     assert inertia == pytest.approx(e_inertia, rel=1e-9)
+
+
+# ------------------------------------------------------ mixtures and weight scale
+
+def _gmm_data(seed=0):
+    rng = np.random.default_rng(seed)
+    X = np.vstack([rng.normal(size=(150, 2)) * s + c
+                   for c, s in (([0, 0], 1.0), ([5, 5], 0.7), ([0, 6], 1.3))])
+    return X, rng.uniform(0.5, 2.0, len(X))
+
+
+FACTORS = [1e-300, 1e-100, 1e-20, 0.37, 1e20, 1e300]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("ct", ["full", "tied", "diag", "spherical"])
+@pytest.mark.parametrize("factor", FACTORS)
+def test_gaussian_mixture_depends_on_weights_through_their_ratios(backend, ct, factor):
+    # 1e-20 on every weight turned lower_bound_ -3.5 into -2212 and moved the means:
+    # the absolute 10 * eps guard in the M-step swamped the responsibilities
+    X, w = _gmm_data()
+    kw = dict(covariance_type=ct, random_state=0, backend=backend)
+    ref = fastem.GaussianMixture(3, **kw).fit(X, sample_weight=w)
+    ours = fastem.GaussianMixture(3, **kw).fit(X, sample_weight=w * factor)
+    assert ours.n_iter_ == ref.n_iter_
+    np.testing.assert_allclose(ours.means_, ref.means_, rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(ours.covariances_, ref.covariances_, rtol=1e-9)
+    np.testing.assert_allclose(ours.weights_, ref.weights_, rtol=1e-10)
+    assert ours.lower_bound_ == pytest.approx(ref.lower_bound_, rel=1e-12)
+    # the statistics API (not rescaled) too: one M-step from the same start
+    a = fastem.GaussianMixture(3, means_init=ref.means_, **kw).initialize(X)
+    b = fastem.GaussianMixture(3, means_init=ref.means_, **kw).initialize(X)
+    a.m_step(a.statistics(X, sample_weight=w))
+    b.m_step(b.statistics(X, sample_weight=w * factor))
+    np.testing.assert_allclose(b.means_, a.means_, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(b.weights_, a.weights_, rtol=1e-10)
+    assert b.lower_bound_ == pytest.approx(a.lower_bound_, rel=1e-12)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("init", ["kmeans", "k-means++", "random", "random_from_data"])
+def test_gaussian_mixture_initialisations_do_not_see_the_weight_scale(backend, init):
+    X, w = _gmm_data(1)
+    kw = dict(init_params=init, random_state=3, backend=backend, max_iter=5, tol=0)
+    ref = fastem.GaussianMixture(3, **kw).fit(X, sample_weight=w)
+    for factor in (1e-250, 1e250):
+        ours = fastem.GaussianMixture(3, **kw).fit(X, sample_weight=w * factor)
+        np.testing.assert_allclose(ours.means_, ref.means_, rtol=1e-9, atol=1e-10)
+        # initialize() alone, without the fit's rescaling
+        a = fastem.GaussianMixture(3, **kw).initialize(X, sample_weight=w)
+        b = fastem.GaussianMixture(3, **kw).initialize(X, sample_weight=w * factor)
+        np.testing.assert_allclose(b.means_, a.means_, rtol=1e-9, atol=1e-10)
+        np.testing.assert_allclose(b.weights_, a.weights_, rtol=1e-9)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("factor", FACTORS)
+def test_binomial_mixture_depends_on_weights_through_their_ratios(backend, factor):
+    # the probabilities moved by 1e-3 under 1e-20 on every weight
+    rng = np.random.default_rng(2)
+    heads = rng.binomial(10, np.where(rng.uniform(size=400) < 0.4, 0.7, 0.25))
+    w = rng.uniform(0.5, 2.0, 400)
+    kw = dict(n_trials=10, random_state=0, backend=backend)
+    ref = fastem.BinomialMixture(2, **kw).fit(heads, sample_weight=w)
+    ours = fastem.BinomialMixture(2, **kw).fit(heads, sample_weight=w * factor)
+    assert ours.n_iter_ == ref.n_iter_
+    np.testing.assert_allclose(ours.probs_, ref.probs_, rtol=1e-11)
+    np.testing.assert_allclose(ours.weights_, ref.weights_, rtol=1e-11)
+    assert ours.lower_bound_ == pytest.approx(ref.lower_bound_, rel=1e-12)
+    a = fastem.BinomialMixture(2, probs_init=ref.probs_, **kw).initialize(heads)
+    b = fastem.BinomialMixture(2, probs_init=ref.probs_, **kw).initialize(heads)
+    a.m_step(a.statistics(heads, sample_weight=w))
+    b.m_step(b.statistics(heads, sample_weight=w * factor))
+    np.testing.assert_allclose(b.probs_, a.probs_, rtol=1e-12)
+    np.testing.assert_allclose(b.weights_, a.weights_, rtol=1e-12)
+
+
+# ------------------------------------------------------------ weighted criteria
+
+BOYS = np.arange(13)
+FAMILIES = np.array([3, 24, 104, 286, 670, 1033, 1343, 1112, 829, 478, 181, 45, 7])
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_binomial_criteria_of_a_frequency_table_equal_the_expanded_rows(backend):
+    # after fitting Geissler's table, bic(boys) was 104.2 while the rows give 25012.4
+    bm = fastem.BinomialMixture(2, n_trials=12, random_state=0, max_iter=500,
+                                backend=backend).fit(BOYS, sample_weight=FAMILIES)
+    rows = np.repeat(BOYS, FAMILIES)
+    assert bm.bic(BOYS, sample_weight=FAMILIES) == pytest.approx(bm.bic(rows), rel=1e-12)
+    assert bm.aic(BOYS, sample_weight=FAMILIES) == pytest.approx(bm.aic(rows), rel=1e-12)
+    assert bm.score(BOYS, sample_weight=FAMILIES) == pytest.approx(bm.score(rows),
+                                                                   rel=1e-12)
+    # the direct formulas, from scipy's binomial pmf
+    from scipy.stats import binom
+
+    ll = np.log(sum(w * binom.pmf(rows, 12, p) for w, p in zip(bm.weights_, bm.probs_)))
+    n_params = 2 + 1
+    assert bm.bic(rows) == pytest.approx(-2 * ll.sum() + n_params * np.log(len(rows)),
+                                         rel=1e-10)
+    assert bm.aic(rows) == pytest.approx(-2 * ll.sum() + 2 * n_params, rel=1e-10)
+    # integer weights, scalar weights, and the same Python type for both criteria
+    assert bm.bic(BOYS, sample_weight=2.0) == pytest.approx(bm.bic(np.repeat(BOYS, 2)),
+                                                            rel=1e-12)
+    assert type(bm.bic(rows)) is type(bm.aic(rows)) is float
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("ct", ["full", "diag"])
+def test_gaussian_criteria_of_weighted_rows_equal_the_expanded_rows(backend, ct):
+    X, _ = _gmm_data(3)
+    counts = np.random.default_rng(3).integers(0, 4, len(X))
+    gm = fastem.GaussianMixture(3, covariance_type=ct, random_state=0,
+                                backend=backend).fit(X, sample_weight=counts)
+    rows = np.repeat(X, counts, axis=0)
+    for name in ("bic", "aic", "score"):
+        assert getattr(gm, name)(X, sample_weight=counts) == pytest.approx(
+            getattr(gm, name)(rows), rel=1e-12)
+    assert type(gm.bic(X)) is type(gm.aic(X)) is float
+    # a row of density 0 and weight 0 counts nothing
+    far = np.vstack([X, np.full((1, 2), 1e200)])
+    w = np.append(np.ones(len(X)), 0.0)
+    assert gm.bic(far, sample_weight=w) == pytest.approx(gm.bic(X), rel=1e-12)
+
+
+@pytest.mark.parametrize("Model", [fastem.KMeans, fastem.GaussianMixture,
+                                   fastem.BinomialMixture])
+def test_complex_sample_weight_is_refused(Model):
+    X = np.arange(20.0).reshape(10, 2) % 7
+    kwargs = {"n_trials": 10} if Model is fastem.BinomialMixture else {}
+    w = np.ones(10) + 1j
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # not NumPy's casting warning
+        with pytest.raises(ValueError, match="Complex data not supported: sample_weight"):
+            Model(2, random_state=0, **kwargs).fit(X, sample_weight=w)
+        est = Model(2, random_state=0, **kwargs).fit(X)
+        with pytest.raises(ValueError, match="Complex data not supported: sample_weight"):
+            est.score(X, sample_weight=w)
+
+
+# ---------------------------------------------------------------- warnings
+
+def _warned_here(fn, category):
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        fn()
+    mine = [r for r in record if issubclass(r.category, category)]
+    assert mine, f"no {category.__name__}"
+    return [r.filename for r in mine]
+
+
+def test_every_warning_points_at_the_callers_line():
+    X, _ = _gmm_data(4)
+    const = np.full((50, 2), 0.4)
+    cases = [
+        (lambda: fastem.GaussianMixture(3, max_iter=1, tol=1e-12, random_state=0).fit(X),
+         fastem.ConvergenceWarning),
+        (lambda: fastem.BinomialMixture(2, max_iter=1, tol=1e-12, n_trials=10,
+                                        random_state=0).fit([1, 5, 9, 2, 8]),
+         fastem.ConvergenceWarning),
+        (lambda: fastem.KMeans(3, random_state=0).fit(const), fastem.ConvergenceWarning),
+        # a warning from the KMeans that initialises a mixture
+        (lambda: fastem.GaussianMixture(3, random_state=0).fit(const),
+         fastem.ConvergenceWarning),
+        (lambda: fastem.KMeans(2, init=X[:2], n_init=3).fit(X), RuntimeWarning),
+        (lambda: fastem.BinomialMixture(3, n_trials=2, random_state=0).fit([0, 1, 2, 1]),
+         fastem.IdentifiabilityWarning),
+    ]
+    for fn, category in cases:
+        assert set(_warned_here(fn, category)) == {__file__}
+    pd = pytest.importorskip("pandas")
+    km = fastem.KMeans(2, random_state=0).fit(pd.DataFrame(X, columns=["a", "b"]))
+    assert set(_warned_here(lambda: km.predict(X), UserWarning)) == {__file__}
+
+
+def test_dask_fit_warnings_point_at_the_callers_line():
+    da = pytest.importorskip("dask.array")
+    X, _ = _gmm_data(5)
+    Xd = da.from_array(X, chunks=100)
+    fn = lambda: fastem.GaussianMixture(3, max_iter=1, tol=1e-12, random_state=0).fit(Xd)  # noqa: E731
+    assert set(_warned_here(fn, fastem.ConvergenceWarning)) == {__file__}
