@@ -6,7 +6,6 @@ the module returned here, so the two are interchangeable.
 """
 
 import importlib
-import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -51,9 +50,10 @@ def resolve_backend(backend):
                          "install numba or use backend='python'.")
     if not _fallback_warned:
         _fallback_warned = True
-        warnings.warn("numba is not available: fastem falls back to its pure NumPy "
-                      "reference kernels, which are much slower.", FastEMWarning,
-                      stacklevel=3)
+        from ._validation import warn
+
+        warn("numba is not available: fastem falls back to its pure NumPy reference "
+             "kernels, which are much slower.", FastEMWarning)
     return "python"
 
 

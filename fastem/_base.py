@@ -23,7 +23,6 @@ A model fills in hooks, each working on plain arrays:
 
 import inspect
 import time
-import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -31,7 +30,7 @@ import numpy as np
 from ._backend import runtime, thread_context
 from ._stats import check_statistics
 from ._validation import (check_bool, check_float, check_int, is_dask_array,
-                          rescaled_sample_weight, restart_seeds, seed_sequence)
+                          rescaled_sample_weight, restart_seeds, seed_sequence, warn)
 from .exceptions import ConvergenceWarning
 
 __all__ = ["ParamsMixin", "EMBase", "MixtureBase", "Run"]
@@ -187,11 +186,12 @@ class EMBase(ParamsMixin):
                 run.seed = seed
                 if best is None or self._score_run(run) > self._score_run(best):
                     best = run
-        if not best.converged:
-            warnings.warn(
-                f"{type(self).__name__} did not converge in max_iter={self.max_iter} "
-                f"iterations (best of {n_init} run(s)); increase max_iter or tol, or "
-                "check the data.", ConvergenceWarning, stacklevel=3)
+        if not best.converged and self.tol > 0:
+            # tol=0 asks for max_iter iterations (unless nothing changes at all): no
+            # warning for getting what was asked
+            warn(f"{type(self).__name__} did not converge in max_iter={self.max_iter} "
+                 f"iterations (best of {n_init} run(s)); increase max_iter or tol, or "
+                 "check the data.", ConvergenceWarning)
         self.n_iter_ = best.n_iter
         self.converged_ = best.converged
         objective = np.array(best.objectives + [best.final_objective], dtype=np.float64)

@@ -6,6 +6,7 @@ and non-empty.
 """
 
 import numbers
+import os
 import sys
 import warnings
 
@@ -17,8 +18,21 @@ __all__ = [
     "check_array", "check_sample_weight", "check_int", "check_float", "check_bool",
     "check_float_array", "check_mixture_weights",
     "check_choice", "check_is_fitted", "check_features", "seed_sequence", "restart_seeds",
-    "rescaled_sample_weight",
+    "rescaled_sample_weight", "weighted_total", "warn",
 ]
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def warn(message, category=UserWarning):
+    """``warnings.warn`` pointing at the first line outside fastem: the user's call
+    (or the library's that called fastem), whatever the depth of fastem's own calls."""
+    frame = sys._getframe(1)
+    level = 2
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame = frame.f_back
+        level += 1
+    warnings.warn(message, category, stacklevel=level)
 
 FLOAT_DTYPES = (np.float64, np.float32)
 
@@ -179,6 +193,18 @@ def rescaled_sample_weight(sample_weight):
     return w * factor, factor
 
 
+def weighted_total(values, sample_weight):
+    """``(sum(w * values), sum(w))`` over the rows, unit weights when None. Rows of
+    weight 0 are left out (a row of log-likelihood -inf and weight 0 counts nothing,
+    where 0 * -inf would be NaN). A Dask array of values is computed."""
+    values = np.asarray(values, dtype=np.float64)
+    if sample_weight is None:
+        return float(values.sum()), float(values.shape[0])
+    w = check_sample_weight(np.asarray(sample_weight), values.shape[0])
+    live = w > 0
+    return float(w[live] @ values[live]), float(w.sum())
+
+
 def check_float_array(value, name):
     """A user-given array of parameters (initial weights, means, ...) as finite
     float64, or a TypeError/ValueError naming it."""
@@ -296,11 +322,11 @@ def check_features(estimator, X_raw, X):
     fitted = getattr(estimator, "feature_names_in_", None)
     names = _feature_names(X_raw)
     if fitted is not None and names is None:
-        warnings.warn(f"X does not have valid feature names, but {cls} was fitted with "
-                      "feature names", UserWarning, stacklevel=3)
+        warn(f"X does not have valid feature names, but {cls} was fitted with feature "
+             "names", UserWarning)
     elif fitted is None and names is not None:
-        warnings.warn(f"X has feature names, but {cls} was fitted without feature names",
-                      UserWarning, stacklevel=3)
+        warn(f"X has feature names, but {cls} was fitted without feature names",
+             UserWarning)
     elif fitted is not None and (len(fitted) != len(names) or (fitted != names).any()):
         raise ValueError("The feature names should match those that were passed during "
                          f"fit: expected {list(fitted)}, got {list(names)}.")

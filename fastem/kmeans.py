@@ -1,7 +1,6 @@
 """K-Means as hard EM: E-step assigns each point to its nearest centre, M-step moves
 each centre to the weighted mean of its points (Lloyd's algorithm)."""
 
-import warnings
 
 import numpy as np
 
@@ -9,7 +8,8 @@ from ._backend import runtime, thread_context
 from ._base import EMBase
 from ._stats import SufficientStatistics
 from ._validation import (check_array, check_choice, check_features, check_is_fitted,
-                          check_int, check_sample_weight, is_dask_array, record_features)
+                          check_int, check_sample_weight, is_dask_array, record_features,
+                          warn)
 from .exceptions import ConvergenceWarning
 
 __all__ = ["KMeans", "kmeans_plusplus"]
@@ -332,9 +332,9 @@ class KMeans(EMBase):
         k = self.n_clusters
         distinct = np.count_nonzero(np.bincount(self.labels_, minlength=k))
         if distinct < k:
-            warnings.warn(f"Number of distinct clusters ({distinct}) found smaller than "
-                          f"n_clusters ({k}). Possibly due to duplicate points in X.",
-                          ConvergenceWarning, stacklevel=2)
+            warn(f"Number of distinct clusters ({distinct}) found smaller than "
+                 f"n_clusters ({k}). Possibly due to duplicate points in X.",
+                 ConvergenceWarning)
         return self
 
     def _check_warm_start(self, n_features, dtype):
@@ -390,8 +390,8 @@ class KMeans(EMBase):
 
     def _effective_n_init(self):
         if self._init_kind() == "array" and self.n_init != 1:
-            warnings.warn(f"Explicit initial centres passed: performing only one init "
-                          f"instead of n_init={self.n_init}.", RuntimeWarning, stacklevel=4)
+            warn(f"Explicit initial centres passed: performing only one init instead of "
+                 f"n_init={self.n_init}.", RuntimeWarning)
             return 1
         return self.n_init
 

@@ -1,5 +1,6 @@
 """KMeans against scikit-learn, the naive oracle and EM's own guarantees."""
 
+import warnings
 import io
 import contextlib
 import pickle
@@ -234,8 +235,8 @@ def test_warm_start_continues_from_fitted_centres(backend):
     C0 = _init(X, 4, 19)
     full = KMeans(4, init=C0, tol=0, backend=backend).fit(X)
     part = KMeans(4, init=C0, max_iter=2, tol=0, warm_start=True, backend=backend)
-    with pytest.warns(ConvergenceWarning):
-        part.fit(X)
+    part.fit(X)
+    assert part.n_iter_ == 2 and not part.converged_
     part.set_params(max_iter=300)
     part.fit(X)
     np.testing.assert_allclose(part.cluster_centers_, full.cluster_centers_, rtol=1e-12)
@@ -257,7 +258,14 @@ def test_verbose_prints_one_line_per_iteration(backend):
 
 def test_convergence_warning_when_max_iter_too_small(backend):
     X = _blobs(1000, 2, 8, 3.0, 21)
-    with pytest.warns(ConvergenceWarning, match="did not converge"):
+    with pytest.warns(ConvergenceWarning, match="did not converge") as record:
+        km = KMeans(8, init="random", random_state=0, max_iter=1, tol=1e-12,
+                    backend=backend).fit(X)
+    assert km.n_iter_ == 1 and not km.converged_
+    assert record[0].filename == __file__  # the warning points at the user's line
+    # tol=0 asks for max_iter iterations: it says so in converged_, without a warning
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
         km = KMeans(8, init="random", random_state=0, max_iter=1, tol=0,
                     backend=backend).fit(X)
     assert km.n_iter_ == 1 and not km.converged_
