@@ -3,6 +3,7 @@
 import contextlib
 import csv
 import json
+import math
 import os
 import sys
 import warnings
@@ -11,7 +12,15 @@ import numpy as np
 
 
 class CLIError(Exception):
-    """A one-line error for the command line."""
+    """A one-line error for the command line: the run failed (exit status 1)."""
+
+    status = 1
+
+
+class UsageError(CLIError):
+    """Options that do not go together: exit status 2, like argparse's own errors."""
+
+    status = 2
 
 
 def _number(text):
@@ -41,30 +50,36 @@ def read_table(path):
     delimiter = {".csv": ",", ".tsv": "\t", ".tab": "\t"}.get(ext)
     if delimiter is None:
         raise CLIError(f"{path}: unknown file type {ext or '(none)'}; use .csv, .tsv or .npy")
+    # (physical line where the record starts, 1-based, blank lines counted; fields)
+    rows = []
     try:
         with open(path, newline="", encoding="utf-8-sig") as fh:  # Excel writes a BOM
-            rows = [row for row in csv.reader(fh, delimiter=delimiter) if row]
+            reader = csv.reader(fh, delimiter=delimiter)
+            start = 1
+            for row in reader:
+                if row and not (len(row) == 1 and not row[0].strip()):  # skip blank lines
+                    rows.append((start, row))
+                start = reader.line_num + 1  # a quoted field may span several lines
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise CLIError(f"{path}: cannot read ({exc})") from None
     if not rows:
         raise CLIError(f"{path}: the file is empty")
     header = None
-    if any(_number(cell) is None for cell in rows[0]):
-        header, rows = [c.strip() for c in rows[0]], rows[1:]
+    if any(_number(cell) is None for cell in rows[0][1]):
+        header, rows = [c.strip() for c in rows[0][1]], rows[1:]
     if not rows:
         raise CLIError(f"{path}: no data rows")
-    width = len(header) if header else len(rows[0])
+    width = len(header) if header else len(rows[0][1])
     data = np.empty((len(rows), width))
-    for i, row in enumerate(rows):
+    for i, (line, row) in enumerate(rows):
         if len(row) != width:
-            raise CLIError(f"{path}: line {i + 1 + (header is not None)} has {len(row)} "
-                           f"fields, expected {width}")
+            raise CLIError(f"{path}: line {line} has {len(row)} fields, expected {width}")
         for j, cell in enumerate(row):
             value = _number(cell)
             if value is None:
                 name = header[j] if header else j
-                raise CLIError(f"{path}: line {i + 1 + (header is not None)}, column "
-                               f"{name!r}: {cell!r} is not a number")
+                raise CLIError(f"{path}: line {line}, column {name!r}: {cell!r} is not a "
+                               f"number")
             data[i, j] = value
     return data, header or [str(i) for i in range(width)]
 
@@ -81,12 +96,39 @@ def _fmt(values):
     return "  ".join(f"{v:10.4g}" for v in np.ravel(values))
 
 
+def _json_safe(value):
+    """The report with NumPy scalars as Python numbers and the non-finite floats
+    (inf, -inf, nan), which standard JSON cannot write, as null."""
+    if isinstance(value, dict):
+        return {key: _json_safe(v) for key, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return float(value) if math.isfinite(value) else None
+    return value
+
+
+def check_options(args):
+    """Refuse options that do not go with --model, before the file is read."""
+    if args.covariance_type is not None and args.model != "gmm":
+        raise UsageError("--covariance-type is for --model gmm")
+    for flag, value in (("--n-trials", args.n_trials),
+                        ("--n-trials-column", args.n_trials_column)):
+        if value is not None and args.model != "binomial":
+            raise UsageError(f"{flag} is for --model binomial")
+    if args.model == "binomial" and args.n_trials is None and args.n_trials_column is None:
+        raise UsageError("--model binomial needs --n-trials N or --n-trials-column C")
+
+
 def run_fit(args):
+    check_options(args)
     data, names = read_table(args.file)
     trials_col = None
     if args.n_trials_column is not None:
-        if args.model != "binomial":
-            raise CLIError("--n-trials-column is for --model binomial")
         trials_col = _column_index(names, args.n_trials_column)
     if args.columns:
         cols = [_column_index(names, c) for c in args.columns]
@@ -106,17 +148,14 @@ def run_fit(args):
     if args.model == "kmeans":
         est = fastem.KMeans(args.k, **common)
     elif args.model == "gmm":
-        est = fastem.GaussianMixture(args.k, covariance_type=args.covariance_type, **common)
+        est = fastem.GaussianMixture(args.k, covariance_type=args.covariance_type or "full",
+                                     **common)
     else:
         if trials_col is not None:
             fit_kw["n_trials"] = data[:, [trials_col]]
-        elif args.n_trials is not None:
-            fit_kw["n_trials"] = args.n_trials
         else:
-            raise CLIError("--model binomial needs --n-trials N or --n-trials-column C")
+            fit_kw["n_trials"] = args.n_trials
         est = fastem.BinomialMixture(args.k, **common)
-    if args.model != "gmm" and args.covariance_type != "full":
-        raise CLIError("--covariance-type is for --model gmm")
     # progress goes to stderr, so that --json output stays clean
     with contextlib.redirect_stdout(sys.stderr), warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -142,7 +181,7 @@ def run_fit(args):
         report.update(mean_log_likelihood=est.lower_bound_, weights=est.weights_.tolist(),
                       probs=np.atleast_2d(est.probs_.T).T.tolist())
     if args.json:
-        print(json.dumps(report, indent=2))
+        print(json.dumps(_json_safe(report), indent=2, allow_nan=False))
         return 0
     print(f"{report['model']} with {args.k} components on {X.shape[0]} rows of "
           f"{', '.join(used)} ({args.file}), backend {est.backend_}")

@@ -1,9 +1,23 @@
-"""The ``fastem`` command (also ``python -m fastem``)."""
+"""The ``fastem`` command (also ``python -m fastem``).
+
+Every error is one line on stderr, ``fastem: error: <message>``, whoever finds it
+(argparse or fastem). Exit status: 0 success; 1 the run failed (a file that cannot be
+read or parsed, a missing column, a fit the model refuses, a demo example not
+recovered, a missing optional dependency); 2 usage error (the command line itself:
+unknown, malformed or out-of-range options, options that do not go together, no
+command); 141 (128 + SIGPIPE) the reader of stdout went away, e.g. ``| head -1``;
+130 interrupted (Ctrl-C).
+"""
 
 import argparse
+import os
 import sys
 
 __all__ = ["main"]
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+EXIT_BROKEN_PIPE = 128 + 13  # what a shell reports for a process killed by SIGPIPE
+EXIT_INTERRUPTED = 128 + 2
 
 
 def _bench(args):
@@ -18,7 +32,7 @@ def _demo(args):
     from ._demo import run
 
     results = run(seed=args.seed, plots=args.plots)
-    return 0 if all(results.values()) else 1
+    return EXIT_OK if all(results.values()) else EXIT_FAILURE
 
 
 def _fit(args):
@@ -36,8 +50,18 @@ def _warmup(args):
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message):  # one line, no usage block
-        self.exit(2, f"{self.prog}: error: {message}\n")
+    def error(self, message):  # one line, no usage block, the same prefix as fastem's
+        self.exit(EXIT_USAGE, f"fastem: error: {message}\n")
+
+
+def _positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid int value: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
 
 
 def build_parser():
@@ -54,20 +78,22 @@ def build_parser():
     fit.add_argument("file", help="data: .csv, .tsv or .npy (a non-numeric first row is a "
                                   "header)")
     fit.add_argument("--model", required=True, choices=["kmeans", "gmm", "binomial"])
-    fit.add_argument("-k", type=int, required=True, help="number of clusters or components")
-    fit.add_argument("--covariance-type", default="full",
-                     choices=["full", "tied", "diag", "spherical"], help="for --model gmm")
+    fit.add_argument("-k", type=_positive_int, required=True,
+                     help="number of clusters or components")
+    fit.add_argument("--covariance-type", choices=["full", "tied", "diag", "spherical"],
+                     help="for --model gmm (default full)")
     trials = fit.add_mutually_exclusive_group()
-    trials.add_argument("--n-trials", type=int, metavar="N",
+    trials.add_argument("--n-trials", type=_positive_int, metavar="N",
                         help="trials behind every count (--model binomial)")
     trials.add_argument("--n-trials-column", metavar="C",
                         help="column holding the trials of each row (--model binomial)")
     fit.add_argument("--columns", nargs="+", metavar="C",
                      help="columns to fit, by name or 0-based index (default: all)")
-    fit.add_argument("--n-init", type=int, default=1, help="restarts (default 1)")
-    fit.add_argument("--max-iter", type=int, help="iterations per restart")
+    fit.add_argument("--n-init", type=_positive_int, default=1, help="restarts (default 1)")
+    fit.add_argument("--max-iter", type=_positive_int, help="iterations per restart")
     fit.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    fit.add_argument("--json", action="store_true", help="print the result as JSON")
+    fit.add_argument("--json", action="store_true",
+                     help="print the result as standard JSON (non-finite numbers as null)")
     fit.add_argument("-v", "--verbose", action="store_true",
                      help="print progress per iteration (to stderr)")
     fit.set_defaults(func=_fit)
@@ -86,25 +112,41 @@ def build_parser():
     return parser
 
 
+def _stdout_gone():
+    """stdout's reader has gone (``fastem fit ... | head -1``): point stdout at devnull,
+    so that the flush at interpreter exit does not raise BrokenPipeError again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, AttributeError, ValueError):  # stdout is not a real file
+        pass
+    return EXIT_BROKEN_PIPE
+
+
 def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
-        return 2
+        return EXIT_USAGE
     from ._fitcli import CLIError
 
     try:
-        return args.func(args)
+        status = args.func(args)
+        sys.stdout.flush()  # a broken pipe shows up here, not at interpreter exit
+        return status
+    except BrokenPipeError:
+        return _stdout_gone()
     except CLIError as exc:
         print(f"fastem: error: {exc}", file=sys.stderr)
-        return 1
+        return exc.status
     except ImportError as exc:
-        print(f"fastem: error: {exc} (for --plots: pip install 'fastem[plot]')",
-              file=sys.stderr)
-        return 1
+        hint = " (for --plots: pip install 'fastem[plot]')" if args.command == "demo" else ""
+        print(f"fastem: error: {exc}{hint}", file=sys.stderr)
+        return EXIT_FAILURE
     except KeyboardInterrupt:  # pragma: no cover
-        return 130
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":  # pragma: no cover

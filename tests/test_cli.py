@@ -1,5 +1,6 @@
 """The ``fastem`` command line, through a subprocess."""
 
+import json
 import os
 import subprocess
 import sys
@@ -16,6 +17,14 @@ from fastem._bench import scipy_binomial_em
 def _fastem(*args, timeout=600):
     return subprocess.run([sys.executable, "-m", "fastem", *args], capture_output=True,
                           text=True, timeout=timeout, env=dict(os.environ))
+
+
+def _strict_json(text):
+    """json.loads that refuses the non-standard NaN, Infinity and -Infinity."""
+    def refuse(token):
+        raise ValueError(f"non-standard JSON token {token}")
+
+    return json.loads(text, parse_constant=refuse)
 
 
 def test_no_command_prints_help():
@@ -87,13 +96,11 @@ def blob_files(tmp_path):
 
 @pytest.mark.parametrize("kind", ["csv", "tsv", "npy"])
 def test_fit_kmeans_json_matches_the_library(blob_files, kind):
-    import json
-
     X, files = blob_files
     res = _fastem("fit", str(files[kind]), "--model", "kmeans", "-k", "3", "--json",
                   "--seed", "5")
     assert res.returncode == 0, res.stderr
-    out = json.loads(res.stdout)
+    out = _strict_json(res.stdout)
     km = fastem.KMeans(3, random_state=5).fit(X)
     np.testing.assert_allclose(out["cluster_centers"], km.cluster_centers_, rtol=1e-12)
     assert out["inertia"] == pytest.approx(km.inertia_, rel=1e-12)
@@ -116,15 +123,13 @@ def test_fit_gmm_table_and_verbose(blob_files):
 
 
 def test_fit_binomial_with_trials_column(tmp_path):
-    import json
-
     heads, _ = fastem.datasets.make_coin_trials((0.6, 0.2), 10, 500, random_state=0)
     path = tmp_path / "coins.csv"
     path.write_text("heads,tosses\n" + "\n".join(f"{h},10" for h in heads))
     res = _fastem("fit", str(path), "--model", "binomial", "-k", "2", "--n-init", "5",
                   "--n-trials-column", "tosses", "--json")
     assert res.returncode == 0, res.stderr
-    out = json.loads(res.stdout)
+    out = _strict_json(res.stdout)
     bm = fastem.BinomialMixture(2, n_trials=10, n_init=5, random_state=0).fit(heads)
     np.testing.assert_allclose(np.ravel(out["probs"]), bm.probs_, rtol=1e-10)
     assert out["columns"] == ["heads"]
@@ -133,31 +138,118 @@ def test_fit_binomial_with_trials_column(tmp_path):
     assert table.returncode == 0 and "p heads" in table.stdout
 
 
-@pytest.mark.parametrize("content,args,message", [
-    (None, [], "no such file"),
-    ("", [], "the file is empty"),
-    ("a,b\n1,2\n3,x\n", [], "line 3, column 'b': 'x' is not a number"),
-    ("a,b\n1,2\n3\n", [], "line 3 has 1 fields, expected 2"),
-    ("a,b\n1,2\n3,4\n", ["--columns", "c"], "no column 'c'"),
-    ("a,b\n1,2\n3,4\n", ["-k", "5"], "n_samples=2 should be >= n_clusters=5"),
-    ("a,b\n1,2\n3,4\n", ["--model", "binomial"], "needs --n-trials"),
-    ("a,b\n1,2\n3,4\n", ["--model", "gmm", "--n-trials-column", "a"], "for --model binomial"),
-    ("a,b\n1,2\n3,4\n", ["--model", "nope"], "invalid choice"),
+OK = "a,b\n1,2\n3,4\n"
+
+
+@pytest.mark.parametrize("content,args,status,message", [
+    # 1: the run failed (the file, its contents, the fit)
+    (None, [], 1, "no such file"),
+    ("", [], 1, "the file is empty"),
+    ("a,b\n1,2\n3,x\n", [], 1, "line 3, column 'b': 'x' is not a number"),
+    ("a,b\n1,2\n3\n", [], 1, "line 3 has 1 fields, expected 2"),
+    # line numbers are physical lines: blank lines and the header count
+    ("a,b\n\n1,2\n\n\n3,x\n", [], 1, "line 6, column 'b': 'x' is not a number"),
+    ("\n\na,b\n1,2\n   \n3\n", [], 1, "line 6 has 1 fields, expected 2"),
+    ("a,b\r\n\r\n1,2\r\n3,x\r\n", [], 1, "line 4, column 'b': 'x' is not a number"),
+    ('a,b\n"1\n",2\n3,x\n', [], 1, "line 4, column 'b': 'x' is not a number"),
+    (OK, ["--columns", "c"], 1, "no column 'c'"),
+    (OK, ["-k", "5"], 1, "n_samples=2 should be >= n_clusters=5"),
+    # 2: usage errors, found by argparse or by fastem, with the same prefix
+    (OK, ["--model", "binomial"], 2, "needs --n-trials"),
+    (OK, ["--model", "gmm", "--n-trials-column", "a"], 2,
+     "--n-trials-column is for --model binomial"),
+    (OK, ["--n-trials-column", "a"], 2, "--n-trials-column is for --model binomial"),
+    (OK, ["--n-trials", "10"], 2, "--n-trials is for --model binomial"),
+    (OK, ["--model", "gmm", "--n-trials", "10"], 2, "--n-trials is for --model binomial"),
+    (OK, ["--covariance-type", "diag"], 2, "--covariance-type is for --model gmm"),
+    (OK, ["--covariance-type", "full"], 2, "--covariance-type is for --model gmm"),
+    (OK, ["--model", "binomial", "--covariance-type", "full", "--n-trials", "4"], 2,
+     "--covariance-type is for --model gmm"),
+    (OK, ["--model", "nope"], 2, "argument --model: invalid choice: 'nope'"),
+    (OK, ["-k", "0"], 2, "argument -k: must be at least 1, got 0"),
+    (OK, ["-k", "two"], 2, "argument -k: invalid int value: 'two'"),
+    (OK, ["--model", "binomial", "--n-trials", "4", "--n-trials-column", "a"], 2,
+     "not allowed with argument"),
+    (None, ["--model", "kmeans", "--n-trials", "4"], 2, "--n-trials is for --model binomial"),
 ])
-def test_fit_errors_are_one_line(tmp_path, content, args, message):
+def test_fit_errors_are_one_line(tmp_path, content, args, status, message):
     path = tmp_path / "data.csv"
     if content is not None:
-        path.write_text(content)
+        path.write_bytes(content.encode())  # as written: no newline translation
     base = ["fit", str(path)]
     if "--model" not in args:
         base += ["--model", "kmeans"]
     if "-k" not in args:
         base += ["-k", "2"]
     res = _fastem(*base, *args)
-    assert res.returncode != 0
-    assert "Traceback" not in res.stderr
+    assert res.returncode == status, res.stderr
+    assert "Traceback" not in res.stderr and res.stdout == ""
     lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
-    assert len(lines) == 1 and message in lines[0], res.stderr
+    assert len(lines) == 1, res.stderr
+    assert lines[0].startswith("fastem: error: ") and message in lines[0], res.stderr
+
+
+@pytest.mark.parametrize("args,message", [
+    (["fit"], "fastem: error: the following arguments are required: file, --model, -k"),
+    (["nope"], "fastem: error: argument COMMAND: invalid choice: 'nope'"),
+    (["demo", "--seed", "x"], "fastem: error: argument --seed: invalid int value: 'x'"),
+])
+def test_usage_errors_have_the_same_format_and_status_2(args, message):
+    res = _fastem(*args)
+    assert res.returncode == 2
+    assert res.stderr.startswith(message) and res.stderr.count("\n") == 1, res.stderr
+
+
+def test_fit_json_is_standard_json_with_null_for_non_finite(tmp_path, monkeypatch, capsys):
+    # a real fit rarely ends with inf or NaN in its parameters, so the fitted model is
+    # given some here; the command is run in-process to see what --json makes of them
+    from fastem import cli
+
+    class KMeans(fastem.KMeans):
+        def fit(self, X, *args, **kwargs):
+            super().fit(X, *args, **kwargs)
+            self.inertia_ = np.inf
+            self.cluster_centers_ = self.cluster_centers_.copy()
+            self.cluster_centers_[0, 0] = np.nan
+            self.cluster_centers_[1, 1] = -np.inf
+            return self
+
+    monkeypatch.setattr(fastem, "KMeans", KMeans)
+    path = tmp_path / "data.csv"
+    path.write_text("a,b\n0,0\n0,1\n10,10\n10,11\n")
+    assert cli.main(["fit", str(path), "--model", "kmeans", "-k", "2", "--json"]) == 0
+    text = capsys.readouterr().out
+    assert "Infinity" not in text and "NaN" not in text
+    out = _strict_json(text)
+    assert out["inertia"] is None
+    assert out["cluster_centers"][0][0] is None and out["cluster_centers"][1][1] is None
+    assert all(isinstance(v, float) for v in (out["cluster_centers"][0][1],
+                                              out["cluster_centers"][1][0]))
+    assert sorted(out["cluster_sizes"]) == [2, 2] and out["n_samples"] == 4
+
+
+def test_fit_json_into_a_closed_pipe_exits_quietly(tmp_path):
+    # 10 full 30x30 covariances are 9000 numbers, one per line with indent=2: about
+    # 280 kB, far more than a pipe holds (64 kB on Linux), so the writer blocks until
+    # the pipe is closed and then gets EPIPE. Exit status 141 (not 0) shows it did.
+    X = np.random.default_rng(0).normal(size=(400, 30))
+    path = tmp_path / "wide.npy"
+    np.save(path, X)
+    proc = subprocess.Popen([sys.executable, "-m", "fastem", "fit", str(path), "--model",
+                             "gmm", "-k", "10", "--max-iter", "2", "--json"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env=dict(os.environ))
+    try:
+        first = proc.stdout.readline()  # what `| head -1` does
+        proc.stdout.close()
+        _, stderr = proc.communicate(timeout=600)
+    finally:
+        proc.kill()
+    assert first == b"{\n"
+    assert b"Traceback" not in stderr and b"BrokenPipeError" not in stderr, stderr
+    assert [ln for ln in stderr.decode().splitlines()
+            if not ln.startswith("fastem: warning: ")] == []
+    assert proc.returncode == 141
 
 
 def test_fit_bad_npy_and_unknown_type(tmp_path):
