@@ -6,10 +6,19 @@ purpose, and without ``reassoc``, so that results do not depend on memory
 alignment), ``prange``, and :func:`thread_limit`. Without numba (or with
 ``FASTEM_DISABLE_NUMBA=1``) ``HAS_NUMBA`` is False, and kernels modules are never
 imported: the backend resolver falls back to ``fastem._reference``.
+
+It also makes numba's TBB threading layer findable (:func:`_preload_tbb`) before
+numba starts any threads: TBB is safe both when Python threads call parallel
+kernels at once and when a process forks after a parallel kernel ran. GNU OpenMP
+(``omp``, what numba picks on Linux otherwise) kills a child forked after it
+started, and ``workqueue`` aborts the process when two threads run parallel
+kernels at once.
 """
 
+import ctypes
 import hashlib
 import os
+import sys
 import types
 import warnings
 from contextlib import contextmanager
@@ -18,13 +27,78 @@ from .exceptions import FastEMWarning
 
 # Passive waiting keeps OpenMP worker threads from spinning between kernel calls,
 # which on a 2-core machine slowed small problems 5-200x; the user's choice wins.
+# It only matters when numba runs on its OpenMP layer (not with TBB, the default).
 os.environ.setdefault("OMP_WAIT_POLICY", "passive")
+
+# numba's TBB layer opens the TBB runtime by its soname (``libtbb.so.12``); the tbb
+# wheel installs it in ``<prefix>/lib``, which the dynamic loader does not search.
+_TBB_SONAME = "libtbb.so.12"
+_TBB_MIN_INTERFACE = 12060  # TBB 2021.6, numba's minimum (numba/np/ufunc/parallel.py)
+tbb_library = None  # path of the TBB runtime fastem loaded, or None
+
+
+def _tbb_candidates():
+    """Paths of the TBB runtime installed by the ``tbb`` distribution: its own file
+    list first (right for virtualenvs, ``--user`` and ``--prefix`` installs), then
+    ``sys.prefix/lib``."""
+    from importlib import metadata
+
+    paths = []
+    try:
+        dist = metadata.distribution("tbb")
+        paths += [str(dist.locate_file(f)) for f in dist.files or () if f.name == _TBB_SONAME]
+    except metadata.PackageNotFoundError:
+        pass
+    paths.append(os.path.join(sys.prefix, "lib", _TBB_SONAME))
+    real = (os.path.realpath(p) for p in paths if os.path.isfile(p))
+    return list(dict.fromkeys(real))
+
+
+def _preload_tbb():
+    """Load the tbb wheel's TBB runtime with ``RTLD_GLOBAL`` so that numba's TBB
+    layer, which asks the dynamic loader for ``libtbb.so.12``, is given it.
+
+    Linux only (the platform of the tbb dependency and of GNU OpenMP's fork
+    problem). Nothing is loaded when the user chose another layer through
+    ``NUMBA_THREADING_LAYER``, or when a TBB runtime is loaded already (a second
+    copy would not be the one numba gets). Returns the path loaded, or None; numba
+    then picks its layer as usual (``omp`` on Linux wheels).
+    """
+    if not sys.platform.startswith("linux"):
+        return None
+    if os.environ.get("NUMBA_THREADING_LAYER", "").strip().lower() in ("omp", "workqueue"):
+        return None
+    try:
+        ctypes.CDLL(_TBB_SONAME, mode=os.RTLD_NOLOAD | os.RTLD_GLOBAL)
+        return None  # somebody loaded one already: numba will use that
+    except OSError:
+        pass
+    try:
+        candidates = _tbb_candidates()
+    except Exception:  # a broken installation must not stop fastem: numba's own search
+        return None
+    for path in candidates:
+        try:
+            lib = ctypes.CDLL(path, mode=ctypes.RTLD_GLOBAL)
+        except OSError:
+            continue
+        # the first one loaded is the one numba gets: stop there; numba checks its
+        # version again and falls back to another layer if it is too old
+        try:
+            version = lib.TBB_runtime_interface_version
+            version.restype = ctypes.c_int
+            return path if version() >= _TBB_MIN_INTERFACE else None
+        except AttributeError:
+            return None
+    return None
+
 
 try:
     if os.environ.get("FASTEM_DISABLE_NUMBA", "").strip().lower() in ("1", "true", "yes"):
         raise ImportError("numba disabled by FASTEM_DISABLE_NUMBA")
     import numba
 
+    tbb_library = _preload_tbb()  # importing numba starts no threads: still in time
     HAS_NUMBA = True
     prange = numba.prange
 except ImportError:  # pragma: no cover - exercised by the numba-disabled CI leg
@@ -33,7 +107,7 @@ except ImportError:  # pragma: no cover - exercised by the numba-disabled CI leg
     prange = range
 
 __all__ = ["HAS_NUMBA", "FASTMATH", "jit", "jit_variants", "prange", "thread_limit",
-           "max_threads", "prefetch_row"]
+           "max_threads", "prefetch_row", "threading_layer", "tbb_library"]
 
 # Fast-math flags, but never nnan/ninf (-inf log-probabilities must survive) nor
 # reassoc: with reassoc LLVM may split a reduction by the data's memory alignment,
@@ -117,21 +191,48 @@ def jit_variants(func, fastmath=True):
     return (jit(func, fastmath=fastmath), jit(func, parallel=True, fastmath=fastmath))
 
 
+def threading_layer():
+    """The threading layer numba started ("tbb", "omp", "workqueue"), or None
+    before the first parallel kernel (or without numba)."""
+    if not HAS_NUMBA:
+        return None
+    try:
+        return numba.threading_layer()
+    except ValueError:
+        return None
+
+
 def runtime_info():
     """numba's version, thread count and threading layer, as a short string."""
     if not HAS_NUMBA:
         return "numba not available"
-    try:
-        layer = numba.threading_layer()
-    except ValueError:
-        layer = "not started yet"
+    layer = threading_layer() or "not started yet"
     return (f"numba {numba.__version__} ({numba.get_num_threads()} threads, threading "
             f"layer {layer})")
 
 
+# True in a process forked after numba's GNU OpenMP layer started: numba's OpenMP
+# layer terminates such a child on its first parallel kernel, so there max_threads()
+# is 1 and parallel="auto" runs the serial kernels. (TBB is fork-safe: not needed.)
+_forked_after_omp = False
+
+
+def _after_fork_in_child():
+    global _forked_after_omp
+    if threading_layer() == "omp":
+        _forked_after_omp = True
+
+
+if HAS_NUMBA and sys.platform.startswith("linux") and hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
 def max_threads():
-    """Number of threads numba's parallel kernels may use (1 without numba)."""
-    return numba.config.NUMBA_NUM_THREADS if HAS_NUMBA else 1
+    """Number of threads numba's parallel kernels may use (1 without numba, and in
+    a child forked after numba's OpenMP layer started)."""
+    if not HAS_NUMBA or _forked_after_omp:
+        return 1
+    return numba.config.NUMBA_NUM_THREADS
 
 
 @contextmanager
