@@ -107,7 +107,8 @@ except ImportError:  # pragma: no cover - exercised by the numba-disabled CI leg
     prange = range
 
 __all__ = ["HAS_NUMBA", "FASTMATH", "jit", "jit_variants", "prange", "thread_limit",
-           "max_threads", "prefetch_row", "threading_layer", "tbb_library"]
+           "max_threads", "prefetch_row", "threading_layer", "tbb_library", "bits_of",
+           "from_bits"]
 
 # Fast-math flags, but never nnan/ninf (-inf log-probabilities must survive) nor
 # reassoc: with reassoc LLVM may split a reduction by the data's memory alignment,
@@ -117,11 +118,33 @@ FASTMATH = frozenset({"nsz", "arcp", "contract", "afn"})
 _cache_warned = False
 
 
+# Sources that kernels use without numba's cache seeing them: this module's
+# intrinsics and the vector math the kernel modules import. numba keys a cached
+# kernel by its own file only, so a kernel compiled against an older helper would be
+# served; their digest goes into every kernel's cached name instead.
+_HELPER_SOURCES = ("_jit.py", os.path.join("_kernels", "_vmath.py"))
+
+
+def _helpers_digest():
+    h = hashlib.sha1()
+    here = os.path.dirname(os.path.abspath(__file__))
+    for name in _HELPER_SOURCES:
+        try:
+            with open(os.path.join(here, name), "rb") as fh:
+                h.update(fh.read())
+        except OSError:  # pragma: no cover - an installation without sources
+            h.update(name.encode())
+    return h.hexdigest()
+
+
+_HELPERS = _helpers_digest()
+
+
 def _options_tag(parallel, fastmath):
     # numba's cache key is the kernel's name and source, not its compile options: a
     # change of flags here would be served machine code compiled with the old ones.
-    # The options go into the cached name instead.
-    text = f"{sorted(FASTMATH) if fastmath else None}|numpy|{parallel}"
+    # The options, and the digest of the helpers' sources, go into the cached name.
+    text = f"{sorted(FASTMATH) if fastmath else None}|numpy|{parallel}|{_HELPERS}"
     return hashlib.sha1(text.encode()).hexdigest()[:8]
 
 
@@ -296,8 +319,48 @@ def _make_prefetch_row():
     return prefetch_row
 
 
+def _make_bit_casts():
+    """``bits_of(x)``: the bit pattern of a float64 (float32) as an int64 (int32);
+    ``from_bits(i)``: the float64 (float32) with the bit pattern of an int64 (int32).
+    One LLVM bitcast each, which vectorises (an int <-> float conversion would not: AVX2
+    has no packed float64 -> int64 conversion). The vector exp builds 2**n with them."""
+    from numba.core import types as nbtypes
+    from numba.extending import intrinsic
+
+    pairs = {nbtypes.float64: nbtypes.int64, nbtypes.float32: nbtypes.int32}
+
+    @intrinsic
+    def bits_of(typingctx, x):
+        if x not in pairs:
+            return None
+        out = pairs[x]
+
+        def codegen(context, builder, signature, args):
+            return builder.bitcast(args[0], context.get_value_type(out))
+
+        return out(x), codegen
+
+    back = {v: k for k, v in pairs.items()}
+
+    @intrinsic
+    def from_bits(typingctx, i):
+        if i not in back:
+            return None
+        out = back[i]
+
+        def codegen(context, builder, signature, args):
+            return builder.bitcast(args[0], context.get_value_type(out))
+
+        return out(i), codegen
+
+    return bits_of, from_bits
+
+
 if HAS_NUMBA:
     prefetch_row = _make_prefetch_row()
+    bits_of, from_bits = _make_bit_casts()
 else:  # pragma: no cover - kernels modules are not imported without numba
     def prefetch_row(arr, row):
         return None
+
+    bits_of = from_bits = None

@@ -11,13 +11,15 @@ n_samples, and the layout depends only on (n, chunk_size, k, d), never on thread
 import numpy as np
 
 from .._jit import jit, jit_variants, prange
+from ._vmath import exp64, log64
 
 __all__ = ["em_step_full", "em_step_diag", "em_step_1d",
            "e_step_full", "e_step_diag", "e_step_1d"]
 
 MAX_BLOCKS = 64
 STATS_BUDGET = 1 << 21
-LOG_BATCH = 64  # rows per log call in the 1-D kernel (and at once past 1e250)
+LANES = 8  # partial sums left by a pairwise fold (see _tree_sum)
+ACC_WIDTH = 32  # running partial sums per reduction over the rows of a tile
 
 
 # Helpers live in this module (not a shared one): numba's cache does not notice
@@ -82,7 +84,7 @@ def _exp_normalise(lp, top):
     """lp[c] <- exp(lp[c] - top); return their sum (log p(x) = top + log(sum))."""
     s = 0.0
     for c in range(lp.shape[0]):
-        e = np.exp(lp[c] - top)
+        e = exp64(lp[c] - top)
         lp[c] = e
         s += e
     return s
@@ -116,7 +118,7 @@ def _em_full(X, sample_weight, means, prec_chol, log_const, N, S1, S2, chunk_siz
                         ll = -np.inf
                     continue
                 s = _exp_normalise(lp, top[i])
-                ll += w * (top[i] + np.log(s))
+                ll += w * (top[i] + log64(s))
                 scale = w / s
                 for c in range(k):
                     r = lp[c] * scale
@@ -150,6 +152,128 @@ def _em_full(X, sample_weight, means, prec_chol, log_const, N, S1, S2, chunk_siz
     return total
 
 
+@jit
+def _load_tile(X, c0, m, xt):
+    """Rows c0..c0+m-1 of X, feature-major, in float64: xt[f, i]."""
+    d = X.shape[1]
+    for i in range(m):
+        for f in range(d):
+            xt[f, i] = X[c0 + i, f]
+
+
+@jit
+def _log_prob_diag_tile(xt, m, means, prec, log_const, lp, top):
+    """lp[c, i] = log p(x_i, c) for the m rows of the tile xt (d, m); top[i] = max_c.
+    Every loop runs over the rows, innermost: the vector lanes hold rows."""
+    k, d = means.shape
+    for c in range(k):
+        for i in range(m):
+            lp[c, i] = 0.0
+        for f in range(d):
+            mu = means[c, f]
+            pf = prec[c, f]
+            for i in range(m):
+                t = (xt[f, i] - mu) * pf
+                lp[c, i] += t * t
+        lc = log_const[c]
+        for i in range(m):
+            lp[c, i] = lc - 0.5 * lp[c, i]
+    for i in range(m):
+        top[i] = lp[0, i]
+    for c in range(1, k):
+        for i in range(m):
+            top[i] = max(top[i], lp[c, i])
+
+
+@jit
+def _responsibilities_tile(lp, top, m, w, c0, s, scale):
+    """lp[c, i] <- exp(lp[c, i] - top[i]) (the tile's exps in one pass), s[i] their
+    sum over components, scale[i] = w_i / s[i] (0 for a row of density 0). Returns the
+    tile's weighted log-likelihood (-inf if a row of positive weight has density 0).
+    ``top`` is overwritten with each row's term of the log-likelihood."""
+    k = lp.shape[0]
+    for i in range(m):
+        s[i] = 0.0
+        top[i] = top[i] if top[i] > -np.inf else 0.0  # density 0: exps of -inf are 0
+    for c in range(k):
+        for i in range(m):
+            e = exp64(lp[c, i] - top[i])
+            lp[c, i] = e
+            s[i] += e
+    for i in range(m):
+        wi = w[c0 + i]
+        si = s[i]
+        live = si > 0.0
+        scale[i] = wi / si if live else 0.0
+        term = wi * (top[i] + log64(si)) if live else 0.0
+        top[i] = -np.inf if (wi > 0.0 and not live) else term
+    return _tree_sum(top, m)
+
+
+@jit
+def _tree_sum(v, m):
+    """sum(v[:m]) by pairwise folding (v[:m] is overwritten): the upper half is added
+    onto the lower half, elementwise, until LANES partial sums are left, which are
+    added in order. Each fold is an elementwise vector addition, so the sum vectorises
+    without reassociation, and its rounding depends on m only (not on alignment or on
+    the thread count); pairwise, it is also more accurate than a running sum."""
+    n = m
+    while n > LANES:
+        h = (n + 1) // 2
+        for i in range(n - h):
+            v[i] += v[h + i]
+        n = h
+    total = 0.0
+    for i in range(n):
+        total += v[i]
+    return total
+
+
+@jit
+def _moments_diag_tile(xt, m, means, lp, scale, acc, pN, pS1, pS2, b):
+    """Add the tile's responsibility-weighted moments about the means to block b's
+    partial statistics; lp holds the exps, scale the per-row factors.
+
+    Each sum over the m rows runs in two steps that both vectorise without
+    reassociation: the rows are added elementwise onto ACC_WIDTH running partial sums
+    (acc[0], acc[1]: row i onto lane i % ACC_WIDTH), then the lanes are folded by
+    :func:`_tree_sum`. The order of the additions depends on m only."""
+    k, d = means.shape
+    a1 = acc[0]
+    a2 = acc[1]
+    m_w = m - m % ACC_WIDTH
+    for c in range(k):
+        r = lp[c]
+        for i in range(m):
+            r[i] *= scale[i]  # responsibilities times weights
+        for i in range(m):
+            a1[i] = r[i]
+        pN[b, c] += _tree_sum(a1, m)
+        for f in range(d):
+            mu = means[c, f]
+            x = xt[f]
+            for j in range(ACC_WIDTH):
+                a1[j] = 0.0
+                a2[j] = 0.0
+            for i0 in range(0, m_w, ACC_WIDTH):
+                for j in range(ACC_WIDTH):
+                    ri = r[i0 + j]
+                    t = x[i0 + j] - mu
+                    v = ri * t if ri > 0.0 else 0.0  # no 0 * inf from far rows
+                    a1[j] += v
+                    a2[j] += v * t
+            s1 = 0.0
+            s2 = 0.0
+            for i in range(m_w, m):
+                ri = r[i]
+                t = x[i] - mu
+                v = ri * t if ri > 0.0 else 0.0
+                s1 += v
+                s2 += v * t
+            pS1[b, c, f] += _tree_sum(a1, ACC_WIDTH) + s1
+            pS2[b, c, f] += _tree_sum(a2, ACC_WIDTH) + s2
+
+
 def _em_diag(X, sample_weight, means, prec, log_const, N, S1, S2, chunk_size, max_blocks):
     n, d = X.shape
     k = means.shape[0]
@@ -159,28 +283,21 @@ def _em_diag(X, sample_weight, means, prec, log_const, N, S1, S2, chunk_size, ma
     pS2 = np.zeros((n_blocks, k, d))
     pll = np.zeros(n_blocks)
     for b in prange(n_blocks):
-        diff = np.empty((k, d))
-        lp = np.empty(k)
+        xt = np.empty((d, chunk_size))
+        lp = np.empty((k, chunk_size))
+        top = np.empty(chunk_size)
+        s = np.empty(chunk_size)
+        scale = np.empty(chunk_size)
+        acc = np.empty((2, max(chunk_size, ACC_WIDTH)))
         ll = 0.0
-        for i in range(b * block_rows, min((b + 1) * block_rows, n)):
-            top = _log_prob_diag(X, i, means, prec, log_const, diff, lp)
-            w = sample_weight[i]
-            if top == -np.inf:  # density 0 under every component: no statistics
-                if w > 0.0:
-                    ll = -np.inf
-                continue
-            s = _exp_normalise(lp, top)
-            ll += w * (top + np.log(s))
-            scale = w / s
-            for c in range(k):
-                r = lp[c] * scale
-                if r == 0.0:
-                    continue
-                pN[b, c] += r
-                for f in range(d):
-                    rf = r * diff[c, f]
-                    pS1[b, c, f] += rf
-                    pS2[b, c, f] += rf * diff[c, f]
+        start = b * block_rows
+        stop = min(start + block_rows, n)
+        for c0 in range(start, stop, chunk_size):
+            m = min(chunk_size, stop - c0)
+            _load_tile(X, c0, m, xt)
+            _log_prob_diag_tile(xt, m, means, prec, log_const, lp, top)
+            ll += _responsibilities_tile(lp, top, m, sample_weight, c0, s, scale)
+            _moments_diag_tile(xt, m, means, lp, scale, acc, pN, pS1, pS2, b)
         pll[b] = ll
     N[:] = 0.0
     S1[:, :] = 0.0
@@ -193,82 +310,6 @@ def _em_diag(X, sample_weight, means, prec, log_const, N, S1, S2, chunk_size, ma
             for f in range(d):
                 S1[c, f] += pS1[b, c, f]
                 S2[c, f] += pS2[b, c, f]
-    return total
-
-
-def _em_1d(X, sample_weight, means, prec, log_const, N, S1, S2, chunk_size, max_blocks):
-    # one feature: scalar loops, no feature dimension, per-component constants hoisted
-    n = X.shape[0]
-    k = means.shape[0]
-    n_blocks, block_rows = _block_layout(n, chunk_size, max_blocks)
-    pN = np.zeros((n_blocks, k))
-    pS1 = np.zeros((n_blocks, k))
-    pS2 = np.zeros((n_blocks, k))
-    pll = np.zeros(n_blocks)
-    mu = np.empty(k)
-    half_p2 = np.empty(k)
-    for c in range(k):
-        mu[c] = means[c, 0]
-        half_p2[c] = 0.5 * prec[c, 0] * prec[c, 0]
-    for b in prange(n_blocks):
-        lp = np.empty(k)
-        dl = np.empty(k)
-        ll = 0.0
-        # log(s) of unit-weight rows is taken once per LOG_BATCH rows, on the product
-        # of their s (each in [1, k]): fewer log calls, the same sum up to rounding
-        s_prod = 1.0
-        n_prod = 0
-        for i in range(b * block_rows, min((b + 1) * block_rows, n)):
-            x = X[i, 0]
-            top = -np.inf
-            for c in range(k):
-                t = x - mu[c]
-                dl[c] = t
-                v = log_const[c] - half_p2[c] * t * t
-                lp[c] = v
-                if v > top:
-                    top = v
-            w = sample_weight[i]
-            if top == -np.inf:  # density 0 under every component: no statistics
-                if w > 0.0:
-                    ll = -np.inf
-                continue
-            s = 0.0
-            for c in range(k):
-                # the largest term is exp(0) = 1: one exp call fewer per row
-                e = 1.0 if lp[c] == top else np.exp(lp[c] - top)
-                lp[c] = e
-                s += e
-            if w == 1.0:
-                ll += top
-                s_prod *= s
-                n_prod += 1
-                if n_prod == LOG_BATCH or s_prod > 1e250:
-                    ll += np.log(s_prod)
-                    s_prod = 1.0
-                    n_prod = 0
-            else:
-                ll += w * (top + np.log(s))
-            scale = w / s
-            for c in range(k):
-                r = lp[c] * scale
-                rt = r * dl[c]
-                pN[b, c] += r
-                pS1[b, c] += rt
-                pS2[b, c] += rt * dl[c]
-        ll += np.log(s_prod)
-        pll[b] = ll
-    total = 0.0
-    for c in range(k):
-        N[c] = 0.0
-        S1[c, 0] = 0.0
-        S2[c, 0] = 0.0
-    for b in range(n_blocks):
-        total += pll[b]
-        for c in range(k):
-            N[c] += pN[b, c]
-            S1[c, 0] += pS1[b, c]
-            S2[c, 0] += pS2[b, c]
     return total
 
 
@@ -321,7 +362,7 @@ def _finish_row(i, lp, top, lpn_out, labels_out, resp_out):
         return
     s = _exp_normalise(lp, top)
     if lpn_out.shape[0] > 0:
-        lpn_out[i] = top + np.log(s)
+        lpn_out[i] = top + log64(s)
     if resp_out.shape[0] > 0:
         for c in range(lp.shape[0]):
             resp_out[i, c] = lp[c] / s
@@ -329,7 +370,6 @@ def _finish_row(i, lp, top, lpn_out, labels_out, resp_out):
 
 _em_full_serial, _em_full_parallel = jit_variants(_em_full)
 _em_diag_serial, _em_diag_parallel = jit_variants(_em_diag)
-_em_1d_serial, _em_1d_parallel = jit_variants(_em_1d)
 _e_full_serial, _e_full_parallel = jit_variants(_e_full)
 _e_diag_serial, _e_diag_parallel = jit_variants(_e_diag)
 
@@ -373,11 +413,10 @@ def em_step_diag(X, sample_weight, means, prec, log_const, N, S1, S2, chunk_size
 
 def em_step_1d(X, sample_weight, means, prec, log_const, N, S1, S2, chunk_size,
                parallel=False):
-    """One fused EM pass, one feature; see the reference twin."""
-    fn = _em_1d_parallel if parallel else _em_1d_serial
-    k = means.shape[0]
-    return float(fn(X, sample_weight, means, prec, log_const, N, S1, S2, chunk_size,
-                    _max_blocks(k, 1, False)))
+    """One fused EM pass, one feature: the diagonal kernel with d = 1 (its tiles put
+    rows in the vector lanes, which is what one feature needs)."""
+    return em_step_diag(X, sample_weight, means, prec, log_const, N, S1, S2, chunk_size,
+                        parallel)
 
 
 def e_step_full(X, means, prec_chol, log_const, lpn_out, labels_out, resp_out, chunk_size,
