@@ -33,126 +33,6 @@ def _block_layout(n, chunk_size, max_blocks):
 
 
 @jit
-def _log_prob_full_chunk(X, c0, m, means, p_all, mu_p, log_const, xbuf, lp, top):
-    """Rows c0..c0+m-1: lp[i, c] = log p(x, c) and top[i] = max_c lp[i, c].
-
-    One matrix product per chunk, Y = X_chunk @ [P_1 ... P_k] (BLAS), then
-    y_c = Y_c - means[c] @ P_c; ``p_all`` is (d, k*d), or (d, d) for a tied
-    precision (then every component uses the same columns).
-    """
-    k, d = means.shape
-    tied = p_all.shape[1] == d and k > 1
-    for i in range(m):
-        for f in range(d):
-            xbuf[i, f] = X[c0 + i, f]
-    Y = np.dot(xbuf[:m], p_all)
-    for i in range(m):
-        best = -np.inf
-        for c in range(k):
-            off = 0 if tied else c * d
-            sq = 0.0
-            for j in range(d):
-                t = Y[i, off + j] - mu_p[c, j]
-                sq += t * t
-            v = log_const[c] - 0.5 * sq
-            lp[i, c] = v
-            if v > best:
-                best = v
-        top[i] = best
-
-
-@jit
-def _log_prob_diag(X, i, means, prec, log_const, diff, lp):
-    k, d = means.shape
-    top = -np.inf
-    for c in range(k):
-        sq = 0.0
-        for f in range(d):
-            t = X[i, f] - means[c, f]
-            diff[c, f] = t
-            t *= prec[c, f]
-            sq += t * t
-        v = log_const[c] - 0.5 * sq
-        lp[c] = v
-        if v > top:
-            top = v
-    return top
-
-
-@jit
-def _exp_normalise(lp, top):
-    """lp[c] <- exp(lp[c] - top); return their sum (log p(x) = top + log(sum))."""
-    s = 0.0
-    for c in range(lp.shape[0]):
-        e = exp64(lp[c] - top)
-        lp[c] = e
-        s += e
-    return s
-
-
-def _em_full(X, sample_weight, means, prec_chol, log_const, N, S1, S2, chunk_size,
-             max_blocks, p_all, mu_p):
-    n, d = X.shape
-    k = means.shape[0]
-    n_blocks, block_rows = _block_layout(n, chunk_size, max_blocks)
-    pN = np.zeros((n_blocks, k))
-    pS1 = np.zeros((n_blocks, k, d))
-    pS2 = np.zeros((n_blocks, k, d, d))
-    pll = np.zeros(n_blocks)
-    for b in prange(n_blocks):
-        xbuf = np.empty((chunk_size, d))
-        lpc = np.empty((chunk_size, k))
-        top = np.empty(chunk_size)
-        diff = np.empty(d)
-        ll = 0.0
-        start = b * block_rows
-        stop = min(start + block_rows, n)
-        for c0 in range(start, stop, chunk_size):
-            m = min(chunk_size, stop - c0)
-            _log_prob_full_chunk(X, c0, m, means, p_all, mu_p, log_const, xbuf, lpc, top)
-            for i in range(m):
-                lp = lpc[i]
-                w = sample_weight[c0 + i]
-                if top[i] == -np.inf:  # density 0 under every component: no statistics
-                    if w > 0.0:
-                        ll = -np.inf
-                    continue
-                s = _exp_normalise(lp, top[i])
-                ll += w * (top[i] + log64(s))
-                scale = w / s
-                for c in range(k):
-                    r = lp[c] * scale
-                    if r == 0.0:
-                        continue
-                    pN[b, c] += r
-                    for f in range(d):
-                        diff[f] = xbuf[i, f] - means[c, f]
-                    for f in range(d):
-                        rf = r * diff[f]
-                        pS1[b, c, f] += rf
-                        for g in range(d):  # whole rows: contiguous, vectorised
-                            pS2[b, c, f, g] += rf * diff[g]
-        pll[b] = ll
-    N[:] = 0.0
-    S1[:, :] = 0.0
-    S2[:, :, :] = 0.0
-    total = 0.0
-    for b in range(n_blocks):
-        total += pll[b]
-        for c in range(k):
-            N[c] += pN[b, c]
-            for f in range(d):
-                S1[c, f] += pS1[b, c, f]
-                for g in range(d):
-                    S2[c, f, g] += pS2[b, c, f, g]
-    for c in range(k):  # exactly symmetric, whatever the rounding of each half
-        for f in range(d):
-            for g in range(f + 1, d):
-                S2[c, g, f] = S2[c, f, g]
-    return total
-
-
-@jit
 def _load_tile(X, c0, m, xt):
     """Rows c0..c0+m-1 of X, feature-major, in float64: xt[f, i]."""
     d = X.shape[1]
@@ -313,22 +193,171 @@ def _em_diag(X, sample_weight, means, prec, log_const, N, S1, S2, chunk_size, ma
     return total
 
 
-def _e_full(X, means, prec_chol, log_const, lpn_out, labels_out, resp_out, chunk_size,
-            max_blocks, p_all, mu_p):
+@jit
+def _log_prob_full_tile(xt, m, means, pt_all, mu_p, log_const, lp, top, yt):
+    """lp[c, i] = log p(x_i, c) for the tile xt (d, chunk), full or tied precisions.
+
+    One matrix product per tile, Yt = [P_1 ... P_k]^T @ xt (BLAS), component-major
+    with the rows along the second axis, then y_c = Yt_c - P_c^T means[c] with the
+    rows in the vector lanes. ``pt_all`` is (k*d, d), or (d, d) for a tied precision
+    (every component then uses the same rows of Yt); ``yt`` receives Yt."""
+    k, d = means.shape
+    tied = pt_all.shape[0] == d and k > 1
+    np.dot(pt_all, xt, yt)
+    Yt = yt
+    for c in range(k):
+        off = 0 if tied else c * d
+        for i in range(m):
+            lp[c, i] = 0.0
+        for j in range(d):
+            mj = mu_p[c, j]
+            y = Yt[off + j]
+            for i in range(m):
+                t = y[i] - mj
+                lp[c, i] += t * t
+        lc = log_const[c]
+        for i in range(m):
+            lp[c, i] = lc - 0.5 * lp[c, i]
+    for i in range(m):
+        top[i] = lp[0, i]
+    for c in range(1, k):
+        for i in range(m):
+            top[i] = max(top[i], lp[c, i])
+
+
+@jit
+def _moments_full_tile(xt, m, means, lp, scale, tt, rt, gram, pN, pS1, pS2, b):
+    """Add the tile's responsibility-weighted moments about the means to block b's
+    partial statistics, one matrix product per component (BLAS):
+    [r (x - mu); r] @ [x - mu; 1]^T holds sum r (x - mu)(x - mu)^T, sum r (x - mu)
+    and sum r. tt and rt are (d + 1, chunk) scratch; the columns past m are zeros."""
+    k, d = means.shape
+    chunk = xt.shape[1]
+    for i in range(chunk):
+        tt[d, i] = 1.0
+    for c in range(k):
+        r = lp[c]
+        for i in range(m):
+            r[i] *= scale[i]  # responsibilities times weights
+        for i in range(m, chunk):
+            r[i] = 0.0
+        for i in range(chunk):
+            rt[d, i] = r[i]
+        for f in range(d):
+            mu = means[c, f]
+            x = xt[f]
+            t = tt[f]
+            v = rt[f]
+            for i in range(chunk):
+                tf = x[i] - mu
+                t[i] = tf
+                v[i] = r[i] * tf if r[i] > 0.0 else 0.0  # no 0 * inf from far rows
+        np.dot(rt, tt.T, gram)
+        pN[b, c] += gram[d, d]
+        for f in range(d):
+            pS1[b, c, f] += gram[f, d]
+            for g in range(d):
+                pS2[b, c, f, g] += gram[f, g]
+
+
+def _em_full(X, sample_weight, means, prec_chol, log_const, N, S1, S2, chunk_size,
+             max_blocks, pt_all, mu_p):
     n, d = X.shape
     k = means.shape[0]
     n_blocks, block_rows = _block_layout(n, chunk_size, max_blocks)
+    pN = np.zeros((n_blocks, k))
+    pS1 = np.zeros((n_blocks, k, d))
+    pS2 = np.zeros((n_blocks, k, d, d))
+    pll = np.zeros(n_blocks)
     for b in prange(n_blocks):
-        xbuf = np.empty((chunk_size, d))
-        lpc = np.empty((chunk_size, k))
+        xt = np.zeros((d, chunk_size))
+        lp = np.empty((k, chunk_size))
         top = np.empty(chunk_size)
+        s = np.empty(chunk_size)
+        scale = np.empty(chunk_size)
+        yt = np.empty((pt_all.shape[0], chunk_size))
+        tt = np.empty((d + 1, chunk_size))
+        rt = np.empty((d + 1, chunk_size))
+        gram = np.empty((d + 1, d + 1))
+        ll = 0.0
         start = b * block_rows
         stop = min(start + block_rows, n)
         for c0 in range(start, stop, chunk_size):
             m = min(chunk_size, stop - c0)
-            _log_prob_full_chunk(X, c0, m, means, p_all, mu_p, log_const, xbuf, lpc, top)
-            for i in range(m):
-                _finish_row(c0 + i, lpc[i], top[i], lpn_out, labels_out, resp_out)
+            _load_tile(X, c0, m, xt)
+            _log_prob_full_tile(xt, m, means, pt_all, mu_p, log_const, lp, top, yt)
+            ll += _responsibilities_tile(lp, top, m, sample_weight, c0, s, scale)
+            _moments_full_tile(xt, m, means, lp, scale, tt, rt, gram, pN, pS1, pS2, b)
+        pll[b] = ll
+    N[:] = 0.0
+    S1[:, :] = 0.0
+    S2[:, :, :] = 0.0
+    total = 0.0
+    for b in range(n_blocks):
+        total += pll[b]
+        for c in range(k):
+            N[c] += pN[b, c]
+            for f in range(d):
+                S1[c, f] += pS1[b, c, f]
+                for g in range(f, d):
+                    S2[c, f, g] += pS2[b, c, f, g]
+    for c in range(k):  # exactly symmetric, whatever the rounding of each half
+        for f in range(d):
+            for g in range(f + 1, d):
+                S2[c, g, f] = S2[c, f, g]
+    return total
+
+
+@jit
+def _finish_tile(lp, top, m, c0, s, lpn_out, labels_out, resp_out):
+    """The E-step outputs that were asked for (non-empty buffers) of the tile's rows
+    c0..c0+m-1, from the log-densities lp (k, chunk) and their row maxima."""
+    k = lp.shape[0]
+    if labels_out.shape[0] > 0:
+        for i in range(m):
+            best = 0
+            for c in range(1, k):
+                if lp[c, i] > lp[best, i]:
+                    best = c
+            labels_out[c0 + i] = best
+    if lpn_out.shape[0] == 0 and resp_out.shape[0] == 0:
+        return
+    for i in range(m):
+        s[i] = 0.0
+        top[i] = top[i] if top[i] > -np.inf else 0.0  # density 0: exps of -inf are 0
+    for c in range(k):
+        for i in range(m):
+            e = exp64(lp[c, i] - top[i])
+            lp[c, i] = e
+            s[i] += e
+    if lpn_out.shape[0] > 0:
+        for i in range(m):
+            lpn_out[c0 + i] = top[i] + log64(s[i]) if s[i] > 0.0 else -np.inf
+    if resp_out.shape[0] > 0:
+        for i in range(m):
+            inv = 1.0 / s[i] if s[i] > 0.0 else 0.0
+            for c in range(k):
+                resp_out[c0 + i, c] = lp[c, i] * inv
+
+
+def _e_full(X, means, prec_chol, log_const, lpn_out, labels_out, resp_out, chunk_size,
+            max_blocks, pt_all, mu_p):
+    n, d = X.shape
+    k = means.shape[0]
+    n_blocks, block_rows = _block_layout(n, chunk_size, max_blocks)
+    for b in prange(n_blocks):
+        xt = np.zeros((d, chunk_size))
+        lp = np.empty((k, chunk_size))
+        top = np.empty(chunk_size)
+        s = np.empty(chunk_size)
+        yt = np.empty((pt_all.shape[0], chunk_size))
+        start = b * block_rows
+        stop = min(start + block_rows, n)
+        for c0 in range(start, stop, chunk_size):
+            m = min(chunk_size, stop - c0)
+            _load_tile(X, c0, m, xt)
+            _log_prob_full_tile(xt, m, means, pt_all, mu_p, log_const, lp, top, yt)
+            _finish_tile(lp, top, m, c0, s, lpn_out, labels_out, resp_out)
 
 
 def _e_diag(X, means, prec, log_const, lpn_out, labels_out, resp_out, chunk_size,
@@ -337,35 +366,17 @@ def _e_diag(X, means, prec, log_const, lpn_out, labels_out, resp_out, chunk_size
     k = means.shape[0]
     n_blocks, block_rows = _block_layout(n, chunk_size, max_blocks)
     for b in prange(n_blocks):
-        diff = np.empty((k, d))
-        lp = np.empty(k)
-        for i in range(b * block_rows, min((b + 1) * block_rows, n)):
-            top = _log_prob_diag(X, i, means, prec, log_const, diff, lp)
-            _finish_row(i, lp, top, lpn_out, labels_out, resp_out)
-
-
-@jit
-def _finish_row(i, lp, top, lpn_out, labels_out, resp_out):
-    """Write the E-step outputs of row i that were asked for (non-empty buffers)."""
-    if labels_out.shape[0] > 0:
-        best = 0
-        for c in range(1, lp.shape[0]):
-            if lp[c] > lp[best]:
-                best = c
-        labels_out[i] = best
-    if top == -np.inf:  # density 0 under every component
-        if lpn_out.shape[0] > 0:
-            lpn_out[i] = -np.inf
-        if resp_out.shape[0] > 0:
-            for c in range(lp.shape[0]):
-                resp_out[i, c] = 0.0
-        return
-    s = _exp_normalise(lp, top)
-    if lpn_out.shape[0] > 0:
-        lpn_out[i] = top + log64(s)
-    if resp_out.shape[0] > 0:
-        for c in range(lp.shape[0]):
-            resp_out[i, c] = lp[c] / s
+        xt = np.empty((d, chunk_size))
+        lp = np.empty((k, chunk_size))
+        top = np.empty(chunk_size)
+        s = np.empty(chunk_size)
+        start = b * block_rows
+        stop = min(start + block_rows, n)
+        for c0 in range(start, stop, chunk_size):
+            m = min(chunk_size, stop - c0)
+            _load_tile(X, c0, m, xt)
+            _log_prob_diag_tile(xt, m, means, prec, log_const, lp, top)
+            _finish_tile(lp, top, m, c0, s, lpn_out, labels_out, resp_out)
 
 
 _em_full_serial, _em_full_parallel = jit_variants(_em_full)
@@ -375,16 +386,16 @@ _e_diag_serial, _e_diag_parallel = jit_variants(_e_diag)
 
 
 def _gemm_terms(means, prec_chol):
-    """[P_1 ... P_k] as one (d, k*d) matrix (or the tied (d, d) one), and the rows
-    means[c] @ P_c, for the chunk matrix product of the full kernels."""
+    """[P_1 ... P_k]^T as one (k*d, d) matrix (or the tied (d, d) one), and the rows
+    means[c] @ P_c, for the tile matrix product of the full kernels."""
     k, d = means.shape
     if prec_chol.shape[0] == 1:
-        p_all = np.ascontiguousarray(prec_chol[0])
-        mu_p = means @ p_all
+        pt_all = np.ascontiguousarray(prec_chol[0].T)
+        mu_p = means @ prec_chol[0]
     else:
-        p_all = np.ascontiguousarray(prec_chol.transpose(1, 0, 2).reshape(d, k * d))
+        pt_all = np.ascontiguousarray(prec_chol.transpose(0, 2, 1).reshape(k * d, d))
         mu_p = np.einsum("cf,cfj->cj", means, prec_chol)
-    return p_all, np.ascontiguousarray(mu_p)
+    return pt_all, np.ascontiguousarray(mu_p)
 
 
 def _max_blocks(k, d, full):
@@ -397,9 +408,9 @@ def em_step_full(X, sample_weight, means, prec_chol, log_const, N, S1, S2, chunk
     """One fused EM pass, full or tied; see the reference twin."""
     fn = _em_full_parallel if parallel else _em_full_serial
     k, d = means.shape
-    p_all, mu_p = _gemm_terms(means, prec_chol)
+    pt_all, mu_p = _gemm_terms(means, prec_chol)
     return float(fn(X, sample_weight, means, prec_chol, log_const, N, S1, S2, chunk_size,
-                    _max_blocks(k, d, True), p_all, mu_p))
+                    _max_blocks(k, d, True), pt_all, mu_p))
 
 
 def em_step_diag(X, sample_weight, means, prec, log_const, N, S1, S2, chunk_size,
@@ -423,9 +434,9 @@ def e_step_full(X, means, prec_chol, log_const, lpn_out, labels_out, resp_out, c
                 parallel=False):
     """E-step only, full or tied; see the reference twin."""
     fn = _e_full_parallel if parallel else _e_full_serial
-    p_all, mu_p = _gemm_terms(means, prec_chol)
+    pt_all, mu_p = _gemm_terms(means, prec_chol)
     fn(X, means, prec_chol, log_const, lpn_out, labels_out, resp_out, chunk_size, MAX_BLOCKS,
-       p_all, mu_p)
+       pt_all, mu_p)
 
 
 def e_step_diag(X, means, prec, log_const, lpn_out, labels_out, resp_out, chunk_size,
