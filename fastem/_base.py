@@ -154,10 +154,10 @@ class EMBase(ParamsMixin):
             return fit_dask(self, X, sample_weight, **kwargs)
         # the fit runs on weights rescaled by a power of two (see
         # rescaled_sample_weight); a summed objective is scaled back when reported
-        sample_weight, factor = rescaled_sample_weight(sample_weight)
+        sample_weight, exponent = rescaled_sample_weight(sample_weight)
         data, rt = self._batch_data(X, sample_weight, fitting=True, **kwargs)
         if self._objective_is_sum:
-            data["objective_unit"] = 1.0 / factor
+            data["objective_exponent"] = exponent
         if getattr(self, "warm_start", False) and self._is_fitted():
             self._check_warm_start(data["X"].shape[1], data["X"].dtype)
         self.backend_ = rt.backend
@@ -186,6 +186,14 @@ class EMBase(ParamsMixin):
                 run.seed = seed
                 if best is None or self._score_run(run) > self._score_run(best):
                     best = run
+        objective = np.array(best.objectives + [best.final_objective], dtype=np.float64)
+        with np.errstate(over="ignore"):
+            objective = np.ldexp(objective, data.get("objective_exponent", 0))
+        if self._objective_is_sum and not np.isfinite(objective).all():
+            # refused before any fitted attribute is set: the estimator stays as it was
+            raise ValueError(
+                f"The weighted {self._objective_label} overflows float64. Scale X (for "
+                "instance to unit variance), or sample_weight down, and fit again.")
         if not best.converged and self.tol > 0:
             # tol=0 asks for max_iter iterations (unless nothing changes at all): no
             # warning for getting what was asked
@@ -194,13 +202,6 @@ class EMBase(ParamsMixin):
                  "check the data.", ConvergenceWarning)
         self.n_iter_ = best.n_iter
         self.converged_ = best.converged
-        objective = np.array(best.objectives + [best.final_objective], dtype=np.float64)
-        with np.errstate(over="ignore"):
-            objective *= data.get("objective_unit", 1.0)
-        if self._objective_is_sum and not np.isfinite(objective).all():
-            raise ValueError(
-                f"The weighted {self._objective_label} overflows float64. Scale X (for "
-                "instance to unit variance), or sample_weight down, and fit again.")
         history = {"objective": objective}
         if best.history:
             for key in best.history[0]:
@@ -220,7 +221,7 @@ class EMBase(ParamsMixin):
         converged = False
         n_iter = 0
         verbose = int(self.verbose)
-        unit = data.get("objective_unit", 1.0)
+        exponent = data.get("objective_exponent", 0)
         tic = time.perf_counter()
         for n_iter in range(1, self.max_iter + 1):
             objective, change, converged = self._iterate(data, state, rt)
@@ -229,7 +230,8 @@ class EMBase(ParamsMixin):
                 history.append(self._snapshot(state))
             if verbose:
                 toc = time.perf_counter()
-                print(f"Iteration {n_iter}: {self._objective_label} {objective * unit:.10g}, "
+                print(f"Iteration {n_iter}: {self._objective_label} "
+                      f"{np.ldexp(objective, exponent):.10g}, "
                       f"change {change:.4g}, time {toc - tic:.3g}s")
                 tic = toc
             if converged:
@@ -237,7 +239,7 @@ class EMBase(ParamsMixin):
         final = self._final_e_step(data, state, rt)
         if verbose:
             print(f"{'Converged' if converged else 'Stopped'} after {n_iter} "
-                  f"iteration(s): {self._objective_label} {final * unit:.10g}")
+                  f"iteration(s): {self._objective_label} {np.ldexp(final, exponent):.10g}")
         return Run(state=state, objectives=objectives, final_objective=final,
                    n_iter=n_iter, converged=converged, history=history)
 

@@ -64,6 +64,8 @@ def _aligned(values, X, name, width=None):
     """A per-row array (NumPy or Dask) as a Dask array with X's row chunks."""
     import dask.array as da
 
+    if np.iscomplexobj(values) or (is_dask_array(values) and values.dtype.kind == "c"):
+        raise ValueError(f"Complex data not supported: {name} must hold real numbers.")
     if not is_dask_array(values):
         values = np.asarray(values, dtype=np.float64)
         if values.ndim == 0:  # a scalar: the same value for every row
@@ -175,6 +177,7 @@ def _tree_sum(parts):
 def fit_dask(est, X, sample_weight, n_trials=None):
     """``est.fit(X)`` for a Dask array X: exact EM with per-chunk statistics."""
     import dask
+    import dask.array as da
     from dask import delayed
 
     model = est._kernel_module
@@ -185,6 +188,15 @@ def fit_dask(est, X, sample_weight, n_trials=None):
     W = None if sample_weight is None else _aligned(sample_weight, X, "sample_weight")
     if W is not None and W.ndim != 1:
         raise ValueError(f"sample_weight must be 1-D, got shape {W.shape}.")
+    exponent = 0
+    if W is not None:
+        # as an in-memory fit, on weights rescaled by a power of two (largest in
+        # [1, 2)): only their ratios matter, and no sum under- or overflows
+        top = float(W.max().compute())
+        if np.isfinite(top) and top > 0:
+            exponent = int(np.frexp(top)[1]) - 1
+            if exponent:
+                W = da.map_blocks(np.ldexp, W, -exponent, dtype=np.float64)
     NT = None
     if model == "binomial_mixture":
         nt = est.n_trials if n_trials is None else n_trials
@@ -240,6 +252,8 @@ def fit_dask(est, X, sample_weight, n_trials=None):
                      "log_coef": [info["log_coef"] for info in infos]}}
     if model == "kmeans":
         data["tol"] = 0.0 if est.tol == 0 else _mean_variance(infos) * est.tol
+    if est._objective_is_sum:
+        data["objective_exponent"] = exponent
     est.backend_ = backend
     with config_context(parallel="serial"):  # the client's own passes are small
         return est._fit_prepared(data, rt)

@@ -60,13 +60,17 @@ def _preload_tbb():
 
     Linux only (the platform of the tbb dependency and of GNU OpenMP's fork
     problem). Nothing is loaded when the user chose another layer through
-    ``NUMBA_THREADING_LAYER``, or when a TBB runtime is loaded already (a second
+    ``NUMBA_THREADING_LAYER`` (or put another first in
+    ``NUMBA_THREADING_LAYER_PRIORITY``), or when a TBB runtime is loaded already (a second
     copy would not be the one numba gets). Returns the path loaded, or None; numba
     then picks its layer as usual (``omp`` on Linux wheels).
     """
     if not sys.platform.startswith("linux"):
         return None
     if os.environ.get("NUMBA_THREADING_LAYER", "").strip().lower() in ("omp", "workqueue"):
+        return None
+    priority = os.environ.get("NUMBA_THREADING_LAYER_PRIORITY", "").replace(",", " ").split()
+    if priority and priority[0].lower() != "tbb":  # the user put another layer first
         return None
     try:
         ctypes.CDLL(_TBB_SONAME, mode=os.RTLD_NOLOAD | os.RTLD_GLOBAL)

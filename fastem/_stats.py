@@ -109,6 +109,15 @@ class SufficientStatistics:
         if isinstance(other, (int, float)) and other == 0:
             return self.copy()  # so that sum() starts from 0
         self._check_compatible(other)
+        if (self.center is None) != (other.center is None):
+            if self.model != "kmeans":
+                raise ValueError("cannot add statistics with a centre to statistics "
+                                 "without one.")
+            # K-Means sums without a centre are plain sums: sums about the origin
+            if self.center is None:
+                self = self._about_origin(other.center.shape)
+            else:
+                other = other._about_origin(self.center.shape)
         if self.center is not None and not np.array_equal(self.center, other.center):
             other = other.recentered(self.center)
         arrays = {key: value + other.arrays[key] for key, value in self.arrays.items()}
@@ -136,6 +145,10 @@ class SufficientStatistics:
                                     self.weight * factor, self.n_samples, self.center)
 
     __rmul__ = __mul__
+
+    def _about_origin(self, shape):
+        return SufficientStatistics(self.model, self.arrays, self.objective, self.weight,
+                                    self.n_samples, np.zeros(shape))
 
     def recentered(self, center):
         """The same statistics with moments (Gaussian mixtures) or sums (K-Means)

@@ -163,34 +163,33 @@ def check_sample_weight(sample_weight, n_samples, *, name="sample_weight",
 
 
 def rescaled_sample_weight(sample_weight):
-    """Weights multiplied by a power of two that brings the largest into [1, 2), and
-    that factor: ``(weights * factor, factor)``.
+    """Weights multiplied by the power of two that brings the largest into [1, 2), and
+    that power's exponent: ``(weights * 2**-e, e)``.
 
     A weighted EM fit depends on the weights through their ratios only; fitting on
-    rescaled weights makes it independent of their scale (weights of 1e-300 or 1e300
-    neither underflow nor overflow in the sums), and a power of two changes no digit.
-    Unit weights are returned as they are. Anything that is not an array of finite
-    real numbers with a positive maximum is returned untouched, for
-    :func:`check_sample_weight` to refuse.
+    rescaled weights makes it independent of their scale (weights of 1e-320 or 1e300
+    neither underflow nor overflow in the sums), and a power of two changes no digit
+    (``np.ldexp`` scales subnormal weights too). Unit weights are returned as they
+    are. Anything that is not an array of finite real numbers with a positive maximum
+    is returned untouched (``e = 0``), for :func:`check_sample_weight` to refuse.
     """
     if sample_weight is None or _is_sparse(sample_weight) or is_dask_array(sample_weight):
-        return sample_weight, 1.0
+        return sample_weight, 0
     try:
         w = np.asarray(sample_weight)
     except (TypeError, ValueError):
-        return sample_weight, 1.0
+        return sample_weight, 0
     if w.dtype.kind not in "biuf" or w.size == 0:
-        return sample_weight, 1.0
+        return sample_weight, 0
     w = w.astype(np.float64)
     with np.errstate(invalid="ignore"):
         top = np.max(w)
     if not (np.isfinite(top) and top > 0):
-        return sample_weight, 1.0
-    exponent = np.frexp(top)[1] - 1  # top = m * 2**exponent with m in [1, 2)
+        return sample_weight, 0
+    exponent = int(np.frexp(top)[1]) - 1  # top = m * 2**exponent with m in [1, 2)
     if exponent == 0:
-        return w, 1.0
-    factor = float(np.ldexp(1.0, -exponent))
-    return w * factor, factor
+        return w, 0
+    return np.ldexp(w, -exponent), exponent
 
 
 def weighted_total(values, sample_weight):

@@ -24,15 +24,16 @@ _SEED_BLOCK = 16384  # rows per block when seeding: memory O(block x candidates)
 
 def _sq_dist_to(X, x_sq, C, origin):
     """(n, m) squared distances from the rows of X to the rows of C, float64, both
-    taken less ``origin`` (the data's mean: the expanded form below then loses no
-    more digits far from the origin than near it). Expanded form (one matrix
-    product); only used to seed centres, by blocks of rows."""
-    Xc = X.astype(np.float64) - origin
-    Cc = C.astype(np.float64) - origin
+    taken less ``origin`` (the data's mean, in X's dtype: the expanded form below then
+    loses no more digits far from the origin than near it). Expanded form, one matrix
+    product in X's dtype; only used to seed centres, by blocks of rows."""
     with np.errstate(over="ignore", invalid="ignore"):  # huge values: infinite distances
-        d2 = Xc @ Cc.T
+        Xc = X - origin
+        Cc = C.astype(X.dtype) - origin
+        d2 = (Xc @ Cc.T).astype(np.float64)
         d2 *= -2.0
         d2 += x_sq[:, None]
+        Cc = Cc.astype(np.float64)
         d2 += np.einsum("ij,ij->i", Cc, Cc)[None, :]
     np.maximum(d2, 0.0, out=d2)
     return d2
@@ -59,9 +60,9 @@ def _update_closest(X, x_sq, closest, c, origin):
 def _centred_sq_norms(X, origin):
     out = np.empty(X.shape[0])
     for start in range(0, X.shape[0], _SEED_BLOCK):
-        Xc = X[start:start + _SEED_BLOCK].astype(np.float64) - origin
-        with np.errstate(over="ignore"):
-            out[start:start + _SEED_BLOCK] = np.einsum("ij,ij->i", Xc, Xc)
+        with np.errstate(over="ignore", invalid="ignore"):
+            Xc = X[start:start + _SEED_BLOCK] - origin
+            out[start:start + _SEED_BLOCK] = np.einsum("ij,ij->i", Xc, Xc, dtype=np.float64)
     return out
 
 
@@ -104,7 +105,7 @@ def kmeans_plusplus(X, n_clusters, *, sample_weight=None, random_state=None,
     n_local_trials = check_int(n_local_trials, "n_local_trials", min_value=1)
     # distances are taken about the data's mean, so the seeds do not depend on where
     # the data sit (as scikit-learn, which centres X before seeding)
-    origin = X.mean(axis=0, dtype=np.float64)
+    origin = _origin(X)
     x_sq = _centred_sq_norms(X, origin)
     centers = np.empty((n_clusters, X.shape[1]), dtype=X.dtype)
     indices = np.empty(n_clusters, dtype=np.intp)
@@ -132,12 +133,16 @@ def kmeans_plusplus(X, n_clusters, *, sample_weight=None, random_state=None,
     return centers, indices
 
 
-def _frame(centers):
-    """The origin of the frame the kernels take distances and sums in: the mid-range
-    of the centres, in their dtype. It moves with the data (so results do not depend
-    on where the data sit), and it is exact where the centres coincide."""
-    return np.ascontiguousarray(centers.min(axis=0) * 0.5 + centers.max(axis=0) * 0.5,
-                                dtype=centers.dtype)
+_ORIGIN_ROWS = 4096  # rows (evenly spaced) whose mean is the origin of the frame
+
+
+def _origin(X):
+    """The origin of the frame the kernels take distances and sums in: the mean of up
+    to _ORIGIN_ROWS evenly spaced rows of X, in X's dtype. It lies among the data and
+    moves with them, so results do not depend on where the data sit (scikit-learn
+    centres X for the same reason), and costs O(d) whatever n is."""
+    step = max(1, X.shape[0] // _ORIGIN_ROWS)
+    return np.ascontiguousarray(X[::step].mean(axis=0, dtype=np.float64), dtype=X.dtype)
 
 
 def _fits_squares(X, extra, dtype):
@@ -354,24 +359,30 @@ class KMeans(EMBase):
                 raise ValueError(f"n_samples={n} should be >= n_clusters={k}.")
             self._check_init_params(X, sample_weight)
             record_features(self, X_raw, X)
-            self._fit_dtype = X.dtype
-            X = self._distance_safe(X)
         else:
             check_features(self, X_raw, X)
+        fit_dtype = X.dtype
+        X = self._distance_safe(X, fitting)
         rt = runtime(self.backend, self._kernel_module, n * k * d)
-        return self._prepare(X, sample_weight, rt, tol=fitting if tol is None else tol), rt
+        data = self._prepare(X, sample_weight, rt, tol=fitting if tol is None else tol)
+        data["fit_dtype"] = fit_dtype
+        return data, rt
 
-    def _distance_safe(self, X):
+    def _distance_safe(self, X, fitting=True):
         """X in a dtype whose squared distances between the data and the centres of
         a fit cannot overflow: float32 data too wide for float32 distances are fitted
         in float64 (the centres are returned in float32), data too wide for float64
         are refused. Every centre of a fit lies in the box of the data and of the
-        initial centres, so the box's diagonal bounds every distance."""
+        initial centres (or, for a batch of a fitted model, of its centres), so the
+        box's diagonal bounds every distance."""
         extra = None
-        if self._init_kind() == "array":
+        if fitting and self._init_kind() == "array":
             extra = np.asarray(self.init, dtype=np.float64)
-        elif getattr(self, "warm_start", False) and hasattr(self, "cluster_centers_"):
+        elif hasattr(self, "cluster_centers_") and (
+                not fitting or getattr(self, "warm_start", False)):
             extra = np.asarray(self.cluster_centers_, dtype=np.float64)
+        if extra is not None and extra.shape[-1:] != X.shape[1:]:
+            extra = None  # refused with a clearer message elsewhere
         if X.dtype == np.float32 and not _fits_squares(X, extra, np.float32):
             X = X.astype(np.float64)
         if X.dtype == np.float64 and not _fits_squares(X, extra, np.float64):
@@ -398,7 +409,7 @@ class KMeans(EMBase):
     # ------------------------------------------------------------------ hooks
     def _prepare(self, X, sample_weight, rt, tol=True):
         tol = 0.0 if self.tol == 0 or not tol else _mean_variance(X) * self.tol
-        return {"X": X, "sample_weight": sample_weight, "tol": tol}
+        return {"X": X, "sample_weight": sample_weight, "tol": tol, "origin": _origin(X)}
 
     def _initialize(self, data, rng, rt):
         X, w = data["X"], data["sample_weight"]
@@ -414,22 +425,26 @@ class KMeans(EMBase):
                                                "the centres returned by init")
         else:
             centers = self._check_init_centers(self.init, X.shape[1], X.dtype, "init")
-        return {"centers": np.array(centers, dtype=X.dtype, order="C")}
+        return {"centers": np.array(centers, dtype=X.dtype, order="C"),
+                "origin": data["origin"], "fit_dtype": data.get("fit_dtype", X.dtype)}
 
     def _warm_params(self):
-        return {"centers": np.array(self.cluster_centers_, order="C")}
+        return {"centers": np.array(self.cluster_centers_, order="C"),
+                "origin": getattr(self, "_origin", None)}
 
     def _new_state(self, data, params, rt):
         X = data["X"]
         k, d = self.n_clusters, X.shape[1]
         centers = np.ascontiguousarray(params["centers"], dtype=X.dtype)
         if "dask" in data:  # labels live on the workers; only the centres here
-            return {"centers": centers, "labels": None}
+            return {"centers": centers, "labels": None,
+                    "origin": data["init"]["origin"].astype(X.dtype)}
         return {
             "centers": centers,
             "labels": np.full(X.shape[0], -1, dtype=np.int32),
             "sums": np.zeros((k, d)),
             "wsums": np.zeros(k),
+            "origin": data["origin"],
         }
 
     def _iterate(self, data, state, rt):
@@ -445,7 +460,7 @@ class KMeans(EMBase):
         X, w = data["X"], data["sample_weight"]
         centers, labels, sums, wsums = (state["centers"], state["labels"], state["sums"],
                                         state["wsums"])
-        offset = _frame(centers)
+        offset = state["origin"]
         inertia, n_changed = rt.kernels.lloyd_iter(X, w, centers, offset, labels, sums,
                                                    wsums, rt.chunk_size, rt.parallel)
         new_centers = self._m_step(data, state, rt, offset)
@@ -455,16 +470,16 @@ class KMeans(EMBase):
         return inertia, shift, converged
 
     def _m_step(self, data, state, rt, offset):
-        """New centres from the sums (about ``offset``) and weights of the last pass,
-        relocating the centres of empty clusters to the points farthest from their
-        centres."""
+        """New centres from the sums (about each row's centre) and weights of the last
+        pass, relocating the centres of empty clusters to the points farthest from
+        their centres."""
         centers, sums, wsums = state["centers"], state["sums"], state["wsums"]
         new = centers.astype(np.float64)
         relocated = {}
         if not (wsums > 0).all():
             relocated = self._relocate_empty(data, state, rt, offset)
         filled = wsums > 0
-        new[filled] = offset + sums[filled] / wsums[filled, None]
+        new[filled] += sums[filled] / wsums[filled, None]  # sums about the centres
         for j, row in relocated.items():
             new[j] = data["X"][row]  # the mean of one point is that point, exactly
         return new.astype(centers.dtype)
@@ -482,11 +497,13 @@ class KMeans(EMBase):
         n_empty = empty.size
         far = np.argpartition(mindist, -n_empty)[:-n_empty - 1:-1]
         relocated = {}
+        centers = state["centers"]
         for new_id, row in zip(empty, far):
             old_id = labels[row]
-            x = (X[row] - offset).astype(np.float64)  # as the kernel took it
+            # as the kernel took it: the row less its old centre, in the frame
+            x = ((X[row] - offset) - (centers[old_id] - offset)).astype(np.float64)
             sums[old_id] -= x * w[row]
-            sums[new_id] = x * w[row]
+            sums[new_id] = 0.0  # about its new centre, the row itself
             wsums[new_id] = w[row]
             wsums[old_id] -= w[row]
             relocated[int(new_id)] = int(row)
@@ -499,17 +516,19 @@ class KMeans(EMBase):
             self._store_params(state)
             state["labels"] = map_rows(self, data["X"], "predict")
             return self._pass_statistics(data, state, rt).objective
-        centers = state["centers"]
-        return rt.kernels.assign(data["X"], data["sample_weight"], centers, _frame(centers),
-                                 state["labels"], _EMPTY, rt.chunk_size, rt.parallel)
+        return rt.kernels.assign(data["X"], data["sample_weight"], state["centers"],
+                                 state["origin"], state["labels"], _EMPTY, rt.chunk_size,
+                                 rt.parallel)
 
     def _score_run(self, run):
         return -run.final_objective
 
     def _store(self, run, data):
+        self._fit_dtype = data.get("fit_dtype", data["X"].dtype)
+        self._origin = run.state["origin"]
         self.cluster_centers_ = self._as_fit_dtype(run.state["centers"])
         self.labels_ = run.state["labels"]
-        self.inertia_ = float(run.final_objective) * data.get("objective_unit", 1.0)
+        self.inertia_ = float(np.ldexp(run.final_objective, data.get("objective_exponent", 0)))
         if not np.isfinite(self.inertia_):
             raise _overflow_error()
 
@@ -526,14 +545,15 @@ class KMeans(EMBase):
         k, d = params["centers"].shape
         sums, counts = np.zeros((k, d)), np.zeros(k)
         labels = np.full(X.shape[0], -1, dtype=np.int32)
+        if X.dtype == np.float32 and not _fits_squares(X, params["centers"], np.float32):
+            X = X.astype(np.float64)  # a Dask chunk, checked here
         centers = np.ascontiguousarray(params["centers"], dtype=X.dtype)
-        offset = _frame(centers)
+        offset = self._offset_for(X, params.get("origin"))
         inertia, _ = rt.kernels.lloyd_iter(X, w, centers, offset, labels, sums, counts,
                                            rt.chunk_size, rt.parallel)
-        # about each row's own centre, as the Gaussian moments are about the means:
-        # exact where rows and centre coincide, accurate wherever the data sit
+        # the kernel's sums are about each row's own centre, as the Gaussian moments
+        # are about the means: exact where rows and centre coincide
         center = centers.astype(np.float64)
-        sums -= counts[:, None] * (center - offset)
         return SufficientStatistics("kmeans", {"sums": sums, "counts": counts}, inertia,
                                     float(w.sum()), X.shape[0], center=center)
 
@@ -552,7 +572,18 @@ class KMeans(EMBase):
         return {"sums": (k, d), "counts": (k,)}
 
     def _store_params(self, params):
+        if "fit_dtype" in params:  # parameters that start a model
+            self._fit_dtype = params["fit_dtype"]
+            self._origin = params["origin"]
         self.cluster_centers_ = self._as_fit_dtype(params["centers"])
+
+    @staticmethod
+    def _offset_for(X, origin):
+        """The model's origin (so that fit_predict and predict share their frame), or
+        the batch's own when the model has none of the right shape."""
+        if origin is None or origin.shape != (X.shape[1],):
+            return _origin(X)
+        return np.ascontiguousarray(origin, dtype=X.dtype)
 
     def _record_statistics(self, stats):
         self.inertia_ = stats.objective
@@ -582,8 +613,9 @@ class KMeans(EMBase):
         labels = np.empty(X.shape[0], dtype=np.int32)
         centers = np.ascontiguousarray(self.cluster_centers_, dtype=X.dtype)
         with thread_context(rt):
-            inertia = rt.kernels.assign(X, sample_weight, centers, _frame(centers), labels,
-                                        _EMPTY, rt.chunk_size, rt.parallel)
+            inertia = rt.kernels.assign(X, sample_weight, centers,
+                                        self._offset_for(X, getattr(self, "_origin", None)),
+                                        labels, _EMPTY, rt.chunk_size, rt.parallel)
         if not np.isfinite(inertia):
             if X.dtype == np.float32:  # distances too large for float32: in float64
                 return self._assign(X.astype(np.float64), sample_weight)
@@ -637,8 +669,9 @@ class KMeans(EMBase):
         out = np.empty((X.shape[0], self.cluster_centers_.shape[0]), dtype=X.dtype)
         centers = np.ascontiguousarray(self.cluster_centers_, dtype=X.dtype)
         with thread_context(rt):
-            rt.kernels.sq_distances(X, centers, _frame(centers), out, rt.chunk_size,
-                                    rt.parallel)
+            rt.kernels.sq_distances(X, centers,
+                                    self._offset_for(X, getattr(self, "_origin", None)), out,
+                                    rt.chunk_size, rt.parallel)
         if not np.isfinite(out).all():
             if X.dtype != np.float32:
                 raise _overflow_error()
@@ -646,7 +679,9 @@ class KMeans(EMBase):
             out64 = np.empty(out.shape)
             centers = centers.astype(np.float64)
             with thread_context(rt):
-                rt.kernels.sq_distances(X.astype(np.float64), centers, _frame(centers),
+                X64 = X.astype(np.float64)
+                rt.kernels.sq_distances(X64, centers,
+                                        self._offset_for(X64, getattr(self, "_origin", None)),
                                         out64, rt.chunk_size, rt.parallel)
             if not np.isfinite(out64).all():
                 raise _overflow_error()

@@ -81,9 +81,9 @@ def test_lloyd_iter_matches_naive(kernel, n, chunk, d, dtype):
     exp_labels, exp_sums, exp_w, exp_inertia, _ = kmeans_step(X, w, centers)
     rtol = rtol_for(dtype)
     np.testing.assert_array_equal(labels, exp_labels)
-    # the sums are about the offset
-    np.testing.assert_allclose(sums, exp_sums - exp_w[:, None] * offset, rtol=rtol,
-                               atol=rtol)
+    # the sums are about each row's centre
+    np.testing.assert_allclose(sums, exp_sums - exp_w[:, None] * centers, rtol=rtol,
+                               atol=rtol * (1 + np.abs(exp_sums).max()))
     np.testing.assert_allclose(wsums, exp_w, rtol=1e-12)
     assert inertia == pytest.approx(exp_inertia, rel=rtol)
     assert n_changed == int(np.count_nonzero(before != exp_labels))
@@ -195,7 +195,7 @@ def test_far_from_the_origin_same_as_near_it(kernel, d, shift, dtype):
     # the new centres, as the estimators form them, against each cluster's mean taken
     # about the shift (exact differences), to the spacing of the shifted numbers
     filled = np.flatnonzero(wsums > 0)
-    new = offset + sums[filled] / wsums[filled, None]
+    new = Cs[filled].astype(np.float64) + sums[filled] / wsums[filled, None]
     exact = np.array([(Xs[exp_labels == j].astype(np.float64) - shift).mean(axis=0)
                       for j in filled])
     spacing = np.spacing(np.abs(Xs).max().astype(dtype))

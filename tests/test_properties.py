@@ -35,7 +35,7 @@ def test_reference_kernel_equals_naive_loop(problem, chunk):
     sums, wsums = np.empty(C.shape), np.empty(len(C))
     offset = C.min(axis=0) * 0.5 + C.max(axis=0) * 0.5
     inertia, changed = ref.lloyd_iter(X, w, C, offset, labels, sums, wsums, chunk)
-    sums += wsums[:, None] * offset  # sums come about the offset
+    sums += wsums[:, None] * C  # sums come about each row's centre
     e_labels, e_sums, e_w, e_inertia, e_dist = kmeans_step(X, w, C)
     # ties may be broken differently only between centres at equal distance
     same = labels == e_labels

@@ -96,6 +96,35 @@ def test_kmeans_plusplus_does_not_depend_on_where_the_data_sit(seed, shift):
     assert far.inertia_ == pytest.approx(near.inertia_, rel=1e-5)
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("d,far", [(3, 1e13), (40, 1e10)])
+def test_kmeans_with_an_initial_centre_far_from_the_data(backend, d, far):
+    # the frame's origin comes from the data, not from the centres: one centre far
+    # out (an init array, a warm start) must not round the data's own digits away
+    rng = np.random.default_rng(7)
+    X = np.vstack([c + rng.normal(size=(500, d)) * 0.01
+                   for c in rng.normal(scale=0.05, size=(3, d))])
+    init = np.vstack([X[[0, 500, 1000]], np.full((1, d), far)])
+    ours = _fit(fastem.KMeans(4, init=init, backend=backend), X)
+    sk = SKKMeans(4, init=init, n_init=1, algorithm="lloyd").fit(X)
+    np.testing.assert_array_equal(ours.labels_, sk.labels_)
+    assert ours.n_iter_ == sk.n_iter_
+    np.testing.assert_allclose(ours.cluster_centers_[:3], sk.cluster_centers_[:3],
+                               rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_kmeans_float32_with_an_initial_centre_far_from_the_data(backend):
+    rng = np.random.default_rng(8)
+    X = (rng.normal(size=(1500, 3)) * 0.01).astype(np.float32)
+    init = np.vstack([X[:3], np.full((1, 3), 1e5, dtype=np.float32)])
+    ours = fastem.KMeans(4, init=init, max_iter=1, tol=0, backend=backend).fit(X)
+    ref = fastem.KMeans(4, init=init.astype(np.float64), max_iter=1, tol=0,
+                        backend=backend).fit(X.astype(np.float64))
+    np.testing.assert_allclose(ours.cluster_centers_[:3], ref.cluster_centers_[:3],
+                               atol=1e-7)
+
+
 # --------------------------------------- K-Means at the edges of float32 / float64
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -116,6 +145,37 @@ def test_kmeans_float32_whose_squares_overflow_float32(backend, d):
     np.testing.assert_allclose(ours.transform(X32), ref.transform(X32.astype(np.float64)),
                                rtol=1e-6)
     assert ours.score(X32) == pytest.approx(ref.score(X32.astype(np.float64)), rel=1e-6)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_kmeans_streams_of_float32_whose_squares_overflow_float32(backend):
+    # statistics, partial_fit and by-hand EM check their batches too
+    X, _ = _blobs(100, 2, 3, seed=12)
+    X32 = (X * 1e19).astype(np.float32)
+    X64 = X32.astype(np.float64)
+    km = fastem.KMeans(3, random_state=0, backend=backend).fit(X32)
+    ref = fastem.KMeans(3, random_state=0, backend=backend).fit(X64)
+    a, b = km.statistics(X32), ref.statistics(X64)
+    np.testing.assert_array_equal(a.counts, b.counts)
+    assert np.isfinite(a.objective) and a.objective == pytest.approx(b.objective, rel=1e-6)
+    s32 = fastem.KMeans(3, random_state=0, backend=backend)
+    s64 = fastem.KMeans(3, random_state=0, backend=backend)
+    for part in np.array_split(np.arange(len(X)), 2):
+        s32.partial_fit(X32[part])
+        s64.partial_fit(X64[part])
+    np.testing.assert_allclose(s32.cluster_centers_, s64.cluster_centers_, rtol=1e-6)
+    assert np.isfinite(s32.inertia_)
+
+
+def test_kmeans_dask_float32_whose_squares_overflow_float32():
+    da = pytest.importorskip("dask.array")
+    X, init = _blobs(100, 2, 3, seed=13)
+    X32, init32 = (X * 1e19).astype(np.float32), (init * 1e19).astype(np.float32)
+    for backend in BACKENDS:
+        mem = fastem.KMeans(3, init=init32, backend=backend).fit(X32)
+        dsk = fastem.KMeans(3, init=init32, backend=backend).fit(da.from_array(X32, chunks=70))
+        np.testing.assert_allclose(dsk.cluster_centers_, mem.cluster_centers_, rtol=1e-6)
+        assert dsk.inertia_ == pytest.approx(mem.inertia_, rel=1e-6)
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -228,7 +288,7 @@ def test_kmeans_kernels_take_the_naive_distances_in_the_frame():
     inertia, _ = ref.lloyd_iter(X, w, init, offset, labels, sums, wsums, 16)
     e_labels, e_sums, e_w, e_inertia, _ = kmeans_step(X, w, init)
     np.testing.assert_array_equal(labels, e_labels)
-    np.testing.assert_allclose(sums + wsums[:, None] * offset, e_sums, rtol=1e-9)
+    np.testing.assert_allclose(sums + wsums[:, None] * init, e_sums, rtol=1e-9)
     assert inertia == pytest.approx(e_inertia, rel=1e-9)
 
 
@@ -411,3 +471,79 @@ def test_dask_fit_warnings_point_at_the_callers_line():
     Xd = da.from_array(X, chunks=100)
     fn = lambda: fastem.GaussianMixture(3, max_iter=1, tol=1e-12, random_state=0).fit(Xd)  # noqa: E731
     assert set(_warned_here(fn, fastem.ConvergenceWarning)) == {__file__}
+
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_refused_fit_leaves_the_estimator_unfitted(backend):
+    X, init = _blobs(50, 2, 2, seed=14)
+    km = fastem.KMeans(2, init=init * 1e5, backend=backend)
+    with pytest.raises(ValueError, match="overflows float64"):
+        km.fit(X * 1e5, sample_weight=np.full(100, 1e306))
+    assert not hasattr(km, "n_iter_") and not hasattr(km, "cluster_centers_")
+    km.partial_fit(X)  # starts afresh, as on a new estimator
+    assert km.n_steps_ == 1
+
+
+def test_dask_weights_complex_and_of_any_scale():
+    da = pytest.importorskip("dask.array")
+    X, init = _blobs(60, 2, 2, seed=15)
+    w = np.random.default_rng(15).uniform(0.5, 2.0, len(X))
+    Xd = da.from_array(X, chunks=50)
+    for weights in (w + 1j, da.from_array(w + 1j, chunks=50)):
+        with pytest.raises(ValueError, match="Complex data not supported: sample_weight"):
+            fastem.KMeans(2, init=init).fit(Xd, sample_weight=weights)
+    ref = fastem.KMeans(2, init=init).fit(Xd, sample_weight=w)
+    for factor in (1e-300, 1e300):
+        km = fastem.KMeans(2, init=init).fit(Xd, sample_weight=da.from_array(w * factor,
+                                                                           chunks=50))
+        np.testing.assert_allclose(km.cluster_centers_, ref.cluster_centers_, rtol=1e-12)
+        assert km.inertia_ == pytest.approx(ref.inertia_ * factor, rel=1e-9)
+    gm = fastem.GaussianMixture(2, means_init=init).fit(Xd, sample_weight=w * 1e-300)
+    gref = fastem.GaussianMixture(2, means_init=init).fit(Xd, sample_weight=w)
+    np.testing.assert_allclose(gm.means_, gref.means_, rtol=1e-10)
+    # the rescaled weights differ from w in the last bit (w * 1e-300 is rounded)
+    assert gm.lower_bound_ == pytest.approx(gref.lower_bound_, rel=1e-10)
+
+
+def test_kmeans_statistics_without_a_centre_add_as_plain_sums():
+    X, init = _blobs(100, 2, 3, seed=16)
+    km = fastem.KMeans(3, init=init).initialize(X)
+    new = km.statistics(X)
+    plain = fastem.SufficientStatistics(
+        "kmeans", {"sums": new.sums + new.counts[:, None] * new.center,
+                   "counts": new.counts}, new.objective, new.weight, new.n_samples)
+    for total in (plain + new, new + plain):
+        np.testing.assert_allclose(total.center + total.sums / total.counts[:, None],
+                                   new.center + new.sums / new.counts[:, None], rtol=1e-12)
+        assert total.weight == 2 * new.weight
+
+
+def test_tbb_is_not_loaded_when_another_layer_comes_first(monkeypatch):
+    from fastem import _jit
+
+    for name, value in (("NUMBA_THREADING_LAYER", "omp"),
+                        ("NUMBA_THREADING_LAYER_PRIORITY", "omp tbb workqueue")):
+        monkeypatch.setenv(name, value)
+        assert _jit._preload_tbb() is None
+        monkeypatch.delenv(name)
+
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_subnormal_weights_fit_as_their_normal_multiples(backend):
+    # weights around 1e-320 keep only a few digits of their ratios, but they are
+    # valid: the fit is that of the same numbers times a power of two (which the
+    # fit applies itself), never a refusal
+    X, w = _gmm_data(6)
+    sub = w * 1e-320
+    normal = np.ldexp(sub, 1070)
+    km = fastem.KMeans(3, init=X[[0, 200, 400]], backend=backend).fit(X, sample_weight=sub)
+    ref = fastem.KMeans(3, init=X[[0, 200, 400]], backend=backend).fit(X, sample_weight=normal)
+    np.testing.assert_array_equal(km.cluster_centers_, ref.cluster_centers_)
+    assert km.inertia_ == pytest.approx(np.ldexp(ref.inertia_, -1070), rel=1e-12)
+    gm = fastem.GaussianMixture(3, random_state=0, backend=backend).fit(X, sample_weight=sub)
+    gref = fastem.GaussianMixture(3, random_state=0, backend=backend).fit(
+        X, sample_weight=normal)
+    np.testing.assert_allclose(gm.means_, gref.means_, rtol=1e-12)
+    assert gm.lower_bound_ == pytest.approx(gref.lower_bound_, rel=1e-12)

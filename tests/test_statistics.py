@@ -133,6 +133,9 @@ def test_kmeans_statistics_about_other_centres_are_recentred():
                                centers + stats.sums / stats.counts[:, None], rtol=1e-12)
     both = stats + KMeans(4, init=new).initialize(X).statistics(X)
     assert np.array_equal(both.center, stats.center)
+    other = KMeans(4, init=new).initialize(X).statistics(X)
+    expected = stats.sums + other.recentered(centers).sums
+    np.testing.assert_allclose(both.sums, expected, rtol=1e-12, atol=1e-12)
 
 
 def test_statistics_pickle_scale_and_reject_mismatches():

@@ -18,12 +18,14 @@ The nearest-centre search of a chunk has three forms, chosen by the shape
   the expansion ||x||^2 - 2 x.c + ||c||^2, as scikit-learn does; BLAS must then run on
   one thread (the estimators hold it there with threadpoolctl).
 
-Every form works in a frame centred on ``offset`` (one point per call, in the data's
-dtype: the estimators pass the mean of the centres): rows and centres are shifted by it
-before any distance is taken, and the sums come out about it. So the results do not
-depend on where the data sit (the expanded form above loses every digit on data far
-from the origin otherwise), and data and centres that coincide give distances of
-exactly 0.
+Every form works in a frame centred on ``offset`` (one point near the data, in the
+data's dtype: the estimators pass a mean of the data): rows and centres are shifted by
+it before any distance is taken, so the results do not depend on where the data sit
+(the expanded form above loses every digit on data far from the origin otherwise).
+The sums are taken about each row's own centre, ``sum w (x - c)``, with the
+difference formed in the frame: the new centre ``c + sums / wsums`` is then exact
+where the rows coincide with their centre, and as accurate far from the origin as
+near it.
 
 Distances are computed in the data's dtype; sums, weights and inertia in float64. The
 GEMM form chooses the centre by the expansion and then takes the chosen centre's
@@ -336,7 +338,7 @@ def _lloyd_iter(X, sample_weight, centers, offset, labels, sums, wsums, chunk_si
                 block_inertia += w * bd
                 wacc[j] += w
                 for f in range(d):
-                    acc[j, f] += w * xr[f]
+                    acc[j, f] += w * (xr[f] - rel[j, f])
             start = stop  # the chunk loop below has nothing left to do
         for c0 in range(start, stop, chunk_size):
             m = min(chunk_size, stop - c0)
@@ -352,31 +354,32 @@ def _lloyd_iter(X, sample_weight, centers, offset, labels, sums, wsums, chunk_si
                 w = wc[i]
                 block_inertia += w * best[i]
                 wacc[j] += w
-            # the chunk's rows less the offset are still in xt (L1): add them from there
+            # the chunk's rows less the offset are still in xt (L1): add them from there,
+            # less their centre
             if method == COLUMNS and d == 8:
                 for i in range(m):
                     j = bestj[i]
                     w = wc[i]
-                    acc[j, 0] += w * xt[0, i]
-                    acc[j, 1] += w * xt[1, i]
-                    acc[j, 2] += w * xt[2, i]
-                    acc[j, 3] += w * xt[3, i]
-                    acc[j, 4] += w * xt[4, i]
-                    acc[j, 5] += w * xt[5, i]
-                    acc[j, 6] += w * xt[6, i]
-                    acc[j, 7] += w * xt[7, i]
+                    acc[j, 0] += w * (xt[0, i] - rel[j, 0])
+                    acc[j, 1] += w * (xt[1, i] - rel[j, 1])
+                    acc[j, 2] += w * (xt[2, i] - rel[j, 2])
+                    acc[j, 3] += w * (xt[3, i] - rel[j, 3])
+                    acc[j, 4] += w * (xt[4, i] - rel[j, 4])
+                    acc[j, 5] += w * (xt[5, i] - rel[j, 5])
+                    acc[j, 6] += w * (xt[6, i] - rel[j, 6])
+                    acc[j, 7] += w * (xt[7, i] - rel[j, 7])
             elif method == COLUMNS:
                 for i in range(m):
                     j = bestj[i]
                     w = wc[i]
                     for f in range(d):
-                        acc[j, f] += w * xt[f, i]
+                        acc[j, f] += w * (xt[f, i] - rel[j, f])
             else:
                 for i in range(m):
                     j = bestj[i]
                     w = wc[i]
                     for f in range(d):
-                        acc[j, f] += w * xt[i, f]
+                        acc[j, f] += w * (xt[i, f] - rel[j, f])
         for j in range(k):
             pweights[b, j] = wacc[j]
             for f in range(d):

@@ -5,9 +5,9 @@ Buffers are tagged IN / OUT / INOUT with shape and dtype. ``X``, ``centers`` and
 float64; labels are int32. ``parallel`` is accepted for signature parity and ignored.
 
 Distances are taken between ``X - offset`` and ``centers - offset`` (each difference
-rounded to the data's dtype), and the sums are about ``offset``: any point near the
-data serves (the estimators pass the mean of the centres), and the results do not
-depend on where the data sit.
+rounded to the data's dtype): any point near the data serves (the estimators pass a
+mean of the data), and the results do not depend on where the data sit. The sums are
+taken about each row's own centre, ``sum w ((x - offset) - (c - offset))``.
 """
 
 import numpy as np
@@ -45,8 +45,8 @@ def lloyd_iter(X, sample_weight, centers, offset, labels, sums, wsums, chunk_siz
     labels : INOUT ndarray of shape (n_samples,), int32
         Previous labels in, labels for ``centers`` out.
     sums : OUT ndarray of shape (n_clusters, n_features), float64
-        Weighted sum of ``row - offset`` over the rows assigned to each cluster (so
-        the new centre is ``offset + sums / wsums``).
+        Weighted sum of ``row - centre`` over the rows assigned to each cluster (the
+        difference taken in the frame; the new centre is ``centre + sums / wsums``).
     wsums : OUT ndarray of shape (n_clusters,), float64
         Total weight assigned to each cluster.
     chunk_size : int
@@ -81,7 +81,9 @@ def lloyd_iter(X, sample_weight, centers, offset, labels, sums, wsums, chunk_siz
         onehot = np.zeros((stop - start, k))
         onehot[np.arange(stop - start), lab] = wc
         wsums += onehot.sum(axis=0)
-        sums += onehot.T @ Xc.astype(np.float64)
+        with np.errstate(over="ignore", invalid="ignore"):
+            diff = (Xc - rel[lab]).astype(np.float64)  # each row less its centre
+        sums += onehot.T @ diff
     return inertia, n_changed
 
 
