@@ -500,8 +500,8 @@ class KMeans(EMBase):
         centers = state["centers"]
         for new_id, row in zip(empty, far):
             old_id = labels[row]
-            # as the kernel took it: the row less its old centre, in the frame
-            x = ((X[row] - offset) - (centers[old_id] - offset)).astype(np.float64)
+            # as the kernel took it (to rounding): the row less its old centre
+            x = (X[row] - centers[old_id]).astype(np.float64)
             sums[old_id] -= x * w[row]
             sums[new_id] = 0.0  # about its new centre, the row itself
             wsums[new_id] = w[row]

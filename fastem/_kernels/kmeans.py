@@ -18,14 +18,14 @@ The nearest-centre search of a chunk has three forms, chosen by the shape
   the expansion ||x||^2 - 2 x.c + ||c||^2, as scikit-learn does; BLAS must then run on
   one thread (the estimators hold it there with threadpoolctl).
 
-Every form works in a frame centred on ``offset`` (one point near the data, in the
-data's dtype: the estimators pass a mean of the data): rows and centres are shifted by
-it before any distance is taken, so the results do not depend on where the data sit
-(the expanded form above loses every digit on data far from the origin otherwise).
-The sums are taken about each row's own centre, ``sum w (x - c)``, with the
-difference formed in the frame: the new centre ``c + sums / wsums`` is then exact
-where the rows coincide with their centre, and as accurate far from the origin as
-near it.
+The ROWS and COLUMNS forms take differences ``x - c`` directly; the GEMM form works in a
+frame centred on ``offset`` (one point near the data, in the data's dtype: the
+estimators pass a mean of the data), rows and centres shifted by it before the
+product, so that its results do not depend on where the data sit either (the
+expansion loses every digit on data far from the origin otherwise). The sums are
+taken about each row's own centre, ``sum w (x - c)``: the new centre
+``c + sums / wsums`` is then exact where the rows coincide with their centre, and as
+accurate far from the origin as near it.
 
 Distances are computed in the data's dtype; sums, weights and inertia in float64. The
 GEMM form chooses the centre by the expansion and then takes the chosen centre's
@@ -62,18 +62,16 @@ def _block_layout(n, chunk_size):
 
 
 @jit
-def _nearest_rows(X, offset, c0, m, centers, best, bestj, xr):
+def _nearest_rows(X, c0, m, centers, best, bestj):
     d = X.shape[1]
     k = centers.shape[0]
     for i in range(m):
-        for f in range(d):
-            xr[f] = X[c0 + i, f] - offset[f]
         b = np.inf
         bj = 0
         for j in range(k):
             dist = 0.0
             for f in range(d):
-                t = xr[f] - centers[j, f]
+                t = X[c0 + i, f] - centers[j, f]
                 dist += t * t
             if dist < b:
                 b = dist
@@ -83,28 +81,25 @@ def _nearest_rows(X, offset, c0, m, centers, best, bestj, xr):
 
 
 @jit
-def _load_chunk(X, offset, c0, m, xt, best, bestj):
-    """Copy rows c0..c0+m-1 less ``offset`` feature-major into xt, set best[:m] = inf
-    and bestj[:m] =
+def _load_chunk(X, c0, m, xt, best, bestj):
+    """Copy rows c0..c0+m-1 feature-major into xt, set best[:m] = inf and bestj[:m] =
     0 (a row whose distances all overflow goes to the first centre, as in the other
     forms), and prefetch the next chunk's rows so that the copy does not wait on RAM."""
     d = X.shape[1]
     last = X.shape[0] - 1
     ahead = xt.shape[1]
     if d == 8:
-        o0, o1, o2, o3 = offset[0], offset[1], offset[2], offset[3]
-        o4, o5, o6, o7 = offset[4], offset[5], offset[6], offset[7]
         for i in range(m):
             r = c0 + i
             prefetch_row(X, min(r + ahead, last))
-            xt[0, i] = X[r, 0] - o0
-            xt[1, i] = X[r, 1] - o1
-            xt[2, i] = X[r, 2] - o2
-            xt[3, i] = X[r, 3] - o3
-            xt[4, i] = X[r, 4] - o4
-            xt[5, i] = X[r, 5] - o5
-            xt[6, i] = X[r, 6] - o6
-            xt[7, i] = X[r, 7] - o7
+            xt[0, i] = X[r, 0]
+            xt[1, i] = X[r, 1]
+            xt[2, i] = X[r, 2]
+            xt[3, i] = X[r, 3]
+            xt[4, i] = X[r, 4]
+            xt[5, i] = X[r, 5]
+            xt[6, i] = X[r, 6]
+            xt[7, i] = X[r, 7]
             best[i] = np.inf
             bestj[i] = 0
     else:
@@ -112,7 +107,7 @@ def _load_chunk(X, offset, c0, m, xt, best, bestj):
             r = c0 + i
             prefetch_row(X, min(r + ahead, last))
             for f in range(d):
-                xt[f, i] = X[r, f] - offset[f]
+                xt[f, i] = X[r, f]
             best[i] = np.inf
             bestj[i] = 0
 
@@ -195,10 +190,10 @@ def _nearest_cols8(m, centers, best, bestj, xt):
 
 
 @jit
-def _nearest_columns(X, offset, c0, m, centers, best, bestj, xt, dist):
+def _nearest_columns(X, c0, m, centers, best, bestj, xt, dist):
     d = X.shape[1]
     k = centers.shape[0]
-    _load_chunk(X, offset, c0, m, xt, best, bestj)
+    _load_chunk(X, c0, m, xt, best, bestj)
     if d == 8:
         _nearest_cols8(m, centers, best, bestj, xt)
         return
@@ -252,29 +247,30 @@ def _nearest_gemm(X, offset, c0, m, centers, centers_t, centers_sq, best, bestj,
 @jit
 def _nearest_chunk(X, offset, c0, m, centers, centers_t, centers_sq, method, best, bestj,
                    xt, dist):
-    """Fill best[:m] (squared distance) and bestj[:m] (index) of rows c0..c0+m-1, with
-    ``centers`` already less the offset; ties go to the first centre. Leaves the rows
-    less the offset in xt: feature-major (d, m) for COLUMNS, row-major for GEMM, the
-    last row in xt[0] for ROWS."""
+    """Fill best[:m] (squared distance) and bestj[:m] (index) of rows c0..c0+m-1
+    (``centers`` less the offset for GEMM, as they are otherwise); ties go to the
+    first centre. Leaves the rows in xt: feature-major (d, m) for COLUMNS, less the
+    offset and row-major for GEMM."""
     if method == ROWS:
-        _nearest_rows(X, offset, c0, m, centers, best, bestj, xt[0])
+        _nearest_rows(X, c0, m, centers, best, bestj)
     elif method == COLUMNS:
-        _nearest_columns(X, offset, c0, m, centers, best, bestj, xt, dist)
+        _nearest_columns(X, c0, m, centers, best, bestj, xt, dist)
     else:
         _nearest_gemm(X, offset, c0, m, centers, centers_t, centers_sq, best, bestj, xt)
 
 
 @jit
 def _centre_terms(centers, offset, method):
-    """Centres less the offset (k, d), and for the GEMM form their transpose and
-    squared norms (empty otherwise)."""
+    """For the GEMM form: the centres less the offset (k, d), their transpose and
+    squared norms. Otherwise the centres themselves and empty arrays."""
     k, d = centers.shape
+    if method != GEMM:
+        return (centers, np.empty((d, 0), dtype=centers.dtype),
+                np.empty(0, dtype=centers.dtype))
     rel = np.empty((k, d), dtype=centers.dtype)
     for j in range(k):
         for f in range(d):
             rel[j, f] = centers[j, f] - offset[f]
-    if method != GEMM:
-        return rel, np.empty((d, 0), dtype=centers.dtype), np.empty(0, dtype=centers.dtype)
     centers_t = np.ascontiguousarray(rel.T)
     centers_sq = np.empty(k, dtype=centers.dtype)
     for j in range(k):
@@ -317,16 +313,13 @@ def _lloyd_iter(X, sample_weight, centers, offset, labels, sums, wsums, chunk_si
         block_changed = 0
         if method == ROWS:
             # few features: search and accumulate row by row, with no chunk buffers
-            xr = xt[0]
             for row in range(start, stop):
-                for f in range(d):
-                    xr[f] = X[row, f] - offset[f]
                 bd = np.inf
                 j = 0
                 for jj in range(k):
                     dd = 0.0
                     for f in range(d):
-                        t = xr[f] - rel[jj, f]
+                        t = X[row, f] - centers[jj, f]
                         dd += t * t
                     if dd < bd:
                         bd = dd
@@ -338,7 +331,7 @@ def _lloyd_iter(X, sample_weight, centers, offset, labels, sums, wsums, chunk_si
                 block_inertia += w * bd
                 wacc[j] += w
                 for f in range(d):
-                    acc[j, f] += w * (xr[f] - rel[j, f])
+                    acc[j, f] += w * (X[row, f] - centers[j, f])
             start = stop  # the chunk loop below has nothing left to do
         for c0 in range(start, stop, chunk_size):
             m = min(chunk_size, stop - c0)
@@ -354,8 +347,8 @@ def _lloyd_iter(X, sample_weight, centers, offset, labels, sums, wsums, chunk_si
                 w = wc[i]
                 block_inertia += w * best[i]
                 wacc[j] += w
-            # the chunk's rows less the offset are still in xt (L1): add them from there,
-            # less their centre
+            # the chunk's rows are still in xt (L1; less the offset for GEMM, as rel
+            # is): add them from there, less their centre
             if method == COLUMNS and d == 8:
                 for i in range(m):
                     j = bestj[i]
@@ -431,21 +424,18 @@ def _assign(X, sample_weight, centers, offset, labels, mindist, chunk_size, meth
 
 
 def _sq_distances(X, centers, offset, out, chunk_size):
+    # direct differences (offset is for the signature's sake: see the module docstring)
     n, d = X.shape
     k = centers.shape[0]
     n_blocks, block_rows = _block_layout(n, chunk_size)
-    rel, _, _ = _centre_terms(centers, offset, ROWS)
     for b in prange(n_blocks):
-        xr = np.empty(d, dtype=X.dtype)
         start = b * block_rows
         stop = min(start + block_rows, n)
         for i in range(start, stop):
-            for f in range(d):
-                xr[f] = X[i, f] - offset[f]
             for j in range(k):
                 dist = 0.0
                 for f in range(d):
-                    t = xr[f] - rel[j, f]
+                    t = X[i, f] - centers[j, f]
                     dist += t * t
                 out[i, j] = dist
 

@@ -4,10 +4,11 @@ Buffers are tagged IN / OUT / INOUT with shape and dtype. ``X``, ``centers`` and
 ``offset`` share one floating dtype (float32 or float64); weights and accumulators are
 float64; labels are int32. ``parallel`` is accepted for signature parity and ignored.
 
-Distances are taken between ``X - offset`` and ``centers - offset`` (each difference
-rounded to the data's dtype): any point near the data serves (the estimators pass a
-mean of the data), and the results do not depend on where the data sit. The sums are
-taken about each row's own centre, ``sum w ((x - offset) - (c - offset))``.
+Distances are taken from the differences ``x - c`` (rounded to the data's dtype), which
+do not depend on where the data sit; ``offset`` (a point near the data, in the data's
+dtype) is the origin of the numba twin's matrix-product form, whose expansion would
+otherwise lose digits far from the origin, and is not needed here. The sums are taken
+about each row's own centre, ``sum w (x - c)``.
 """
 
 import numpy as np
@@ -16,18 +17,13 @@ __all__ = ["lloyd_iter", "assign", "sq_distances"]
 
 
 def _chunk_sq_dist(Xr, rel):
-    # (chunk, k) squared distances between rows and centres already less the offset:
-    # differences in the data dtype, sums in float64. The numba kernel sums in float64
-    # for d <= 3 and in the data dtype otherwise (as scikit-learn does), so float32
-    # results agree to float32 rounding. Memory is chunk x k x d, never n x k.
+    # (chunk, k) squared distances between rows and centres: differences in the data
+    # dtype, sums in float64. The numba kernel sums in float64 for d <= 3 and in the
+    # data dtype otherwise (as scikit-learn does), so float32 results agree to float32
+    # rounding. Memory is chunk x k x d, never n x k.
     with np.errstate(over="ignore", invalid="ignore"):  # huge values: inf, as numba
         diff = Xr[:, None, :] - rel[None, :, :]
         return np.einsum("ikf,ikf->ik", diff, diff, dtype=np.float64)
-
-
-def _less(A, offset):
-    with np.errstate(over="ignore", invalid="ignore"):
-        return (A - offset).astype(A.dtype, copy=False)
 
 
 def lloyd_iter(X, sample_weight, centers, offset, labels, sums, wsums, chunk_size,
@@ -41,7 +37,7 @@ def lloyd_iter(X, sample_weight, centers, offset, labels, sums, wsums, chunk_siz
     sample_weight : IN ndarray of shape (n_samples,), float64
     centers : IN ndarray of shape (n_clusters, n_features), X.dtype
     offset : IN ndarray of shape (n_features,), X.dtype
-        The origin of the frame the distances and sums are taken in.
+        The origin of the numba twin's matrix-product form (see the module docstring).
     labels : INOUT ndarray of shape (n_samples,), int32
         Previous labels in, labels for ``centers`` out.
     sums : OUT ndarray of shape (n_clusters, n_features), float64
@@ -63,14 +59,14 @@ def lloyd_iter(X, sample_weight, centers, offset, labels, sums, wsums, chunk_siz
     """
     n = X.shape[0]
     k = centers.shape[0]
-    rel = _less(centers, offset)
+    rel = centers
     sums[...] = 0.0
     wsums[...] = 0.0
     inertia = 0.0
     n_changed = 0
     for start in range(0, n, chunk_size):
         stop = min(start + chunk_size, n)
-        Xc = _less(X[start:stop], offset)
+        Xc = X[start:stop]
         wc = sample_weight[start:stop]
         d2 = _chunk_sq_dist(Xc, rel)
         lab = np.argmin(d2, axis=1).astype(np.int32)
@@ -107,12 +103,12 @@ def assign(X, sample_weight, centers, offset, labels, mindist, chunk_size, paral
     inertia : float
     """
     n = X.shape[0]
-    rel = _less(centers, offset)
+    rel = centers
     inertia = 0.0
     write_dist = mindist.shape[0] > 0
     for start in range(0, n, chunk_size):
         stop = min(start + chunk_size, n)
-        d2 = _chunk_sq_dist(_less(X[start:stop], offset), rel)
+        d2 = _chunk_sq_dist(X[start:stop], rel)
         lab = np.argmin(d2, axis=1).astype(np.int32)
         mind = d2[np.arange(stop - start), lab]
         labels[start:stop] = lab
@@ -136,8 +132,8 @@ def sq_distances(X, centers, offset, out, chunk_size, parallel=False):
     parallel : bool
     """
     n = X.shape[0]
-    rel = _less(centers, offset)
+    rel = centers
     for start in range(0, n, chunk_size):
         stop = min(start + chunk_size, n)
         with np.errstate(over="ignore"):  # beyond float32: inf, as numba
-            out[start:stop] = _chunk_sq_dist(_less(X[start:stop], offset), rel)
+            out[start:stop] = _chunk_sq_dist(X[start:stop], rel)
