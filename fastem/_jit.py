@@ -126,7 +126,8 @@ _cache_warned = False
 # intrinsics and the vector math the kernel modules import. numba keys a cached
 # kernel by its own file only, so a kernel compiled against an older helper would be
 # served; their digest goes into every kernel's cached name instead.
-_HELPER_SOURCES = ("_jit.py", os.path.join("_kernels", "_vmath.py"))
+_HELPER_SOURCES = ("_jit.py", os.path.join("_kernels", "_vmath.py"),
+                   os.path.join("_kernels", "_tiles.py"))
 
 
 def _helpers_digest():

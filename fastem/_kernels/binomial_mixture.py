@@ -3,20 +3,21 @@
 
 Layout as in the other kernel modules: fixed chunks of ``chunk_size`` rows grouped
 into at most ``MAX_BLOCKS`` blocks, ``prange`` over blocks, per-block partial sums
-added in block order, so results do not depend on the thread count.
+added in block order, so results do not depend on the thread count. Each chunk is a
+tile (``fastem._kernels._tiles``): log-probabilities component-major with the rows in
+the vector lanes, the exps and logs of the whole tile with the kernels' vector math.
 """
 
 import numpy as np
 
 from .._jit import jit, jit_variants, prange
+from ._tiles import ACC_WIDTH, finish_tile, lane_dot, responsibilities_tile, tree_sum
 
 __all__ = ["em_step", "e_step"]
 
 MAX_BLOCKS = 64
-LOG_BATCH = 64  # rows per log call (and at once past 1e250)
 
 
-# Kept in this module: numba's cache does not see edits to imported helpers.
 @jit
 def _block_layout(n, chunk_size):
     n_chunks = (n + chunk_size - 1) // chunk_size
@@ -26,25 +27,43 @@ def _block_layout(n, chunk_size):
 
 
 @jit
-def _joint_row(X, n_trials, i, log_w, logp, log1mp, lp):
-    """lp[c] = log p(x_i, c) without the binomial coefficient; returns max_c lp[c]."""
-    k, d = logp.shape
-    ti = i if n_trials.shape[0] > 1 else 0
+def _load_tile(X, n_trials, c0, m, xt, tt):
+    """Counts and trials of rows c0..c0+m-1, feature-major, in float64."""
+    d = X.shape[1]
+    per_row = n_trials.shape[0] > 1
     per_feature = n_trials.shape[1] > 1
-    top = -np.inf
-    for c in range(k):
-        v = log_w[c]
+    for i in range(m):
+        ti = c0 + i if per_row else 0
         for f in range(d):
-            x = X[i, f]
-            fails = n_trials[ti, f if per_feature else 0] - x
-            if x > 0.0:
-                v += x * logp[c, f]
-            if fails > 0.0:
-                v += fails * log1mp[c, f]
-        lp[c] = v
-        if v > top:
-            top = v
-    return top
+            xt[f, i] = X[c0 + i, f]
+            tt[f, i] = n_trials[ti, f if per_feature else 0]
+
+
+@jit
+def _joint_tile(xt, tt, m, log_w, logp, log1mp, lp, top):
+    """lp[c, i] = log p(x_i, c) without the binomial coefficients, top[i] = max_c; a
+    term with no successes (or no failures) counts 0 even where its log is -inf."""
+    k, d = logp.shape
+    for c in range(k):
+        lw = log_w[c]
+        for i in range(m):
+            lp[c, i] = lw
+        for f in range(d):
+            lq = logp[c, f]
+            l1 = log1mp[c, f]
+            x = xt[f]
+            t = tt[f]
+            for i in range(m):
+                xi = x[i]
+                fails = t[i] - xi
+                a = xi * lq if xi > 0.0 else 0.0
+                b = fails * l1 if fails > 0.0 else 0.0
+                lp[c, i] += a + b
+    for i in range(m):
+        top[i] = lp[0, i]
+    for c in range(1, k):
+        for i in range(m):
+            top[i] = max(top[i], lp[c, i])
 
 
 def _em_step(X, n_trials, sample_weight, log_w, logp, log1mp, N, SX, SN, chunk_size):
@@ -55,49 +74,33 @@ def _em_step(X, n_trials, sample_weight, log_w, logp, log1mp, N, SX, SN, chunk_s
     pSX = np.zeros((n_blocks, k, d))
     pSN = np.zeros((n_blocks, k, d))
     pll = np.zeros(n_blocks)
-    per_row = n_trials.shape[0] > 1
-    per_feature = n_trials.shape[1] > 1
     for b in prange(n_blocks):
-        lp = np.empty(k)
+        xt = np.empty((d, chunk_size))
+        tt = np.empty((d, chunk_size))
+        lp = np.empty((k, chunk_size))
+        top = np.empty(chunk_size)
+        s = np.empty(chunk_size)
+        scale = np.empty(chunk_size)
+        acc = np.empty(max(chunk_size, ACC_WIDTH))
         ll = 0.0
-        # log(s) of unit-weight rows is taken once per LOG_BATCH rows, on the product
-        # of their s (each in [1, k]): fewer log calls, the same sum up to rounding
-        s_prod = 1.0
-        n_prod = 0
-        for i in range(b * block_rows, min((b + 1) * block_rows, n)):
-            top = _joint_row(X, n_trials, i, log_w, logp, log1mp, lp)
-            w = sample_weight[i]
-            if top == -np.inf:  # impossible under every component: no statistics
-                if w > 0.0:
-                    ll = -np.inf
-                continue
-            s = 0.0
+        start = b * block_rows
+        stop = min(start + block_rows, n)
+        for c0 in range(start, stop, chunk_size):
+            m = min(chunk_size, stop - c0)
+            _load_tile(X, n_trials, c0, m, xt, tt)
+            _joint_tile(xt, tt, m, log_w, logp, log1mp, lp, top)
+            ll += responsibilities_tile(lp, top, m, sample_weight, c0, s, scale)
             for c in range(k):
-                # the largest term is exp(0) = 1: one exp call fewer per row
-                e = 1.0 if lp[c] == top else np.exp(lp[c] - top)
-                lp[c] = e
-                s += e
-            if w == 1.0:
-                ll += top
-                s_prod *= s
-                n_prod += 1
-                if n_prod == LOG_BATCH or s_prod > 1e250:
-                    ll += np.log(s_prod)
-                    s_prod = 1.0
-                    n_prod = 0
-            else:
-                ll += w * (top + np.log(s))
-            scale = w / s
-            ti = i if per_row else 0
-            for c in range(k):
-                r = lp[c] * scale
-                if r == 0.0:
-                    continue
-                pN[b, c] += r
+                r = lp[c]
+                for i in range(m):
+                    r[i] *= scale[i]  # responsibilities times weights
+                for i in range(m):
+                    acc[i] = r[i]
+                pN[b, c] += tree_sum(acc, m)
                 for f in range(d):
-                    pSX[b, c, f] += r * X[i, f]
-                    pSN[b, c, f] += r * n_trials[ti, f if per_feature else 0]
-        pll[b] = ll + np.log(s_prod)
+                    pSX[b, c, f] += lane_dot(r, xt[f], m, acc)
+                    pSN[b, c, f] += lane_dot(r, tt[f], m, acc)
+        pll[b] = ll
     N[:] = 0.0
     SX[:, :] = 0.0
     SN[:, :] = 0.0
@@ -113,36 +116,22 @@ def _em_step(X, n_trials, sample_weight, log_w, logp, log1mp, N, SX, SN, chunk_s
 
 
 def _e_step(X, n_trials, log_w, logp, log1mp, lpn_out, labels_out, resp_out, chunk_size):
-    n = X.shape[0]
+    n, d = X.shape
     k = log_w.shape[0]
     n_blocks, block_rows = _block_layout(n, chunk_size)
     for b in prange(n_blocks):
-        lp = np.empty(k)
-        for i in range(b * block_rows, min((b + 1) * block_rows, n)):
-            top = _joint_row(X, n_trials, i, log_w, logp, log1mp, lp)
-            if labels_out.shape[0] > 0:
-                best = 0
-                for c in range(1, k):
-                    if lp[c] > lp[best]:
-                        best = c
-                labels_out[i] = best
-            if top == -np.inf:  # impossible under every component
-                if lpn_out.shape[0] > 0:
-                    lpn_out[i] = -np.inf
-                if resp_out.shape[0] > 0:
-                    for c in range(k):
-                        resp_out[i, c] = 0.0
-                continue
-            s = 0.0
-            for c in range(k):
-                e = np.exp(lp[c] - top)
-                lp[c] = e
-                s += e
-            if lpn_out.shape[0] > 0:
-                lpn_out[i] = top + np.log(s)
-            if resp_out.shape[0] > 0:
-                for c in range(k):
-                    resp_out[i, c] = lp[c] / s
+        xt = np.empty((d, chunk_size))
+        tt = np.empty((d, chunk_size))
+        lp = np.empty((k, chunk_size))
+        top = np.empty(chunk_size)
+        s = np.empty(chunk_size)
+        start = b * block_rows
+        stop = min(start + block_rows, n)
+        for c0 in range(start, stop, chunk_size):
+            m = min(chunk_size, stop - c0)
+            _load_tile(X, n_trials, c0, m, xt, tt)
+            _joint_tile(xt, tt, m, log_w, logp, log1mp, lp, top)
+            finish_tile(lp, top, m, c0, s, lpn_out, labels_out, resp_out)
 
 
 _em_serial, _em_parallel = jit_variants(_em_step)

@@ -11,14 +11,13 @@ n_samples, and the layout depends only on (n, chunk_size, k, d), never on thread
 import numpy as np
 
 from .._jit import jit, jit_variants, prange
-from ._vmath import exp64, log64
+from ._tiles import finish_tile, responsibilities_tile, tree_sum
 
 __all__ = ["em_step_full", "em_step_diag", "em_step_1d",
            "e_step_full", "e_step_diag", "e_step_1d"]
 
 MAX_BLOCKS = 64
 STATS_BUDGET = 1 << 21
-LANES = 8  # partial sums left by a pairwise fold (see _tree_sum)
 ACC_WIDTH = 32  # running partial sums per reduction over the rows of a tile
 
 
@@ -66,50 +65,6 @@ def _log_prob_diag_tile(xt, m, means, prec, log_const, lp, top):
 
 
 @jit
-def _responsibilities_tile(lp, top, m, w, c0, s, scale):
-    """lp[c, i] <- exp(lp[c, i] - top[i]) (the tile's exps in one pass), s[i] their
-    sum over components, scale[i] = w_i / s[i] (0 for a row of density 0). Returns the
-    tile's weighted log-likelihood (-inf if a row of positive weight has density 0).
-    ``top`` is overwritten with each row's term of the log-likelihood."""
-    k = lp.shape[0]
-    for i in range(m):
-        s[i] = 0.0
-        top[i] = top[i] if top[i] > -np.inf else 0.0  # density 0: exps of -inf are 0
-    for c in range(k):
-        for i in range(m):
-            e = exp64(lp[c, i] - top[i])
-            lp[c, i] = e
-            s[i] += e
-    for i in range(m):
-        wi = w[c0 + i]
-        si = s[i]
-        live = si > 0.0
-        scale[i] = wi / si if live else 0.0
-        term = wi * (top[i] + log64(si)) if live else 0.0
-        top[i] = -np.inf if (wi > 0.0 and not live) else term
-    return _tree_sum(top, m)
-
-
-@jit
-def _tree_sum(v, m):
-    """sum(v[:m]) by pairwise folding (v[:m] is overwritten): the upper half is added
-    onto the lower half, elementwise, until LANES partial sums are left, which are
-    added in order. Each fold is an elementwise vector addition, so the sum vectorises
-    without reassociation, and its rounding depends on m only (not on alignment or on
-    the thread count); pairwise, it is also more accurate than a running sum."""
-    n = m
-    while n > LANES:
-        h = (n + 1) // 2
-        for i in range(n - h):
-            v[i] += v[h + i]
-        n = h
-    total = 0.0
-    for i in range(n):
-        total += v[i]
-    return total
-
-
-@jit
 def _moments_diag_tile(xt, m, means, lp, scale, acc, pN, pS1, pS2, b):
     """Add the tile's responsibility-weighted moments about the means to block b's
     partial statistics; lp holds the exps, scale the per-row factors.
@@ -117,7 +72,7 @@ def _moments_diag_tile(xt, m, means, lp, scale, acc, pN, pS1, pS2, b):
     Each sum over the m rows runs in two steps that both vectorise without
     reassociation: the rows are added elementwise onto ACC_WIDTH running partial sums
     (acc[0], acc[1]: row i onto lane i % ACC_WIDTH), then the lanes are folded by
-    :func:`_tree_sum`. The order of the additions depends on m only."""
+    :func:`fastem._kernels._tiles.tree_sum`. The order of the additions depends on m only."""
     k, d = means.shape
     a1 = acc[0]
     a2 = acc[1]
@@ -128,7 +83,7 @@ def _moments_diag_tile(xt, m, means, lp, scale, acc, pN, pS1, pS2, b):
             r[i] *= scale[i]  # responsibilities times weights
         for i in range(m):
             a1[i] = r[i]
-        pN[b, c] += _tree_sum(a1, m)
+        pN[b, c] += tree_sum(a1, m)
         for f in range(d):
             mu = means[c, f]
             x = xt[f]
@@ -150,8 +105,8 @@ def _moments_diag_tile(xt, m, means, lp, scale, acc, pN, pS1, pS2, b):
                 v = ri * t if ri > 0.0 else 0.0
                 s1 += v
                 s2 += v * t
-            pS1[b, c, f] += _tree_sum(a1, ACC_WIDTH) + s1
-            pS2[b, c, f] += _tree_sum(a2, ACC_WIDTH) + s2
+            pS1[b, c, f] += tree_sum(a1, ACC_WIDTH) + s1
+            pS2[b, c, f] += tree_sum(a2, ACC_WIDTH) + s2
 
 
 def _em_diag(X, sample_weight, means, prec, log_const, N, S1, S2, chunk_size, max_blocks):
@@ -176,7 +131,7 @@ def _em_diag(X, sample_weight, means, prec, log_const, N, S1, S2, chunk_size, ma
             m = min(chunk_size, stop - c0)
             _load_tile(X, c0, m, xt)
             _log_prob_diag_tile(xt, m, means, prec, log_const, lp, top)
-            ll += _responsibilities_tile(lp, top, m, sample_weight, c0, s, scale)
+            ll += responsibilities_tile(lp, top, m, sample_weight, c0, s, scale)
             _moments_diag_tile(xt, m, means, lp, scale, acc, pN, pS1, pS2, b)
         pll[b] = ll
     N[:] = 0.0
@@ -286,7 +241,7 @@ def _em_full(X, sample_weight, means, prec_chol, log_const, N, S1, S2, chunk_siz
             m = min(chunk_size, stop - c0)
             _load_tile(X, c0, m, xt)
             _log_prob_full_tile(xt, m, means, pt_all, mu_p, log_const, lp, top, yt)
-            ll += _responsibilities_tile(lp, top, m, sample_weight, c0, s, scale)
+            ll += responsibilities_tile(lp, top, m, sample_weight, c0, s, scale)
             _moments_full_tile(xt, m, means, lp, scale, tt, rt, gram, pN, pS1, pS2, b)
         pll[b] = ll
     N[:] = 0.0
@@ -308,38 +263,6 @@ def _em_full(X, sample_weight, means, prec_chol, log_const, N, S1, S2, chunk_siz
     return total
 
 
-@jit
-def _finish_tile(lp, top, m, c0, s, lpn_out, labels_out, resp_out):
-    """The E-step outputs that were asked for (non-empty buffers) of the tile's rows
-    c0..c0+m-1, from the log-densities lp (k, chunk) and their row maxima."""
-    k = lp.shape[0]
-    if labels_out.shape[0] > 0:
-        for i in range(m):
-            best = 0
-            for c in range(1, k):
-                if lp[c, i] > lp[best, i]:
-                    best = c
-            labels_out[c0 + i] = best
-    if lpn_out.shape[0] == 0 and resp_out.shape[0] == 0:
-        return
-    for i in range(m):
-        s[i] = 0.0
-        top[i] = top[i] if top[i] > -np.inf else 0.0  # density 0: exps of -inf are 0
-    for c in range(k):
-        for i in range(m):
-            e = exp64(lp[c, i] - top[i])
-            lp[c, i] = e
-            s[i] += e
-    if lpn_out.shape[0] > 0:
-        for i in range(m):
-            lpn_out[c0 + i] = top[i] + log64(s[i]) if s[i] > 0.0 else -np.inf
-    if resp_out.shape[0] > 0:
-        for i in range(m):
-            inv = 1.0 / s[i] if s[i] > 0.0 else 0.0
-            for c in range(k):
-                resp_out[c0 + i, c] = lp[c, i] * inv
-
-
 def _e_full(X, means, prec_chol, log_const, lpn_out, labels_out, resp_out, chunk_size,
             max_blocks, pt_all, mu_p):
     n, d = X.shape
@@ -357,7 +280,7 @@ def _e_full(X, means, prec_chol, log_const, lpn_out, labels_out, resp_out, chunk
             m = min(chunk_size, stop - c0)
             _load_tile(X, c0, m, xt)
             _log_prob_full_tile(xt, m, means, pt_all, mu_p, log_const, lp, top, yt)
-            _finish_tile(lp, top, m, c0, s, lpn_out, labels_out, resp_out)
+            finish_tile(lp, top, m, c0, s, lpn_out, labels_out, resp_out)
 
 
 def _e_diag(X, means, prec, log_const, lpn_out, labels_out, resp_out, chunk_size,
@@ -376,7 +299,7 @@ def _e_diag(X, means, prec, log_const, lpn_out, labels_out, resp_out, chunk_size
             m = min(chunk_size, stop - c0)
             _load_tile(X, c0, m, xt)
             _log_prob_diag_tile(xt, m, means, prec, log_const, lp, top)
-            _finish_tile(lp, top, m, c0, s, lpn_out, labels_out, resp_out)
+            finish_tile(lp, top, m, c0, s, lpn_out, labels_out, resp_out)
 
 
 _em_full_serial, _em_full_parallel = jit_variants(_em_full)

@@ -1,0 +1,120 @@
+"""Tile helpers shared by the mixture kernels: a tile is a chunk of rows laid out
+component-major, ``lp[c, i]`` for component c and row i, so that every loop runs over
+the rows innermost and the vector lanes hold rows.
+
+- :func:`responsibilities_tile`: the exps of a tile of log-densities (less each row's
+  maximum), their sums, the per-row factors ``w / s`` and the tile's log-likelihood;
+- :func:`finish_tile`: the E-step outputs (log-density, label, responsibilities);
+- :func:`tree_sum`: a sum over rows that vectorises without reassociation.
+
+Like ``_vmath``, this module's source is part of every kernel's cache name
+(``fastem._jit``), so that editing it recompiles the kernels that import it.
+"""
+
+import numpy as np
+
+from .._jit import jit
+from ._vmath import exp64, log64
+
+__all__ = ["LANES", "ACC_WIDTH", "responsibilities_tile", "finish_tile", "tree_sum", "lane_dot"]
+
+LANES = 8  # partial sums left by a pairwise fold (see tree_sum)
+
+
+@jit
+def responsibilities_tile(lp, top, m, w, c0, s, scale):
+    """lp[c, i] <- exp(lp[c, i] - top[i]) (the tile's exps in one pass), s[i] their
+    sum over components, scale[i] = w_i / s[i] (0 for a row of density 0). Returns the
+    tile's weighted log-likelihood (-inf if a row of positive weight has density 0).
+    ``top`` is overwritten with each row's term of the log-likelihood."""
+    k = lp.shape[0]
+    for i in range(m):
+        s[i] = 0.0
+        top[i] = top[i] if top[i] > -np.inf else 0.0  # density 0: exps of -inf are 0
+    for c in range(k):
+        for i in range(m):
+            e = exp64(lp[c, i] - top[i])
+            lp[c, i] = e
+            s[i] += e
+    for i in range(m):
+        wi = w[c0 + i]
+        si = s[i]
+        live = si > 0.0
+        scale[i] = wi / si if live else 0.0
+        term = wi * (top[i] + log64(si)) if live else 0.0
+        top[i] = -np.inf if (wi > 0.0 and not live) else term
+    return tree_sum(top, m)
+
+
+
+@jit
+def tree_sum(v, m):
+    """sum(v[:m]) by pairwise folding (v[:m] is overwritten): the upper half is added
+    onto the lower half, elementwise, until LANES partial sums are left, which are
+    added in order. Each fold is an elementwise vector addition, so the sum vectorises
+    without reassociation, and its rounding depends on m only (not on alignment or on
+    the thread count); pairwise, it is also more accurate than a running sum."""
+    n = m
+    while n > LANES:
+        h = (n + 1) // 2
+        for i in range(n - h):
+            v[i] += v[h + i]
+        n = h
+    total = 0.0
+    for i in range(n):
+        total += v[i]
+    return total
+
+
+
+@jit
+def finish_tile(lp, top, m, c0, s, lpn_out, labels_out, resp_out):
+    """The E-step outputs that were asked for (non-empty buffers) of the tile's rows
+    c0..c0+m-1, from the log-densities lp (k, chunk) and their row maxima."""
+    k = lp.shape[0]
+    if labels_out.shape[0] > 0:
+        for i in range(m):
+            best = 0
+            for c in range(1, k):
+                if lp[c, i] > lp[best, i]:
+                    best = c
+            labels_out[c0 + i] = best
+    if lpn_out.shape[0] == 0 and resp_out.shape[0] == 0:
+        return
+    for i in range(m):
+        s[i] = 0.0
+        top[i] = top[i] if top[i] > -np.inf else 0.0  # density 0: exps of -inf are 0
+    for c in range(k):
+        for i in range(m):
+            e = exp64(lp[c, i] - top[i])
+            lp[c, i] = e
+            s[i] += e
+    if lpn_out.shape[0] > 0:
+        for i in range(m):
+            lpn_out[c0 + i] = top[i] + log64(s[i]) if s[i] > 0.0 else -np.inf
+    if resp_out.shape[0] > 0:
+        for i in range(m):
+            inv = 1.0 / s[i] if s[i] > 0.0 else 0.0
+            for c in range(k):
+                resp_out[c0 + i, c] = lp[c, i] * inv
+
+
+ACC_WIDTH = 32  # running partial sums of lane_dot
+
+
+@jit
+def lane_dot(a, b, m, acc):
+    """sum(a[:m] * b[:m]): the rows are added elementwise onto ACC_WIDTH running partial
+    sums (row i onto lane i % ACC_WIDTH), which are then folded by :func:`tree_sum`;
+    both steps vectorise without reassociation, and the order of the additions depends
+    on m only. ``acc`` is scratch of at least ACC_WIDTH values."""
+    m_w = m - m % ACC_WIDTH
+    for j in range(ACC_WIDTH):
+        acc[j] = 0.0
+    for i0 in range(0, m_w, ACC_WIDTH):
+        for j in range(ACC_WIDTH):
+            acc[j] += a[i0 + j] * b[i0 + j]
+    tail = 0.0
+    for i in range(m_w, m):
+        tail += a[i] * b[i]
+    return tree_sum(acc, ACC_WIDTH) + tail
