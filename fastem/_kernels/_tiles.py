@@ -16,17 +16,27 @@ import numpy as np
 from .._jit import jit
 from ._vmath import exp64, log64
 
-__all__ = ["LANES", "ACC_WIDTH", "responsibilities_tile", "finish_tile", "tree_sum", "lane_dot"]
+__all__ = ["LANES", "ACC_WIDTH", "row_maxima", "exp_tile", "responsibilities_tile",
+           "finish_tile", "tree_sum", "lane_dot"]
 
 LANES = 8  # partial sums left by a pairwise fold (see tree_sum)
 
 
 @jit
-def responsibilities_tile(lp, top, m, w, c0, s, scale):
-    """lp[c, i] <- exp(lp[c, i] - top[i]) (the tile's exps in one pass), s[i] their
-    sum over components, scale[i] = w_i / s[i] (0 for a row of density 0). Returns the
-    tile's weighted log-likelihood (-inf if a row of positive weight has density 0).
-    ``top`` is overwritten with each row's term of the log-likelihood."""
+def row_maxima(lp, m, top):
+    """top[i] = max_c lp[c, i] over the tile's rows."""
+    k = lp.shape[0]
+    for i in range(m):
+        top[i] = lp[0, i]
+    for c in range(1, k):
+        for i in range(m):
+            top[i] = max(top[i], lp[c, i])
+
+
+@jit
+def exp_tile(lp, top, m, s):
+    """lp[c, i] <- exp(lp[c, i] - top[i]), the tile's exps in one pass, and s[i] their
+    sum over components; a row of density 0 (top -inf) gets exps 0 and s 0."""
     k = lp.shape[0]
     for i in range(m):
         s[i] = 0.0
@@ -36,6 +46,15 @@ def responsibilities_tile(lp, top, m, w, c0, s, scale):
             e = exp64(lp[c, i] - top[i])
             lp[c, i] = e
             s[i] += e
+
+
+@jit
+def responsibilities_tile(lp, top, m, w, c0, s, scale):
+    """lp[c, i] <- exp(lp[c, i] - top[i]) (the tile's exps in one pass), s[i] their
+    sum over components, scale[i] = w_i / s[i] (0 for a row of density 0). Returns the
+    tile's weighted log-likelihood (-inf if a row of positive weight has density 0).
+    ``top`` is overwritten with each row's term of the log-likelihood."""
+    exp_tile(lp, top, m, s)
     for i in range(m):
         wi = w[c0 + i]
         si = s[i]
@@ -81,14 +100,7 @@ def finish_tile(lp, top, m, c0, s, lpn_out, labels_out, resp_out):
             labels_out[c0 + i] = best
     if lpn_out.shape[0] == 0 and resp_out.shape[0] == 0:
         return
-    for i in range(m):
-        s[i] = 0.0
-        top[i] = top[i] if top[i] > -np.inf else 0.0  # density 0: exps of -inf are 0
-    for c in range(k):
-        for i in range(m):
-            e = exp64(lp[c, i] - top[i])
-            lp[c, i] = e
-            s[i] += e
+    exp_tile(lp, top, m, s)
     if lpn_out.shape[0] > 0:
         for i in range(m):
             lpn_out[c0 + i] = top[i] + log64(s[i]) if s[i] > 0.0 else -np.inf

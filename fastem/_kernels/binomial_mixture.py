@@ -11,7 +11,8 @@ the vector lanes, the exps and logs of the whole tile with the kernels' vector m
 import numpy as np
 
 from .._jit import jit, jit_variants, prange
-from ._tiles import ACC_WIDTH, finish_tile, lane_dot, responsibilities_tile, tree_sum
+from ._tiles import (ACC_WIDTH, finish_tile, lane_dot, responsibilities_tile,
+                     row_maxima, tree_sum)
 
 __all__ = ["em_step", "e_step"]
 
@@ -59,11 +60,7 @@ def _joint_tile(xt, tt, m, log_w, logp, log1mp, lp, top):
                 a = xi * lq if xi > 0.0 else 0.0
                 b = fails * l1 if fails > 0.0 else 0.0
                 lp[c, i] += a + b
-    for i in range(m):
-        top[i] = lp[0, i]
-    for c in range(1, k):
-        for i in range(m):
-            top[i] = max(top[i], lp[c, i])
+    row_maxima(lp, m, top)
 
 
 def _em_step(X, n_trials, sample_weight, log_w, logp, log1mp, N, SX, SN, chunk_size):
