@@ -31,6 +31,28 @@ CASES = [
 ]
 INTELEX = {"kmeans"}
 
+# --grid: shapes off the benchmark's, and the round's targets for them
+GRID_KMEANS = [(d, k) for d in (2, 3, 5, 8, 16, 32, 64, 128) for k in (3, 16, 64, 256)]
+GRID_GMM = [(d, k) for d in (1, 2, 4, 8, 16, 32) for k in (2, 4, 8, 16, 32)]
+GRID_TARGETS = {"kmeans": (3.0, 1.5), "gmm": (15.0, 8.0)}  # (geometric mean, minimum)
+
+
+def grid_cases(quick=False):
+    """The --grid cases: K-Means for d in 2..128 and k in 3..256 (n = 100 000), every
+    covariance type for d in 1..32 and k in 2..32 (n = 50 000); a tenth of the rows
+    with ``quick``. Each is (family, name, model, n, d, k, extra)."""
+    scale = 10 if quick else 1
+    cases = []
+    for d, k in GRID_KMEANS:
+        cases.append(("kmeans", f"kmeans-d{d}-k{k}", "kmeans", 100_000 // scale, d, k, {}))
+    for cov in ("full", "tied", "diag", "spherical"):
+        for d, k in GRID_GMM:
+            if d == 1 and cov in ("tied", "spherical"):
+                continue  # one feature: the same models as full and diag
+            cases.append((f"gmm-{cov}", f"gmm-{cov}-d{d}-k{k}", "gmm", 50_000 // scale, d, k,
+                          {"cov": cov}))
+    return cases
+
 
 def _data(model, n, d, k, extra, seed=0):
     rng = np.random.default_rng(seed)
@@ -46,7 +68,8 @@ def _data(model, n, d, k, extra, seed=0):
 
 
 def _gmm_init(start, k, d, cov):
-    prec = np.repeat(np.eye(d)[None], k, axis=0) if cov == "full" else np.ones((k, d))
+    prec = {"full": np.repeat(np.eye(d)[None], k, axis=0), "tied": np.eye(d),
+            "diag": np.ones((k, d)), "spherical": np.ones(k)}[cov]
     return dict(weights_init=np.full(k, 1.0 / k), means_init=start,
                 precisions_init=prec, covariance_type=cov)
 
@@ -210,3 +233,48 @@ def run(quick=False, only=None, with_python=False, threads_scaling=False, out=pr
     if quick:
         out("(--quick: sizes cut tenfold, so targets are not judged)")
     return rows
+
+
+def run_grid(quick=False, only=None, out=print):
+    """``fastem bench --grid``: fastem against scikit-learn over a grid of shapes
+    (:func:`grid_cases`), per iteration from the same start, with the geometric mean
+    and the minimum ratio of each family against the round's targets."""
+    from math import exp, log
+
+    out(f"machine: {machine_description()}")
+    out("per-iteration times (best of 2 after a warm-up), same data and start; "
+        "ratio = scikit-learn time / fastem time")
+    header = f"{'case':26} {'n':>8} {'fastem ms':>10} {'sklearn ms':>11} {'ratio':>8}"
+    out(header)
+    out("-" * len(header))
+    ratios = {}
+    for family, name, model, n, d, k, extra in grid_cases(quick):
+        if only and not any(o in name for o in only):
+            continue
+        n_iter = 5
+        X, start = _data(model, n, d, k, extra)
+        fits = _fitters(model, X, start, k, extra, n_iter)
+        if "sklearn" not in fits:
+            out(f"{name:26} scikit-learn not installed")
+            continue
+        t_fast = _time_per_iter(fits["fastem"], n_iter, 2)
+        t_peer = _time_per_iter(fits["sklearn"], n_iter, 2, compiles=False)
+        ratios.setdefault(family, []).append(t_peer / t_fast)
+        out(f"{name:26} {n:8d} {t_fast * 1e3:10.3f} {t_peer * 1e3:11.3f} "
+            f"{t_peer / t_fast:7.2f}x")
+    out("")
+    out(f"{'family':14} {'cases':>5} {'geo mean':>9} {'min':>7}   targets (geo mean, min)")
+    summary = {}
+    for family, values in ratios.items():
+        geo = exp(sum(log(v) for v in values) / len(values))
+        low = min(values)
+        want_geo, want_min = GRID_TARGETS["kmeans" if family == "kmeans" else "gmm"]
+        met = "yes" if geo >= want_geo and low >= want_min else "NO"
+        if quick:
+            met = "-"
+        summary[family] = {"geo_mean": geo, "min": low, "cases": len(values)}
+        out(f"{family:14} {len(values):5d} {geo:8.2f}x {low:6.2f}x   "
+            f"{want_geo:.0f}x, {want_min:.1f}x  {met}")
+    if quick:
+        out("(--quick: sizes cut tenfold, so targets are not judged)")
+    return summary

@@ -21,10 +21,13 @@ EXIT_INTERRUPTED = 128 + 2
 
 
 def _bench(args):
-    from ._bench import run
+    from ._bench import run, run_grid
 
-    run(quick=args.quick, only=args.only, with_python=args.with_python,
-        threads_scaling=args.threads)
+    if args.grid:
+        run_grid(quick=args.quick, only=args.only)
+    else:
+        run(quick=args.quick, only=args.only, with_python=args.with_python,
+            threads_scaling=args.threads)
     return 0
 
 
@@ -106,6 +109,10 @@ def build_parser():
                        help="also time fastem's own NumPy reference backend")
     bench.add_argument("--threads", action="store_true",
                        help="also time the large cases on one thread")
+    bench.add_argument("--grid", action="store_true",
+                       help="a grid of shapes instead of the table: K-Means for d in "
+                            "2..128 and k in 3..256, every covariance type for d in "
+                            "1..32 and k in 2..32")
     bench.set_defaults(func=_bench)
     warm = sub.add_parser("warmup", help="compile every kernel now (or load it from the cache)")
     warm.set_defaults(func=_warmup)

@@ -45,6 +45,25 @@ def test_bench_quick_runs_a_case():
     assert "machine:" in res.stdout and "numba" in res.stdout
 
 
+def test_bench_grid_covers_the_rounds_shapes_and_summarises_them():
+    from fastem._bench import GRID_GMM, GRID_KMEANS, grid_cases
+
+    cases = grid_cases()
+    ds = {c[4] for c in cases if c[2] == "kmeans"}
+    assert min(ds) == 2 and max(ds) == 128
+    assert {c[5] for c in cases if c[2] == "kmeans"} == {3, 16, 64, 256}
+    assert {c[0] for c in cases} == {"kmeans", "gmm-full", "gmm-tied", "gmm-diag",
+                                     "gmm-spherical"}
+    assert len(cases) == len(GRID_KMEANS) + 4 * len(GRID_GMM) - 2 * 5
+    res = _fastem("bench", "--grid", "--quick", "--only", "kmeans-d3-k3", "gmm-diag-d2-k2")
+    assert res.returncode == 0, res.stderr
+    rows = [ln.split() for ln in res.stdout.splitlines()
+            if ln.startswith(("kmeans ", "gmm-diag "))]
+    assert [r[0] for r in rows] == ["kmeans", "gmm-diag"]
+    for row in rows:
+        assert row[1] == "1" and float(row[2].rstrip("x")) > 0
+
+
 def test_scipy_baseline_is_the_same_em():
     # the bench compares like with like: the SciPy EM reaches fastem's parameters
     rng = np.random.default_rng(0)
