@@ -221,3 +221,40 @@ def test_rows_on_their_centre_are_at_distance_zero(kernel, d, dtype):
     assert inertia == 0.0
     np.testing.assert_array_equal(labels, 0)
     np.testing.assert_array_equal(sums, 0.0)
+
+
+SEARCH_SHAPES = [(2, 3, 0), (2, 12, 2), (3, 256, 2), (5, 20, 1), (8, 9, 1), (16, 130, 2),
+                 (13, 40, 1), (40, 4, 2)]  # (d, k, the form nearest_method picks)
+
+
+@pytest.mark.parametrize("kernel", _modules(), ids=lambda m: f"{m[0]}-par{m[1]}-t{m[2]}")
+@pytest.mark.parametrize("d,k,form", SEARCH_SHAPES)
+@pytest.mark.parametrize("n", [1, 255, 257, 3001])
+def test_every_search_form_matches_the_naive_loop(kernel, d, k, form, n, dtype):
+    name, parallel, threads = kernel
+    if name == "numba":
+        from fastem._kernels import kmeans
+
+        assert kmeans.nearest_method(d, k) == form
+    X, w, centers = _data(n, d, k, dtype, seed=d * 1000 + k)
+    labels = np.full(n, -1, dtype=np.int32)
+    sums, wsums = np.empty((k, d)), np.empty(k)
+    inertia, n_changed = _call(name, parallel, threads, "lloyd_iter", X, w, centers,
+                               _offset(centers), labels, sums, wsums, 256)
+    exp_labels, exp_sums, exp_w, exp_inertia, exp_dist = kmeans_step(X, w, centers)
+    rtol = rtol_for(dtype)
+    # float32 expansion may flip rows at a near-tie: those must be ties
+    same = labels == exp_labels
+    chosen = ((X[~same].astype(np.float64) - centers[labels[~same]]) ** 2).sum(axis=1)
+    np.testing.assert_allclose(chosen, exp_dist[~same], rtol=1e-5)
+    assert same.mean() > (0.999 if dtype == np.float32 else 1 - 1e-12)
+    if same.all():
+        np.testing.assert_allclose(sums, exp_sums - exp_w[:, None] * centers, rtol=rtol,
+                                   atol=rtol * (1 + np.abs(exp_sums).max()))
+        np.testing.assert_allclose(wsums, exp_w, rtol=1e-12)
+    assert inertia == pytest.approx(exp_inertia, rel=rtol)
+    assert n_changed == n
+    mindist = np.empty(n)
+    _call(name, parallel, threads, "assign", X, w, centers, _offset(centers), labels,
+          mindist, 256)
+    np.testing.assert_allclose(mindist[same], exp_dist[same], rtol=rtol, atol=rtol)

@@ -16,10 +16,15 @@ import numpy as np
 from .._jit import jit
 from ._vmath import exp64, log64
 
-__all__ = ["LANES", "ACC_WIDTH", "row_maxima", "exp_tile", "responsibilities_tile",
+__all__ = ["LANES", "ACC_WIDTH", "TILE_PAD", "row_maxima", "exp_tile", "responsibilities_tile",
            "finish_tile", "tree_sum", "lane_dot"]
 
 LANES = 8  # partial sums left by a pairwise fold (see tree_sum)
+# Columns added to every tile buffer past chunk_size: with 256-row chunks a tile's rows
+# would sit 2 KiB apart, and copying a chunk in (one write per feature row) then
+# hits the same cache sets d times over; at d = 32 the copy took longer than the
+# rest of the diagonal E-step.
+TILE_PAD = 8
 
 
 @jit

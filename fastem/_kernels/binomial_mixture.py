@@ -11,8 +11,8 @@ the vector lanes, the exps and logs of the whole tile with the kernels' vector m
 import numpy as np
 
 from .._jit import jit, jit_variants, prange
-from ._tiles import (ACC_WIDTH, finish_tile, lane_dot, responsibilities_tile,
-                     row_maxima, tree_sum)
+from ._tiles import (ACC_WIDTH, TILE_PAD, finish_tile, lane_dot,
+                     responsibilities_tile, row_maxima, tree_sum)
 
 __all__ = ["em_step", "e_step"]
 
@@ -72,9 +72,9 @@ def _em_step(X, n_trials, sample_weight, log_w, logp, log1mp, N, SX, SN, chunk_s
     pSN = np.zeros((n_blocks, k, d))
     pll = np.zeros(n_blocks)
     for b in prange(n_blocks):
-        xt = np.empty((d, chunk_size))
-        tt = np.empty((d, chunk_size))
-        lp = np.empty((k, chunk_size))
+        xt = np.empty((d, chunk_size + TILE_PAD))
+        tt = np.empty((d, chunk_size + TILE_PAD))
+        lp = np.empty((k, chunk_size + TILE_PAD))
         top = np.empty(chunk_size)
         s = np.empty(chunk_size)
         scale = np.empty(chunk_size)
@@ -117,9 +117,9 @@ def _e_step(X, n_trials, log_w, logp, log1mp, lpn_out, labels_out, resp_out, chu
     k = log_w.shape[0]
     n_blocks, block_rows = _block_layout(n, chunk_size)
     for b in prange(n_blocks):
-        xt = np.empty((d, chunk_size))
-        tt = np.empty((d, chunk_size))
-        lp = np.empty((k, chunk_size))
+        xt = np.empty((d, chunk_size + TILE_PAD))
+        tt = np.empty((d, chunk_size + TILE_PAD))
+        lp = np.empty((k, chunk_size + TILE_PAD))
         top = np.empty(chunk_size)
         s = np.empty(chunk_size)
         start = b * block_rows

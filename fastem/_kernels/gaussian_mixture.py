@@ -11,7 +11,7 @@ n_samples, and the layout depends only on (n, chunk_size, k, d), never on thread
 import numpy as np
 
 from .._jit import jit, jit_variants, prange
-from ._tiles import finish_tile, responsibilities_tile, row_maxima, tree_sum
+from ._tiles import TILE_PAD, finish_tile, responsibilities_tile, row_maxima, tree_sum
 
 __all__ = ["em_step_full", "em_step_diag", "em_step_1d",
            "e_step_full", "e_step_diag", "e_step_1d"]
@@ -114,8 +114,8 @@ def _em_diag(X, sample_weight, means, prec, log_const, N, S1, S2, chunk_size, ma
     pS2 = np.zeros((n_blocks, k, d))
     pll = np.zeros(n_blocks)
     for b in prange(n_blocks):
-        xt = np.empty((d, chunk_size))
-        lp = np.empty((k, chunk_size))
+        xt = np.empty((d, chunk_size + TILE_PAD))
+        lp = np.empty((k, chunk_size + TILE_PAD))
         top = np.empty(chunk_size)
         s = np.empty(chunk_size)
         scale = np.empty(chunk_size)
@@ -217,14 +217,14 @@ def _em_full(X, sample_weight, means, prec_chol, log_const, N, S1, S2, chunk_siz
     pS2 = np.zeros((n_blocks, k, d, d))
     pll = np.zeros(n_blocks)
     for b in prange(n_blocks):
-        xt = np.zeros((d, chunk_size))
-        lp = np.empty((k, chunk_size))
+        xt = np.zeros((d, chunk_size + TILE_PAD))
+        lp = np.empty((k, chunk_size + TILE_PAD))
         top = np.empty(chunk_size)
         s = np.empty(chunk_size)
         scale = np.empty(chunk_size)
-        yt = np.empty((pt_all.shape[0], chunk_size))
-        tt = np.empty((d + 1, chunk_size))
-        rt = np.empty((d + 1, chunk_size))
+        yt = np.empty((pt_all.shape[0], chunk_size + TILE_PAD))
+        tt = np.empty((d + 1, chunk_size + TILE_PAD))
+        rt = np.empty((d + 1, chunk_size + TILE_PAD))
         gram = np.empty((d + 1, d + 1))
         ll = 0.0
         start = b * block_rows
@@ -261,11 +261,11 @@ def _e_full(X, means, prec_chol, log_const, lpn_out, labels_out, resp_out, chunk
     k = means.shape[0]
     n_blocks, block_rows = _block_layout(n, chunk_size, max_blocks)
     for b in prange(n_blocks):
-        xt = np.zeros((d, chunk_size))
-        lp = np.empty((k, chunk_size))
+        xt = np.zeros((d, chunk_size + TILE_PAD))
+        lp = np.empty((k, chunk_size + TILE_PAD))
         top = np.empty(chunk_size)
         s = np.empty(chunk_size)
-        yt = np.empty((pt_all.shape[0], chunk_size))
+        yt = np.empty((pt_all.shape[0], chunk_size + TILE_PAD))
         start = b * block_rows
         stop = min(start + block_rows, n)
         for c0 in range(start, stop, chunk_size):
@@ -281,8 +281,8 @@ def _e_diag(X, means, prec, log_const, lpn_out, labels_out, resp_out, chunk_size
     k = means.shape[0]
     n_blocks, block_rows = _block_layout(n, chunk_size, max_blocks)
     for b in prange(n_blocks):
-        xt = np.empty((d, chunk_size))
-        lp = np.empty((k, chunk_size))
+        xt = np.empty((d, chunk_size + TILE_PAD))
+        lp = np.empty((k, chunk_size + TILE_PAD))
         top = np.empty(chunk_size)
         s = np.empty(chunk_size)
         start = b * block_rows

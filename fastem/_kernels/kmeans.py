@@ -9,14 +9,19 @@ thread count, and the partial buffers stay O(MAX_BLOCKS x k x d) whatever n is.
 The nearest-centre search of a chunk has three forms, chosen by the shape
 (``method``, see :func:`nearest_method`):
 
-- ``ROWS`` (d <= 3): a loop over rows, then centres, then features;
-- ``COLUMNS`` (4 <= d < 32): the chunk is copied feature-major (prefetching the
-  next chunk's rows from RAM), and the innermost loop runs over its rows, which the
-  compiler vectorises; d = 8 has an unrolled form that tests four centres per pass
-  with the row's features in registers and adds the sums from the copied chunk;
-- ``GEMM`` (d >= 32): one matrix product per chunk (BLAS through ``np.dot``) and
-  the expansion ||x||^2 - 2 x.c + ||c||^2, as scikit-learn does; BLAS must then run on
-  one thread (the estimators hold it there with threadpoolctl).
+- ``ROWS`` (d <= 3, k < 8): a loop over rows, then centres, then features;
+- ``COLUMNS`` (4 <= d < 32 and fewer than 128 centres for d >= 12): the chunk is
+  copied feature-major (prefetching the next chunk's rows from RAM), and the innermost
+  loop runs over its rows, which the compiler vectorises; d = 8 has an unrolled form
+  that tests four centres per pass with the row's features in registers;
+- ``GEMM`` (the rest: d >= 32, d <= 3 with k >= 8, 12 <= d < 32 with k >= 128): one
+  matrix product per chunk (BLAS through ``np.dot``) and the expansion
+  ||x||^2 - 2 x.c + ||c||^2, as scikit-learn does, its argmin over the centres with
+  the rows in the vector lanes; BLAS must then run on one thread (the estimators
+  hold it there with threadpoolctl).
+
+The boundaries come from timing each form on d = 1..128 and k = 3..256 (n = 1e5,
+float64, 2 threads, AMD EPYC with AVX-512): see :func:`nearest_method`.
 
 The ROWS and COLUMNS forms take differences ``x - c`` directly; the GEMM form works in a
 frame centred on ``offset`` (one point near the data, in the data's dtype: the
@@ -43,13 +48,24 @@ __all__ = ["lloyd_iter", "assign", "sq_distances", "nearest_method", "MAX_BLOCKS
 # Many more blocks than threads, so that a busy core does not hold the others up.
 MAX_BLOCKS = 64
 ROWS, COLUMNS, GEMM = 0, 1, 2
+# From this many features the GEMM form keeps a chunk row-major (the product was
+# faster so at d = 64 and 128, slower at d <= 32)
+GEMM_ROW_MAJOR = 64
 
 
-def nearest_method(n_features):
-    """The nearest-centre search used for ``n_features`` (ROWS, COLUMNS or GEMM)."""
-    if n_features <= 3:
-        return ROWS
-    return COLUMNS if n_features < 32 else GEMM
+def nearest_method(n_features, n_clusters):
+    """The nearest-centre search for the shape (ROWS, COLUMNS or GEMM).
+
+    Measured per iteration at n = 1e5 (ms, the form chosen first): d = 2, k = 3: ROWS
+    0.81, GEMM 1.05; d = 2, k = 8: ROWS 1.31, GEMM 1.15; d = 2, k = 256: ROWS 14.4,
+    GEMM 4.8; d = 6, k = 128: COLUMNS 3.1, GEMM 3.8; d = 8, k = 256: COLUMNS 4.0,
+    GEMM 7.7; d = 12, k = 128: COLUMNS 6.8, GEMM 6.7; d = 16, k = 256: COLUMNS 19.0,
+    GEMM 14.8; d = 24, k = 128: COLUMNS 15.5, GEMM 12.3.
+    """
+    d, k = n_features, n_clusters
+    if d >= 32 or (d <= 3 and k >= 8) or (d >= 12 and k >= 128):
+        return GEMM
+    return ROWS if d <= 3 else COLUMNS
 
 
 @jit
@@ -212,90 +228,113 @@ def _nearest_columns(X, c0, m, centers, best, bestj, xt, dist):
 
 
 @jit
-def _nearest_gemm(X, offset, c0, m, centers, centers_t, centers_sq, best, bestj, xt):
-    # xt holds the chunk's rows less the offset, row-major (m, d), for the product
+def _nearest_gemm(X, offset, c0, m, centers, centers_sq, best, bestj, xt, gt):
+    """The expanded form: the chunk's rows less the offset are copied into xt, gt =
+    centers @ rows^T is one matrix product (BLAS), and the argmin of ||c||^2 - 2 x.c
+    runs over the centres with the rows in the vector lanes. The chosen centre's
+    distance is then taken directly. xt is feature-major (d, chunk + 8) below
+    GEMM_ROW_MAJOR features and row-major (chunk, d) from there on, the faster layout
+    for the product on each side of that width."""
     d = X.shape[1]
-    k = centers_t.shape[1]
-    xb = xt[:m]
+    k = centers.shape[0]
+    row_major = d >= GEMM_ROW_MAJOR
+    if row_major:
+        for i in range(m):
+            for f in range(d):
+                xt[i, f] = X[c0 + i, f] - offset[f]
+        np.dot(centers, xt.T, gt)
+    else:
+        for i in range(m):
+            for f in range(d):
+                xt[f, i] = X[c0 + i, f] - offset[f]
+        np.dot(centers, xt, gt)
     for i in range(m):
-        for f in range(d):
-            xb[i, f] = X[c0 + i, f] - offset[f]
-    G = np.dot(xb, centers_t)
+        best[i] = np.inf
+        bestj[i] = 0
     sq_max = 0.0
     for j in range(k):
-        sq_max = max(sq_max, centers_sq[j])
+        cs = centers_sq[j]
+        sq_max = max(sq_max, cs)
+        g = gt[j]
+        for i in range(m):
+            v = cs - 2.0 * g[i]
+            if v < best[i]:
+                best[i] = v
+                bestj[i] = j
     for i in range(m):
-        b = np.inf
-        bj = 0
-        for j in range(k):
-            v = centers_sq[j] - 2.0 * G[i, j]
-            if v < b:
-                b = v
-                bj = j
+        bj = bestj[i]
         xs = 0.0
         dist = 0.0
         for f in range(d):
-            xs += xb[i, f] * xb[i, f]
-            t = xb[i, f] - centers[bj, f]
+            x = xt[i, f] if row_major else xt[f, i]
+            xs += x * x
+            t = x - centers[bj, f]
             dist += t * t
         if not (xs < np.inf and sq_max < np.inf):
             dist = np.inf  # the expansion overflowed: the choice is not to be trusted
         best[i] = dist
-        bestj[i] = bj
 
 
 @jit
-def _nearest_chunk(X, offset, c0, m, centers, centers_t, centers_sq, method, best, bestj,
-                   xt, dist):
+def _nearest_chunk(X, offset, c0, m, centers, centers_sq, method, best, bestj, xt, dist,
+                   gt):
     """Fill best[:m] (squared distance) and bestj[:m] (index) of rows c0..c0+m-1
     (``centers`` less the offset for GEMM, as they are otherwise); ties go to the
-    first centre. Leaves the rows in xt: feature-major (d, m) for COLUMNS, less the
-    offset and row-major for GEMM."""
+    first centre. Leaves the rows in xt: feature-major for COLUMNS, less the offset for
+    GEMM (row-major from GEMM_ROW_MAJOR features on)."""
     if method == ROWS:
         _nearest_rows(X, c0, m, centers, best, bestj)
     elif method == COLUMNS:
         _nearest_columns(X, c0, m, centers, best, bestj, xt, dist)
     else:
-        _nearest_gemm(X, offset, c0, m, centers, centers_t, centers_sq, best, bestj, xt)
+        _nearest_gemm(X, offset, c0, m, centers, centers_sq, best, bestj, xt, gt)
 
 
 @jit
 def _centre_terms(centers, offset, method):
-    """For the GEMM form: the centres less the offset (k, d), their transpose and
-    squared norms. Otherwise the centres themselves and empty arrays."""
+    """For the GEMM form: the centres less the offset (k, d) and their squared norms.
+    Otherwise the centres themselves and an empty array."""
     k, d = centers.shape
     if method != GEMM:
-        return (centers, np.empty((d, 0), dtype=centers.dtype),
-                np.empty(0, dtype=centers.dtype))
+        return centers, np.empty(0, dtype=centers.dtype)
     rel = np.empty((k, d), dtype=centers.dtype)
     for j in range(k):
         for f in range(d):
             rel[j, f] = centers[j, f] - offset[f]
-    centers_t = np.ascontiguousarray(rel.T)
     centers_sq = np.empty(k, dtype=centers.dtype)
     for j in range(k):
         s = 0.0
         for f in range(d):
             s += rel[j, f] * rel[j, f]
         centers_sq[j] = s
-    return rel, centers_t, centers_sq
+    return rel, centers_sq
 
 
 @jit
-def _chunk_buffer(d, chunk_size, method, dtype_like):
-    # COLUMNS: (d, chunk) feature-major; GEMM: (chunk, d) row-major; ROWS: one row
+def _chunk_buffers(d, k, chunk_size, method, dtype_like):
+    """The rows of a chunk: feature-major (d, chunk + 8) for COLUMNS and for GEMM below
+    GEMM_ROW_MAJOR features (8 columns more than the chunk: feature rows 2 KiB apart
+    would make the copy into the buffer hit the same cache sets d times over),
+    row-major (chunk, d) for GEMM from there on; and the GEMM form's products, one row
+    per centre. Small placeholders otherwise. Zero-filled, so that the rows past a
+    short last chunk hold finite numbers for the matrix product."""
+    if method == ROWS:
+        return (np.zeros((1, 1), dtype=dtype_like.dtype),
+                np.zeros((1, 1), dtype=dtype_like.dtype))
+    if method == GEMM and d >= GEMM_ROW_MAJOR:
+        return (np.zeros((chunk_size, d), dtype=dtype_like.dtype),
+                np.zeros((k, chunk_size), dtype=dtype_like.dtype))
+    xt = np.zeros((d, chunk_size + 8), dtype=dtype_like.dtype)
     if method == GEMM:
-        return np.empty((chunk_size, d), dtype=dtype_like.dtype)
-    if method == COLUMNS:
-        return np.empty((d, chunk_size), dtype=dtype_like.dtype)
-    return np.empty((1, d), dtype=dtype_like.dtype)
+        return xt, np.zeros((k, chunk_size + 8), dtype=dtype_like.dtype)
+    return xt, np.zeros((1, 1), dtype=dtype_like.dtype)
 
 
 def _lloyd_iter(X, sample_weight, centers, offset, labels, sums, wsums, chunk_size, method):
     n, d = X.shape
     k = centers.shape[0]
     n_blocks, block_rows = _block_layout(n, chunk_size)
-    rel, centers_t, centers_sq = _centre_terms(centers, offset, method)
+    rel, centers_sq = _centre_terms(centers, offset, method)
     psums = np.zeros((n_blocks, k, d))
     pweights = np.zeros((n_blocks, k))
     pinertia = np.zeros(n_blocks)
@@ -303,7 +342,7 @@ def _lloyd_iter(X, sample_weight, centers, offset, labels, sums, wsums, chunk_si
     for b in prange(n_blocks):
         best = np.empty(chunk_size, dtype=X.dtype)
         bestj = np.empty(chunk_size, dtype=np.uint32)
-        xt = _chunk_buffer(d, chunk_size, method, X)
+        xt, gt = _chunk_buffers(d, k, chunk_size, method, X)
         dist = np.empty(chunk_size, dtype=X.dtype)
         acc = np.zeros((k, d))  # this block's sums and weights, small enough for L1
         wacc = np.zeros(k)
@@ -335,8 +374,8 @@ def _lloyd_iter(X, sample_weight, centers, offset, labels, sums, wsums, chunk_si
             start = stop  # the chunk loop below has nothing left to do
         for c0 in range(start, stop, chunk_size):
             m = min(chunk_size, stop - c0)
-            _nearest_chunk(X, offset, c0, m, rel, centers_t, centers_sq, method, best,
-                           bestj, xt, dist)
+            _nearest_chunk(X, offset, c0, m, rel, centers_sq, method, best, bestj, xt,
+                           dist, gt)
             labc = labels[c0:c0 + m]
             wc = sample_weight[c0:c0 + m]
             for i in range(m):
@@ -361,13 +400,13 @@ def _lloyd_iter(X, sample_weight, centers, offset, labels, sums, wsums, chunk_si
                     acc[j, 5] += w * (xt[5, i] - rel[j, 5])
                     acc[j, 6] += w * (xt[6, i] - rel[j, 6])
                     acc[j, 7] += w * (xt[7, i] - rel[j, 7])
-            elif method == COLUMNS:
+            elif method == COLUMNS or d < GEMM_ROW_MAJOR:  # feature-major rows
                 for i in range(m):
                     j = bestj[i]
                     w = wc[i]
                     for f in range(d):
                         acc[j, f] += w * (xt[f, i] - rel[j, f])
-            else:
+            else:  # GEMM on wide rows: the rows less the offset, row-major
                 for i in range(m):
                     j = bestj[i]
                     w = wc[i]
@@ -395,22 +434,23 @@ def _lloyd_iter(X, sample_weight, centers, offset, labels, sums, wsums, chunk_si
 
 def _assign(X, sample_weight, centers, offset, labels, mindist, chunk_size, method):
     n, d = X.shape
+    k = centers.shape[0]
     write_dist = mindist.shape[0] > 0
     n_blocks, block_rows = _block_layout(n, chunk_size)
-    rel, centers_t, centers_sq = _centre_terms(centers, offset, method)
+    rel, centers_sq = _centre_terms(centers, offset, method)
     pinertia = np.zeros(n_blocks)
     for b in prange(n_blocks):
         best = np.empty(chunk_size, dtype=X.dtype)
         bestj = np.empty(chunk_size, dtype=np.int32)
-        xt = _chunk_buffer(d, chunk_size, method, X)
+        xt, gt = _chunk_buffers(d, k, chunk_size, method, X)
         dist = np.empty(chunk_size, dtype=X.dtype)
         start = b * block_rows
         stop = min(start + block_rows, n)
         block_inertia = 0.0
         for c0 in range(start, stop, chunk_size):
             m = min(chunk_size, stop - c0)
-            _nearest_chunk(X, offset, c0, m, rel, centers_t, centers_sq, method, best,
-                           bestj, xt, dist)
+            _nearest_chunk(X, offset, c0, m, rel, centers_sq, method, best, bestj, xt,
+                           dist, gt)
             for i in range(m):
                 labels[c0 + i] = bestj[i]
                 if write_dist:
@@ -450,7 +490,7 @@ def lloyd_iter(X, sample_weight, centers, offset, labels, sums, wsums, chunk_siz
     """One fused Lloyd iteration; see ``fastem._reference.kmeans.lloyd_iter``."""
     fn = _lloyd_parallel if parallel else _lloyd_serial
     inertia, n_changed = fn(X, sample_weight, centers, offset, labels, sums, wsums,
-                            chunk_size, nearest_method(X.shape[1]))
+                            chunk_size, nearest_method(X.shape[1], centers.shape[0]))
     return float(inertia), int(n_changed)
 
 
@@ -458,7 +498,7 @@ def assign(X, sample_weight, centers, offset, labels, mindist, chunk_size, paral
     """Assign-only pass; see ``fastem._reference.kmeans.assign``."""
     fn = _assign_parallel if parallel else _assign_serial
     return float(fn(X, sample_weight, centers, offset, labels, mindist, chunk_size,
-                    nearest_method(X.shape[1])))
+                    nearest_method(X.shape[1], centers.shape[0])))
 
 
 def sq_distances(X, centers, offset, out, chunk_size, parallel=False):
