@@ -19,6 +19,7 @@ import ctypes
 import hashlib
 import os
 import sys
+import threading
 import types
 import warnings
 from contextlib import contextmanager
@@ -212,11 +213,58 @@ def jit_variants(func, fastmath=True):
     Returns
     -------
     serial, parallel : callables
-        Both take the same arguments. Without numba both are ``func`` itself.
+        Both take the same arguments; each announces a first call that compiles for
+        long (:class:`Announced`). Without numba both are ``func`` itself.
     """
     if not HAS_NUMBA:
         return func, func
-    return (jit(func, fastmath=fastmath), jit(func, parallel=True, fastmath=fastmath))
+    return (Announced(jit(func, fastmath=fastmath)),
+            Announced(jit(func, parallel=True, fastmath=fastmath)))
+
+
+# One line on stderr when a kernel's first call in a process has run this long:
+# compiling (a new machine, a fresh cache) takes seconds, loading from the cache well
+# under one, so a first fit that is silent for long is compiling.
+COMPILE_NOTICE_SECONDS = 2.0
+_notice_lock = threading.Lock()
+_notice_given = False
+
+
+def _compile_notice():
+    global _notice_given
+    with _notice_lock:
+        if _notice_given:
+            return
+        _notice_given = True
+    cache = numba.config.CACHE_DIR or "the package's __pycache__"
+    print(f"fastem: compiling the numba kernels for this machine; this happens once, "
+          f"they are then cached on disk ({cache}).", file=sys.stderr, flush=True)
+
+
+class Announced:
+    """A kernel dispatcher whose first call prints :func:`_compile_notice` if it has
+    not returned after COMPILE_NOTICE_SECONDS (a timer thread; cancelled when the
+    call returns). Later calls go straight to the dispatcher; its attributes
+    (``signatures``, ``stats``, ``py_func``, ...) are the dispatcher's."""
+
+    def __init__(self, dispatcher):
+        self.dispatcher = dispatcher
+        self._called = False
+
+    def __getattr__(self, name):
+        return getattr(self.__dict__["dispatcher"], name)
+
+    def __call__(self, *args):
+        if self._called:
+            return self.dispatcher(*args)
+        timer = threading.Timer(COMPILE_NOTICE_SECONDS, _compile_notice)
+        timer.daemon = True
+        timer.start()
+        try:
+            return self.dispatcher(*args)
+        finally:
+            timer.cancel()
+            self._called = True
 
 
 def threading_layer():

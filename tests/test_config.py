@@ -288,3 +288,38 @@ def test_second_process_loads_kernels_from_cache(tmp_path):
 def test_warmup_runs():
     seconds = fastem.warmup(dtypes=("float64",))
     assert seconds >= 0.0
+
+
+def test_a_long_first_kernel_call_says_it_is_compiling(monkeypatch, capsys):
+    import time
+
+    from fastem import _jit
+
+    monkeypatch.setattr(_jit, "COMPILE_NOTICE_SECONDS", 0.05)
+    monkeypatch.setattr(_jit, "_notice_given", False)
+    if not _jit.HAS_NUMBA:
+        pytest.skip("numba not available")
+
+    class Slow:  # stands in for a dispatcher whose first call compiles
+        calls = 0
+        signatures = ()
+
+        def __call__(self, x):
+            Slow.calls += 1
+            time.sleep(0.3 if Slow.calls == 1 else 0.0)
+            return x + 1
+
+    fast = _jit.Announced(lambda x: x * 2)
+    assert fast(3) == 6
+    time.sleep(0.1)
+    assert capsys.readouterr().err == ""  # a quick first call (a cache hit) is silent
+    slow = _jit.Announced(Slow())
+    assert slow(1) == 2 and slow(2) == 3
+    err = capsys.readouterr().err
+    assert err.count("fastem: compiling the numba kernels") == 1
+    assert "once" in err and slow.signatures == ()  # attributes are the dispatcher's
+    # once per process, whichever kernel compiles next
+    again = _jit.Announced(Slow())
+    Slow.calls = 0
+    again(1)
+    assert capsys.readouterr().err == ""
