@@ -23,7 +23,7 @@ import numpy as np
 
 from ._backend import Runtime, kernel_module, resolve_backend, thread_context
 from ._config import config_context, get_config
-from ._validation import is_dask_array, seed_sequence
+from ._validation import is_dask_array, seed_sequence, weight_exponent
 
 __all__ = ["fit_dask", "reduce_statistics", "map_rows", "INIT_SAMPLE_SIZE"]
 
@@ -192,11 +192,9 @@ def fit_dask(est, X, sample_weight, n_trials=None):
     if W is not None:
         # as an in-memory fit, on weights rescaled by a power of two (largest in
         # [1, 2)): only their ratios matter, and no sum under- or overflows
-        top = float(W.max().compute())
-        if np.isfinite(top) and top > 0:
-            exponent = int(np.frexp(top)[1]) - 1
-            if exponent:
-                W = da.map_blocks(np.ldexp, W, -exponent, dtype=np.float64)
+        exponent = weight_exponent(float(W.max().compute()))
+        if exponent:
+            W = da.map_blocks(np.ldexp, W, -exponent, dtype=np.float64)
     NT = None
     if model == "binomial_mixture":
         nt = est.n_trials if n_trials is None else n_trials

@@ -18,7 +18,7 @@ __all__ = [
     "check_array", "check_sample_weight", "check_int", "check_float", "check_bool",
     "check_float_array", "check_mixture_weights",
     "check_choice", "check_is_fitted", "check_features", "seed_sequence", "restart_seeds",
-    "rescaled_sample_weight", "weighted_total", "warn",
+    "rescaled_sample_weight", "weight_exponent", "weighted_total", "warn",
 ]
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
@@ -162,6 +162,14 @@ def check_sample_weight(sample_weight, n_samples, *, name="sample_weight",
     return np.ascontiguousarray(w)
 
 
+def weight_exponent(top):
+    """The exponent ``e`` with ``top * 2**-e`` in [1, 2) for the largest weight
+    ``top``; 0 where ``top`` is not a finite positive number (left to the checks)."""
+    if not (np.isfinite(top) and top > 0):
+        return 0
+    return int(np.frexp(top)[1]) - 1
+
+
 def rescaled_sample_weight(sample_weight):
     """Weights multiplied by the power of two that brings the largest into [1, 2), and
     that power's exponent: ``(weights * 2**-e, e)``.
@@ -186,10 +194,8 @@ def rescaled_sample_weight(sample_weight):
         top = np.max(w)
     if not (np.isfinite(top) and top > 0):
         return sample_weight, 0
-    exponent = int(np.frexp(top)[1]) - 1  # top = m * 2**exponent with m in [1, 2)
-    if exponent == 0:
-        return w, 0
-    return np.ldexp(w, -exponent), exponent
+    exponent = weight_exponent(top)
+    return (np.ldexp(w, -exponent), exponent) if exponent else (w, 0)
 
 
 def weighted_total(values, sample_weight):

@@ -366,6 +366,7 @@ class KMeans(EMBase):
         rt = runtime(self.backend, self._kernel_module, n * k * d)
         data = self._prepare(X, sample_weight, rt, tol=fitting if tol is None else tol)
         data["fit_dtype"] = fit_dtype
+        data["distance_safe"] = True  # checked above: _block_statistics need not
         return data, rt
 
     def _distance_safe(self, X, fitting=True):
@@ -528,9 +529,8 @@ class KMeans(EMBase):
         self._origin = run.state["origin"]
         self.cluster_centers_ = self._as_fit_dtype(run.state["centers"])
         self.labels_ = run.state["labels"]
+        # finite: EMBase refused the fit before storing anything otherwise
         self.inertia_ = float(np.ldexp(run.final_objective, data.get("objective_exponent", 0)))
-        if not np.isfinite(self.inertia_):
-            raise _overflow_error()
 
     def _snapshot(self, state):
         return {"cluster_centers": np.array(self._as_fit_dtype(state["centers"]))}
@@ -545,7 +545,8 @@ class KMeans(EMBase):
         k, d = params["centers"].shape
         sums, counts = np.zeros((k, d)), np.zeros(k)
         labels = np.full(X.shape[0], -1, dtype=np.int32)
-        if X.dtype == np.float32 and not _fits_squares(X, params["centers"], np.float32):
+        if (X.dtype == np.float32 and not data.get("distance_safe")
+                and not _fits_squares(X, params["centers"], np.float32)):
             X = X.astype(np.float64)  # a Dask chunk, checked here
         centers = np.ascontiguousarray(params["centers"], dtype=X.dtype)
         offset = self._offset_for(X, params.get("origin"))

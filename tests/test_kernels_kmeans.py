@@ -223,8 +223,10 @@ def test_rows_on_their_centre_are_at_distance_zero(kernel, d, dtype):
     np.testing.assert_array_equal(sums, 0.0)
 
 
+# (d, k, the form nearest_method picks); the GEMM form keeps a chunk row-major from
+# GEMM_ROW_MAJOR (64) features on
 SEARCH_SHAPES = [(2, 3, 0), (2, 12, 2), (3, 256, 2), (5, 20, 1), (8, 9, 1), (16, 130, 2),
-                 (13, 40, 1), (40, 4, 2)]  # (d, k, the form nearest_method picks)
+                 (13, 40, 1), (40, 4, 2), (64, 3, 2), (70, 9, 2)]
 
 
 @pytest.mark.parametrize("kernel", _modules(), ids=lambda m: f"{m[0]}-par{m[1]}-t{m[2]}")

@@ -16,7 +16,7 @@ import numpy as np
 from .._jit import jit
 from ._vmath import exp64, log64
 
-__all__ = ["LANES", "ACC_WIDTH", "TILE_PAD", "row_maxima", "exp_tile", "responsibilities_tile",
+__all__ = ["LANES", "ACC_WIDTH", "TILE_PAD", "log_densities", "row_maxima", "exp_tile", "responsibilities_tile",
            "finish_tile", "tree_sum", "lane_dot"]
 
 LANES = 8  # partial sums left by a pairwise fold (see tree_sum)
@@ -25,6 +25,18 @@ LANES = 8  # partial sums left by a pairwise fold (see tree_sum)
 # hits the same cache sets d times over; at d = 32 the copy took longer than the
 # rest of the diagonal E-step.
 TILE_PAD = 8
+
+
+@jit
+def log_densities(lp, log_const, m, top):
+    """lp[c, i] <- log_const[c] - lp[c, i] / 2, from the squared Mahalanobis distances
+    the kernel accumulated in lp, and top[i] = max_c lp[c, i]."""
+    k = lp.shape[0]
+    for c in range(k):
+        lc = log_const[c]
+        for i in range(m):
+            lp[c, i] = lc - 0.5 * lp[c, i]
+    row_maxima(lp, m, top)
 
 
 @jit

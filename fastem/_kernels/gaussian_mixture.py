@@ -11,7 +11,7 @@ n_samples, and the layout depends only on (n, chunk_size, k, d), never on thread
 import numpy as np
 
 from .._jit import jit, jit_variants, prange
-from ._tiles import TILE_PAD, finish_tile, responsibilities_tile, row_maxima, tree_sum
+from ._tiles import TILE_PAD, finish_tile, log_densities, responsibilities_tile, tree_sum
 
 __all__ = ["em_step_full", "em_step_diag", "em_step_1d",
            "e_step_full", "e_step_diag", "e_step_1d"]
@@ -54,10 +54,7 @@ def _log_prob_diag_tile(xt, m, means, prec, log_const, lp, top):
             for i in range(m):
                 t = (xt[f, i] - mu) * pf
                 lp[c, i] += t * t
-        lc = log_const[c]
-        for i in range(m):
-            lp[c, i] = lc - 0.5 * lp[c, i]
-    row_maxima(lp, m, top)
+    log_densities(lp, log_const, m, top)
 
 
 @jit
@@ -166,10 +163,7 @@ def _log_prob_full_tile(xt, m, means, pt_all, mu_p, log_const, lp, top, yt):
             for i in range(m):
                 t = y[i] - mj
                 lp[c, i] += t * t
-        lc = log_const[c]
-        for i in range(m):
-            lp[c, i] = lc - 0.5 * lp[c, i]
-    row_maxima(lp, m, top)
+    log_densities(lp, log_const, m, top)
 
 
 @jit
