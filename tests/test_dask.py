@@ -16,8 +16,10 @@ from fastem import BinomialMixture, GaussianMixture, KMeans  # noqa: E402
 def client():
     # worker processes (spawned, as Dask does): the kernels load from numba's disk
     # cache there; the tasks carry only data, parameters and function names
+    # on loopback, any free dashboard port: runs side by side do not collide on 8787
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None, silence_logs=40) as cluster, \
+                                  host="127.0.0.1", dashboard_address="127.0.0.1:0",
+                                  silence_logs=40) as cluster, \
             distributed.Client(cluster) as c:
         yield c
 
