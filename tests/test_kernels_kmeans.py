@@ -223,16 +223,20 @@ def test_rows_on_their_centre_are_at_distance_zero(kernel, d, dtype):
     np.testing.assert_array_equal(sums, 0.0)
 
 
-# (d, k, the form nearest_method picks); the GEMM form keeps a chunk row-major from
+# (d, k, the form nearest_method picks); the COLUMNS form pads the features to a
+# multiple of 4 and the centres to a multiple of 4, with registers up to 20 features
+# and one centre per pass from 24; the GEMM form keeps a chunk row-major from
 # GEMM_ROW_MAJOR (64) features on
-SEARCH_SHAPES = [(2, 3, 0), (2, 12, 2), (3, 256, 2), (5, 20, 1), (8, 9, 1), (16, 130, 2),
-                 (13, 40, 1), (40, 4, 2), (64, 3, 2), (70, 9, 2)]
+SEARCH_SHAPES = [(2, 3, 0), (2, 12, 2), (3, 256, 2), (4, 7, 1), (5, 20, 1), (8, 9, 1),
+                 (11, 4, 1), (16, 130, 2), (13, 40, 1), (16, 21, 1), (17, 5, 1),
+                 (20, 6, 1), (23, 3, 1), (31, 10, 1), (40, 4, 2), (64, 3, 2), (70, 9, 2)]
 
 
 @pytest.mark.parametrize("kernel", _modules(), ids=lambda m: f"{m[0]}-par{m[1]}-t{m[2]}")
 @pytest.mark.parametrize("d,k,form", SEARCH_SHAPES)
-@pytest.mark.parametrize("n", [1, 255, 257, 3001])
-def test_every_search_form_matches_the_naive_loop(kernel, d, k, form, n, dtype):
+@pytest.mark.parametrize("n,chunk", [(1, 256), (255, 256), (257, 256), (3001, 256),
+                                     (3001, 1000)])
+def test_every_search_form_matches_the_naive_loop(kernel, d, k, form, n, chunk, dtype):
     name, parallel, threads = kernel
     if name == "numba":
         from fastem._kernels import kmeans
@@ -242,7 +246,7 @@ def test_every_search_form_matches_the_naive_loop(kernel, d, k, form, n, dtype):
     labels = np.full(n, -1, dtype=np.int32)
     sums, wsums = np.empty((k, d)), np.empty(k)
     inertia, n_changed = _call(name, parallel, threads, "lloyd_iter", X, w, centers,
-                               _offset(centers), labels, sums, wsums, 256)
+                               _offset(centers), labels, sums, wsums, chunk)
     exp_labels, exp_sums, exp_w, exp_inertia, exp_dist = kmeans_step(X, w, centers)
     rtol = rtol_for(dtype)
     # float32 expansion may flip rows at a near-tie: those must be ties
@@ -258,5 +262,5 @@ def test_every_search_form_matches_the_naive_loop(kernel, d, k, form, n, dtype):
     assert n_changed == n
     mindist = np.empty(n)
     _call(name, parallel, threads, "assign", X, w, centers, _offset(centers), labels,
-          mindist, 256)
+          mindist, chunk)
     np.testing.assert_allclose(mindist[same], exp_dist[same], rtol=rtol, atol=rtol)

@@ -10,11 +10,14 @@ The nearest-centre search of a chunk has three forms, chosen by the shape
 (``method``, see :func:`nearest_method`):
 
 - ``ROWS`` (d <= 3, k < 8): a loop over rows, then centres, then features;
-- ``COLUMNS`` (4 <= d < 32 and fewer than 128 centres for d >= 12): the chunk is
-  copied feature-major (prefetching the next chunk's rows from RAM), and the innermost
-  loop runs over its rows, which the compiler vectorises; d = 8 has an unrolled form
-  that tests four centres per pass with the row's features in registers;
-- ``GEMM`` (the rest: d >= 32, d <= 3 with k >= 8, 12 <= d < 32 with k >= 128): one
+- ``COLUMNS`` (4 <= d < 32, and fewer than 128 centres for d >= 12): the rows are
+  copied feature-major into tiles of ``TILE_ROWS`` rows (prefetching the next rows from
+  RAM), the features padded with zeros to a multiple of 4, the width ``W``; the search
+  tests four centres per pass over a tile with the rows in the vector lanes and each
+  row's four running sums in registers (one centre per pass above ``COL_REG_WIDTH``).
+  ``W`` is a compile-time constant of the kernel (one machine code per width, compiled
+  when a shape first needs it), so the loop over the features unrolls;
+- ``GEMM`` (the rest: d >= 32, d <= 3 with k >= 8, 12 <= d with k >= 128): one
   matrix product per chunk (BLAS through ``np.dot``) and the expansion
   ||x||^2 - 2 x.c + ||c||^2, as scikit-learn does, its argmin over the centres with
   the rows in the vector lanes; BLAS must then run on one thread (the estimators
@@ -51,6 +54,18 @@ ROWS, COLUMNS, GEMM = 0, 1, 2
 # From this many features the GEMM form keeps a chunk row-major (the product was
 # faster so at d = 64 and 128, slower at d <= 32)
 GEMM_ROW_MAJOR = 64
+# The COLUMNS form: features per unrolled group, the widest tile, and the tile's rows.
+# The tile's feature rows sit TILE_STRIDE values apart, a constant: with a stride
+# known only at run time LLVM kept the 16-feature search scalar (2.9 against 0.5 ns
+# per distance).
+COL_GROUP = 4
+COL_MAX_WIDTH = 32
+# Up to this width the tile is searched four centres at a time with the sums in
+# registers; wider, LLVM left that loop scalar (24 features: 24 against 2.4 ms per
+# iteration at n = 1e5, k = 64), and the search takes one centre per pass instead.
+COL_REG_WIDTH = 20
+TILE_ROWS = 256
+TILE_STRIDE = TILE_ROWS + 8  # 8 values more: rows 2 KiB apart share cache sets
 
 
 def nearest_method(n_features, n_clusters):
@@ -63,9 +78,20 @@ def nearest_method(n_features, n_clusters):
     GEMM 14.8; d = 24, k = 128: COLUMNS 15.5, GEMM 12.3.
     """
     d, k = n_features, n_clusters
-    if d >= 32 or (d <= 3 and k >= 8) or (d >= 12 and k >= 128):
+    if d >= COL_MAX_WIDTH or (d <= 3 and k >= 8) or (d >= 12 and k >= 128):
         return GEMM
     return ROWS if d <= 3 else COLUMNS
+
+
+def search_width(n_features, method):
+    """The COLUMNS form's tile width, d rounded up to a multiple of COL_GROUP (0 for
+    the other forms, which do not use it), as the kernels take it: a tuple of
+    width / COL_GROUP zeros. Its length is part of the argument's type, so numba
+    compiles the kernel once per width, when a shape first needs it, and the width is
+    a constant in the machine code (the feature loop unrolls)."""
+    if method != COLUMNS:
+        return ()
+    return (0,) * -(-n_features // COL_GROUP)
 
 
 @jit
@@ -97,85 +123,67 @@ def _nearest_rows(X, c0, m, centers, best, bestj):
 
 
 @jit
-def _load_chunk(X, c0, m, xt, best, bestj):
-    """Copy rows c0..c0+m-1 feature-major into xt, set best[:m] = inf and bestj[:m] =
-    0 (a row whose distances all overflow goes to the first centre, as in the other
-    forms), and prefetch the next chunk's rows so that the copy does not wait on RAM."""
+def _load_tile(X, c0, m, xt, best, bestj, width_tag):
+    """Copy rows c0..c0+m-1 (m <= TILE_ROWS) feature-major into the flat tile xt (row
+    f of the tile at f * TILE_STRIDE; the padding features stay 0), set best[:m] = inf
+    and bestj[:m] = 0 (a row whose distances all overflow goes to the first centre, as
+    in the other forms), and prefetch the rows ahead so that the copy does not wait on
+    RAM. The loop over the features runs to the tile's width, a compile-time constant,
+    so that it unrolls."""
     d = X.shape[1]
+    width = len(width_tag) * COL_GROUP
     last = X.shape[0] - 1
-    ahead = xt.shape[1]
-    if d == 8:
-        for i in range(m):
-            r = c0 + i
-            prefetch_row(X, min(r + ahead, last))
-            xt[0, i] = X[r, 0]
-            xt[1, i] = X[r, 1]
-            xt[2, i] = X[r, 2]
-            xt[3, i] = X[r, 3]
-            xt[4, i] = X[r, 4]
-            xt[5, i] = X[r, 5]
-            xt[6, i] = X[r, 6]
-            xt[7, i] = X[r, 7]
-            best[i] = np.inf
-            bestj[i] = 0
-    else:
-        for i in range(m):
-            r = c0 + i
-            prefetch_row(X, min(r + ahead, last))
-            for f in range(d):
-                xt[f, i] = X[r, f]
-            best[i] = np.inf
-            bestj[i] = 0
+    for i in range(m):
+        r = c0 + i
+        prefetch_row(X, min(r + TILE_ROWS, last))
+        for f in range(width):
+            if f < d:
+                xt[f * TILE_STRIDE + i] = X[r, f]
+        best[i] = np.inf
+        bestj[i] = 0
 
 
 @jit
-def _sq8(x0, x1, x2, x3, x4, x5, x6, x7, centers, j, zero):
-    # squared distance to centre j, summed over features in order. ``zero`` is 0.0
-    # that the compiler cannot see: starting from it, the products are fused one by
-    # one into the running sum exactly as in the general loop (dist[i] += t * t);
-    # from a bare ``t * t`` LLVM fuses the first product into the second instead,
-    # which changes the last bit.
-    t = x0 - centers[j, 0]
-    s = zero + t * t
-    t = x1 - centers[j, 1]
-    s += t * t
-    t = x2 - centers[j, 2]
-    s += t * t
-    t = x3 - centers[j, 3]
-    s += t * t
-    t = x4 - centers[j, 4]
-    s += t * t
-    t = x5 - centers[j, 5]
-    s += t * t
-    t = x6 - centers[j, 6]
-    s += t * t
-    t = x7 - centers[j, 7]
-    s += t * t
-    return s
+def _group4(s0, s1, s2, s3, xt, i, centers, j, f0):
+    # COL_GROUP features of row i against centres j..j+3, added in feature order
+    for f in range(f0, f0 + COL_GROUP):
+        x = xt[f * TILE_STRIDE + i]
+        t = x - centers[j, f]
+        s0 += t * t
+        t = x - centers[j + 1, f]
+        s1 += t * t
+        t = x - centers[j + 2, f]
+        s2 += t * t
+        t = x - centers[j + 3, f]
+        s3 += t * t
+    return s0, s1, s2, s3
 
 
 @jit
-def _nearest_cols8(m, centers, best, bestj, xt):
-    # d == 8: four centres per pass over the chunk, the row's features held in
-    # registers; the compiler vectorises over rows. Same sums, same order, same ties
-    # as the general loop.
-    k = centers.shape[0]
-    k4 = k - k % 4
-    zero = centers[0, 0] - centers[0, 0]  # 0 in the data dtype, not folded (no nnan/ninf)
-    for j in range(0, k4, 4):
+def _nearest_tile(m, centers, k, best, bestj, xt, dist, width_tag):
+    """The COLUMNS search of a tile: centres (k rounded up to a multiple of 4, width),
+    zero-padded like the tile, the last centre repeated to fill the last four (a copy
+    never wins: ties go to the first centre). Four centres per pass, each row's four
+    sums in registers, the rows in the vector lanes. The width comes from the type of
+    ``width_tag`` (see :func:`search_width`): a compile-time constant, so the loop
+    over the feature groups unrolls. The sums run over the features in order from 0
+    (padding adds exact zeros), as in the naive loop. Wider than COL_REG_WIDTH: one
+    centre per pass over the k real ones, its sums in ``dist`` (the same sums)."""
+    width = len(width_tag) * COL_GROUP
+    if width > COL_REG_WIDTH:
+        _nearest_tile_wide(m, centers, k, best, bestj, xt, dist, width)
+        return
+    # 0 in the data dtype that the compiler cannot fold: the first product is then
+    # fused into a sum that starts at 0, exactly as in the naive loop
+    zero = centers[0, 0] - centers[0, 0]
+    for j in range(0, centers.shape[0], 4):
         for i in range(m):
-            x0 = xt[0, i]
-            x1 = xt[1, i]
-            x2 = xt[2, i]
-            x3 = xt[3, i]
-            x4 = xt[4, i]
-            x5 = xt[5, i]
-            x6 = xt[6, i]
-            x7 = xt[7, i]
-            s0 = _sq8(x0, x1, x2, x3, x4, x5, x6, x7, centers, j, zero)
-            s1 = _sq8(x0, x1, x2, x3, x4, x5, x6, x7, centers, j + 1, zero)
-            s2 = _sq8(x0, x1, x2, x3, x4, x5, x6, x7, centers, j + 2, zero)
-            s3 = _sq8(x0, x1, x2, x3, x4, x5, x6, x7, centers, j + 3, zero)
+            s0 = zero
+            s1 = zero
+            s2 = zero
+            s3 = zero
+            for f0 in range(0, width, COL_GROUP):
+                s0, s1, s2, s3 = _group4(s0, s1, s2, s3, xt, i, centers, j, f0)
             b = best[i]
             bj = bestj[i]
             if s0 < b:
@@ -192,34 +200,17 @@ def _nearest_cols8(m, centers, best, bestj, xt):
                 bj = j + 3
             best[i] = b
             bestj[i] = bj
-    for j in range(k4, k):
-        for i in range(m):
-            s = _sq8(xt[0, i], xt[1, i], xt[2, i], xt[3, i], xt[4, i], xt[5, i], xt[6, i],
-                     xt[7, i], centers, j, zero)
-            b = best[i]
-            bj = bestj[i]
-            if s < b:
-                b = s
-                bj = j
-            best[i] = b
-            bestj[i] = bj
 
 
 @jit
-def _nearest_columns(X, c0, m, centers, best, bestj, xt, dist):
-    d = X.shape[1]
-    k = centers.shape[0]
-    _load_chunk(X, c0, m, xt, best, bestj)
-    if d == 8:
-        _nearest_cols8(m, centers, best, bestj, xt)
-        return
+def _nearest_tile_wide(m, centers, k, best, bestj, xt, dist, width):
     for j in range(k):
         for i in range(m):
             dist[i] = 0.0
-        for f in range(d):
+        for f in range(width):
             cf = centers[j, f]
             for i in range(m):
-                t = xt[f, i] - cf
+                t = xt[f * TILE_STRIDE + i] - cf
                 dist[i] += t * t
         for i in range(m):
             if dist[i] < best[i]:
@@ -276,27 +267,38 @@ def _nearest_gemm(X, offset, c0, m, centers, centers_sq, best, bestj, xt, gt):
 
 
 @jit
-def _nearest_chunk(X, offset, c0, m, centers, centers_sq, method, best, bestj, xt, dist,
-                   gt):
+def _nearest_chunk(X, offset, c0, m, centers, k, centers_sq, method, best, bestj, xt,
+                   tile, gt, width_tag):
     """Fill best[:m] (squared distance) and bestj[:m] (index) of rows c0..c0+m-1
-    (``centers`` less the offset for GEMM, as they are otherwise); ties go to the
-    first centre. Leaves the rows in xt: feature-major for COLUMNS, less the offset for
-    GEMM (row-major from GEMM_ROW_MAJOR features on)."""
+    against the k centres (``centers`` less the offset for GEMM, padded for COLUMNS
+    as :func:`_nearest_tile` says, as they are otherwise); ties go to the first centre. m is at most
+    TILE_ROWS for COLUMNS. Leaves the rows in the flat feature-major ``tile`` for
+    COLUMNS, in xt less the offset for GEMM (row-major from GEMM_ROW_MAJOR features
+    on)."""
     if method == ROWS:
         _nearest_rows(X, c0, m, centers, best, bestj)
     elif method == COLUMNS:
-        _nearest_columns(X, c0, m, centers, best, bestj, xt, dist)
+        _load_tile(X, c0, m, tile, best, bestj, width_tag)
+        _nearest_tile(m, centers, k, best, bestj, tile, gt[0], width_tag)
     else:
         _nearest_gemm(X, offset, c0, m, centers, centers_sq, best, bestj, xt, gt)
 
 
 @jit
-def _centre_terms(centers, offset, method):
-    """For the GEMM form: the centres less the offset (k, d) and their squared norms.
-    Otherwise the centres themselves and an empty array."""
+def _centre_terms(centers, offset, method, width):
+    """The centres as the search reads them, and the GEMM form's squared norms (an
+    empty array otherwise): less the offset for GEMM, padded for COLUMNS (see
+    :func:`_nearest_tile`), the centres themselves for ROWS."""
     k, d = centers.shape
-    if method != GEMM:
+    if method == ROWS:
         return centers, np.empty(0, dtype=centers.dtype)
+    if method == COLUMNS:
+        # four centres per pass: the last one repeated up to a multiple of 4
+        padded = np.zeros(((k + 3) // 4 * 4, width), dtype=centers.dtype)
+        for j in range(padded.shape[0]):
+            for f in range(d):
+                padded[j, f] = centers[min(j, k - 1), f]
+        return padded, np.empty(0, dtype=centers.dtype)
     rel = np.empty((k, d), dtype=centers.dtype)
     for j in range(k):
         for f in range(d):
@@ -311,30 +313,40 @@ def _centre_terms(centers, offset, method):
 
 
 @jit
-def _chunk_buffers(d, k, chunk_size, method, dtype_like):
-    """The rows of a chunk: feature-major (d, chunk + 8) for COLUMNS and for GEMM below
-    GEMM_ROW_MAJOR features (8 columns more than the chunk: feature rows 2 KiB apart
-    would make the copy into the buffer hit the same cache sets d times over),
-    row-major (chunk, d) for GEMM from there on; and the GEMM form's products, one row
-    per centre. Small placeholders otherwise. Zero-filled, so that the rows past a
-    short last chunk hold finite numbers for the matrix product."""
+def _chunk_buffers(d, k, chunk_size, method, width, dtype_like):
+    """The rows of a chunk, and the GEMM form's products (one row per centre; the
+    COLUMNS form's distances of one centre; a placeholder for ROWS). COLUMNS: the
+    flat tile, ``width`` feature rows TILE_STRIDE apart. GEMM: feature-major (d, chunk + 8) below GEMM_ROW_MAJOR
+    features (8 columns more than the chunk: feature rows 2 KiB apart would make the
+    copy into the buffer hit the same cache sets d times over), row-major (chunk, d)
+    from there on. ROWS: placeholders. Zero-filled: the padding features of the tile
+    stay 0, and the rows past a short last chunk hold finite numbers for the matrix
+    product."""
+    dt = dtype_like.dtype
     if method == ROWS:
-        return (np.zeros((1, 1), dtype=dtype_like.dtype),
-                np.zeros((1, 1), dtype=dtype_like.dtype))
-    if method == GEMM and d >= GEMM_ROW_MAJOR:
-        return (np.zeros((chunk_size, d), dtype=dtype_like.dtype),
-                np.zeros((k, chunk_size), dtype=dtype_like.dtype))
-    xt = np.zeros((d, chunk_size + 8), dtype=dtype_like.dtype)
-    if method == GEMM:
-        return xt, np.zeros((k, chunk_size + 8), dtype=dtype_like.dtype)
-    return xt, np.zeros((1, 1), dtype=dtype_like.dtype)
+        return np.zeros((1, 1), dtype=dt), np.zeros((1, 1), dtype=dt)
+    if method == COLUMNS:  # and the wide search's distances
+        return np.zeros((1, width * TILE_STRIDE), dtype=dt), np.zeros((1, TILE_ROWS), dtype=dt)
+    if d >= GEMM_ROW_MAJOR:
+        return np.zeros((chunk_size, d), dtype=dt), np.zeros((k, chunk_size), dtype=dt)
+    return (np.zeros((d, chunk_size + 8), dtype=dt),
+            np.zeros((k, chunk_size + 8), dtype=dt))
 
 
-def _lloyd_iter(X, sample_weight, centers, offset, labels, sums, wsums, chunk_size, method):
+@jit
+def _step_rows(chunk_size, method):
+    # rows per search call: a COLUMNS tile holds at most TILE_ROWS
+    return min(chunk_size, TILE_ROWS) if method == COLUMNS else chunk_size
+
+
+def _lloyd_iter(X, sample_weight, centers, offset, labels, sums, wsums, chunk_size, method,
+                width_tag):
+    width = len(width_tag) * COL_GROUP  # a compile-time constant: see search_width
     n, d = X.shape
     k = centers.shape[0]
     n_blocks, block_rows = _block_layout(n, chunk_size)
-    rel, centers_sq = _centre_terms(centers, offset, method)
+    rel, centers_sq = _centre_terms(centers, offset, method, width)
+    step = _step_rows(chunk_size, method)
     psums = np.zeros((n_blocks, k, d))
     pweights = np.zeros((n_blocks, k))
     pinertia = np.zeros(n_blocks)
@@ -342,9 +354,11 @@ def _lloyd_iter(X, sample_weight, centers, offset, labels, sums, wsums, chunk_si
     for b in prange(n_blocks):
         best = np.empty(chunk_size, dtype=X.dtype)
         bestj = np.empty(chunk_size, dtype=np.uint32)
-        xt, gt = _chunk_buffers(d, k, chunk_size, method, X)
-        dist = np.empty(chunk_size, dtype=X.dtype)
-        acc = np.zeros((k, d))  # this block's sums and weights, small enough for L1
+        xt, gt = _chunk_buffers(d, k, chunk_size, method, width, X)
+        tile = xt[0]  # the flat tile of the COLUMNS form
+        # this block's sums and weights, small enough for L1 (COLUMNS: to the tile's
+        # width, so that the loop below unrolls; the padding features add zeros)
+        acc = np.zeros((k, max(d, width)))
         wacc = np.zeros(k)
         start = b * block_rows
         stop = min(start + block_rows, n)
@@ -372,10 +386,10 @@ def _lloyd_iter(X, sample_weight, centers, offset, labels, sums, wsums, chunk_si
                 for f in range(d):
                     acc[j, f] += w * (X[row, f] - centers[j, f])
             start = stop  # the chunk loop below has nothing left to do
-        for c0 in range(start, stop, chunk_size):
-            m = min(chunk_size, stop - c0)
-            _nearest_chunk(X, offset, c0, m, rel, centers_sq, method, best, bestj, xt,
-                           dist, gt)
+        for c0 in range(start, stop, step):
+            m = min(step, stop - c0)
+            _nearest_chunk(X, offset, c0, m, rel, k, centers_sq, method, best, bestj,
+                           xt, tile, gt, width_tag)
             labc = labels[c0:c0 + m]
             wc = sample_weight[c0:c0 + m]
             for i in range(m):
@@ -386,21 +400,15 @@ def _lloyd_iter(X, sample_weight, centers, offset, labels, sums, wsums, chunk_si
                 w = wc[i]
                 block_inertia += w * best[i]
                 wacc[j] += w
-            # the chunk's rows are still in xt (L1; less the offset for GEMM, as rel
-            # is): add them from there, less their centre
-            if method == COLUMNS and d == 8:
+            # the chunk's rows are still in the buffer (L1; less the offset for GEMM,
+            # as rel is): add them from there, less their centre
+            if method == COLUMNS:
                 for i in range(m):
                     j = bestj[i]
                     w = wc[i]
-                    acc[j, 0] += w * (xt[0, i] - rel[j, 0])
-                    acc[j, 1] += w * (xt[1, i] - rel[j, 1])
-                    acc[j, 2] += w * (xt[2, i] - rel[j, 2])
-                    acc[j, 3] += w * (xt[3, i] - rel[j, 3])
-                    acc[j, 4] += w * (xt[4, i] - rel[j, 4])
-                    acc[j, 5] += w * (xt[5, i] - rel[j, 5])
-                    acc[j, 6] += w * (xt[6, i] - rel[j, 6])
-                    acc[j, 7] += w * (xt[7, i] - rel[j, 7])
-            elif method == COLUMNS or d < GEMM_ROW_MAJOR:  # feature-major rows
+                    for f in range(width):
+                        acc[j, f] += w * (tile[f * TILE_STRIDE + i] - rel[j, f])
+            elif d < GEMM_ROW_MAJOR:  # GEMM, feature-major rows
                 for i in range(m):
                     j = bestj[i]
                     w = wc[i]
@@ -432,25 +440,28 @@ def _lloyd_iter(X, sample_weight, centers, offset, labels, sums, wsums, chunk_si
     return inertia, n_changed
 
 
-def _assign(X, sample_weight, centers, offset, labels, mindist, chunk_size, method):
+def _assign(X, sample_weight, centers, offset, labels, mindist, chunk_size, method,
+            width_tag):
+    width = len(width_tag) * COL_GROUP
     n, d = X.shape
     k = centers.shape[0]
     write_dist = mindist.shape[0] > 0
     n_blocks, block_rows = _block_layout(n, chunk_size)
-    rel, centers_sq = _centre_terms(centers, offset, method)
+    rel, centers_sq = _centre_terms(centers, offset, method, width)
+    step = _step_rows(chunk_size, method)
     pinertia = np.zeros(n_blocks)
     for b in prange(n_blocks):
         best = np.empty(chunk_size, dtype=X.dtype)
         bestj = np.empty(chunk_size, dtype=np.int32)
-        xt, gt = _chunk_buffers(d, k, chunk_size, method, X)
-        dist = np.empty(chunk_size, dtype=X.dtype)
+        xt, gt = _chunk_buffers(d, k, chunk_size, method, width, X)
+        tile = xt[0]
         start = b * block_rows
         stop = min(start + block_rows, n)
         block_inertia = 0.0
-        for c0 in range(start, stop, chunk_size):
-            m = min(chunk_size, stop - c0)
-            _nearest_chunk(X, offset, c0, m, rel, centers_sq, method, best, bestj, xt,
-                           dist, gt)
+        for c0 in range(start, stop, step):
+            m = min(step, stop - c0)
+            _nearest_chunk(X, offset, c0, m, rel, k, centers_sq, method, best, bestj,
+                           xt, tile, gt, width_tag)
             for i in range(m):
                 labels[c0 + i] = bestj[i]
                 if write_dist:
@@ -489,16 +500,18 @@ def lloyd_iter(X, sample_weight, centers, offset, labels, sums, wsums, chunk_siz
                parallel=False):
     """One fused Lloyd iteration; see ``fastem._reference.kmeans.lloyd_iter``."""
     fn = _lloyd_parallel if parallel else _lloyd_serial
+    method = nearest_method(X.shape[1], centers.shape[0])
     inertia, n_changed = fn(X, sample_weight, centers, offset, labels, sums, wsums,
-                            chunk_size, nearest_method(X.shape[1], centers.shape[0]))
+                            chunk_size, method, search_width(X.shape[1], method))
     return float(inertia), int(n_changed)
 
 
 def assign(X, sample_weight, centers, offset, labels, mindist, chunk_size, parallel=False):
     """Assign-only pass; see ``fastem._reference.kmeans.assign``."""
     fn = _assign_parallel if parallel else _assign_serial
+    method = nearest_method(X.shape[1], centers.shape[0])
     return float(fn(X, sample_weight, centers, offset, labels, mindist, chunk_size,
-                    nearest_method(X.shape[1], centers.shape[0])))
+                    method, search_width(X.shape[1], method)))
 
 
 def sq_distances(X, centers, offset, out, chunk_size, parallel=False):
