@@ -112,8 +112,8 @@ except ImportError:  # pragma: no cover - exercised by the numba-disabled CI leg
     prange = range
 
 __all__ = ["HAS_NUMBA", "FASTMATH", "jit", "jit_variants", "prange", "thread_limit",
-           "max_threads", "prefetch_row", "threading_layer", "tbb_library", "bits_of",
-           "from_bits"]
+           "max_threads", "prefetch_row", "threading_layer", "tbb_library", "by_float_type",
+           "bits_of", "from_bits"]
 
 # Fast-math flags, but never nnan/ninf (-inf log-probabilities must survive) nor
 # reassoc: with reassoc LLVM may split a reduction by the data's memory alignment,
@@ -409,6 +409,25 @@ def _make_bit_casts():
     return bits_of, from_bits
 
 
+def by_float_type(float64_impl, float32_impl):
+    """One function for kernels: ``float32_impl(x)`` for a float32 ``x``,
+    ``float64_impl(x)`` for anything else, chosen when numba types the call (no branch
+    at run time). The vector math gives float32 tiles their own exp this way."""
+    from numba.core import types as nbtypes
+    from numba.extending import overload
+
+    def by_type(x):  # pragma: no cover - only ever compiled
+        raise NotImplementedError
+
+    @overload(by_type, jit_options={"fastmath": set(FASTMATH)})
+    def _typed(x):
+        if x == nbtypes.float32:
+            return lambda x: float32_impl(x)
+        return lambda x: float64_impl(x)
+
+    return by_type
+
+
 if HAS_NUMBA:
     prefetch_row = _make_prefetch_row()
     bits_of, from_bits = _make_bit_casts()
@@ -417,3 +436,6 @@ else:  # pragma: no cover - kernels modules are not imported without numba
         return None
 
     bits_of = from_bits = None
+
+    def by_float_type(float64_impl, float32_impl):
+        return float64_impl

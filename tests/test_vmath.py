@@ -26,14 +26,20 @@ def vm():
         for i in range(x.shape[0]):
             out[i] = _vmath.log64(x[i])
 
-    def run(fn, x):
-        x = np.ascontiguousarray(x, dtype=np.float64)
+    @jit
+    def vexp_all(x, out):
+        for i in range(x.shape[0]):
+            out[i] = _vmath.vexp(x[i])
+
+    def run(fn, x, dtype=np.float64):
+        x = np.ascontiguousarray(x, dtype=dtype)
         out = np.empty_like(x)
         fn(x, out)
         return out
 
     return {"exp": lambda x: run(exp_all, x), "log": lambda x: run(log_all, x),
-            "module": _vmath}
+            "exp32": lambda x: run(vexp_all, x, np.float32),
+            "vexp64": lambda x: run(vexp_all, x), "module": _vmath}
 
 
 def _ulps(got, want):
@@ -83,6 +89,56 @@ def test_exp_does_not_depend_on_memory_alignment(vm):
         shifted = buf[offset:]
         shifted[:] = x
         np.testing.assert_array_equal(vm["exp"](shifted), ref)
+
+
+def test_exp32_within_one_ulp_over_its_range(vm):
+    # float32 arguments, float32 arithmetic: against e**x in float64, measured in
+    # float32 ulps of the rounded result
+    mod = vm["module"]
+    lo, hi = float(mod.EXP32_MIN), float(mod.EXP32_MAX)
+    rng = np.random.default_rng(3)
+    x = np.concatenate([rng.uniform(lo, hi, 2_000_000), rng.uniform(-30.0, 0.0, 2_000_000),
+                        rng.uniform(-1e-3, 1e-3, 500_000),
+                        np.linspace(lo, hi, 500_001)]).astype(np.float32)
+    got = vm["exp32"](x)
+    assert got.dtype == np.float32
+    exact = np.exp(x.astype(np.float64))
+    ulp = np.spacing(exact.astype(np.float32)).astype(np.float64)
+    assert (np.abs(got - exact) / ulp).max() <= 1.0
+    sub = x[::97]
+    want = np.array([math.exp(float(v)) for v in sub])
+    assert (np.abs(got[::97] - want) / ulp[::97]).max() <= 1.0
+
+
+def test_exp32_edges_and_vexp_dispatch(vm):
+    mod = vm["module"]
+    x = np.array([0.0, -0.0, 1.0, -np.inf, np.inf, np.nan, mod.EXP32_MIN,
+                  np.nextafter(mod.EXP32_MIN, np.float32(-np.inf)), -104.0, -1e30,
+                  mod.EXP32_MAX, np.nextafter(mod.EXP32_MAX, np.float32(np.inf)), 1e30],
+                 dtype=np.float32)
+    got = vm["exp32"](x)
+    assert got[0] == 1.0 and got[1] == 1.0
+    assert got[2] == np.float32(math.exp(1.0))
+    assert got[3] == 0.0 and got[4] == np.inf and np.isnan(got[5])
+    # the smallest normal float32 result, then exact 0 below
+    assert got[6] == pytest.approx(1.1754944e-38, rel=1.2e-7) and got[6] >= 1.1754944e-38
+    assert got[7] == 0.0 and got[8] == 0.0 and got[9] == 0.0
+    assert np.isfinite(got[10]) and got[10] == pytest.approx(math.exp(float(mod.EXP32_MAX)),
+                                                             rel=1.2e-7)
+    assert got[11] == np.inf and got[12] == np.inf
+    # vexp on float64 is exp64, bit for bit
+    x64 = np.random.default_rng(4).uniform(-700.0, 700.0, 10_000)
+    np.testing.assert_array_equal(vm["vexp64"](x64), vm["exp"](x64))
+
+
+def test_exp32_does_not_depend_on_memory_alignment(vm):
+    x = np.random.default_rng(5).uniform(-50.0, 5.0, 4099).astype(np.float32)
+    ref = vm["exp32"](x)
+    for offset in (1, 2, 3, 5):
+        buf = np.empty(x.size + offset, dtype=np.float32)
+        shifted = buf[offset:]
+        shifted[:] = x
+        np.testing.assert_array_equal(vm["exp32"](shifted), ref)
 
 
 def test_log_within_two_ulps_over_the_normal_range(vm):

@@ -2,6 +2,10 @@
 component-major, ``lp[c, i]`` for component c and row i, so that every loop runs over
 the rows innermost and the vector lanes hold rows.
 
+A tile and its row maxima ``top`` are in the data's dtype: float32 data get float32
+log-densities and float32 exps (twice the lanes per vector); the sums of exps ``s``,
+the per-row factors and the log-likelihood are float64 whatever the data.
+
 - :func:`responsibilities_tile`: the exps of a tile of log-densities (less each row's
   maximum), their sums, the per-row factors ``w / s`` and the tile's log-likelihood;
 - :func:`finish_tile`: the E-step outputs (log-density, label, responsibilities);
@@ -14,7 +18,7 @@ Like ``_vmath``, this module's source is part of every kernel's cache name
 import numpy as np
 
 from .._jit import jit
-from ._vmath import exp64, log64
+from ._vmath import log64, vexp
 
 __all__ = ["LANES", "ACC_WIDTH", "TILE_PAD", "log_densities", "row_maxima", "exp_tile", "responsibilities_tile",
            "finish_tile", "tree_sum", "lane_dot"]
@@ -30,12 +34,14 @@ TILE_PAD = 8
 @jit
 def log_densities(lp, log_const, m, top):
     """lp[c, i] <- log_const[c] - lp[c, i] / 2, from the squared Mahalanobis distances
-    the kernel accumulated in lp, and top[i] = max_c lp[c, i]."""
+    the kernel accumulated in lp, and top[i] = max_c lp[c, i]; log_const in the tile's
+    dtype (a float32 half, which keeps float32 tiles in float32 and is exact in
+    float64)."""
     k = lp.shape[0]
     for c in range(k):
         lc = log_const[c]
         for i in range(m):
-            lp[c, i] = lc - 0.5 * lp[c, i]
+            lp[c, i] = lc - np.float32(0.5) * lp[c, i]
     row_maxima(lp, m, top)
 
 
@@ -60,7 +66,7 @@ def exp_tile(lp, top, m, s):
         top[i] = top[i] if top[i] > -np.inf else 0.0  # density 0: exps of -inf are 0
     for c in range(k):
         for i in range(m):
-            e = exp64(lp[c, i] - top[i])
+            e = vexp(lp[c, i] - top[i])
             lp[c, i] = e
             s[i] += e
 
@@ -69,8 +75,8 @@ def exp_tile(lp, top, m, s):
 def responsibilities_tile(lp, top, m, w, c0, s, scale):
     """lp[c, i] <- exp(lp[c, i] - top[i]) (the tile's exps in one pass), s[i] their
     sum over components, scale[i] = w_i / s[i] (0 for a row of density 0). Returns the
-    tile's weighted log-likelihood (-inf if a row of positive weight has density 0).
-    ``top`` is overwritten with each row's term of the log-likelihood."""
+    tile's weighted log-likelihood (-inf if a row of positive weight has density 0),
+    in float64. ``s`` (float64) is overwritten with each row's term of it."""
     exp_tile(lp, top, m, s)
     for i in range(m):
         wi = w[c0 + i]
@@ -78,8 +84,8 @@ def responsibilities_tile(lp, top, m, w, c0, s, scale):
         live = si > 0.0
         scale[i] = wi / si if live else 0.0
         term = wi * (top[i] + log64(si)) if live else 0.0
-        top[i] = -np.inf if (wi > 0.0 and not live) else term
-    return tree_sum(top, m)
+        s[i] = -np.inf if (wi > 0.0 and not live) else term
+    return tree_sum(s, m)
 
 
 

@@ -33,7 +33,7 @@ def _block_layout(n, chunk_size, max_blocks):
 
 @jit
 def _load_tile(X, c0, m, xt):
-    """Rows c0..c0+m-1 of X, feature-major, in float64: xt[f, i]."""
+    """Rows c0..c0+m-1 of X, feature-major, in X's dtype: xt[f, i]."""
     d = X.shape[1]
     for i in range(m):
         for f in range(d):
@@ -43,7 +43,8 @@ def _load_tile(X, c0, m, xt):
 @jit
 def _log_prob_diag_tile(xt, m, means, prec, log_const, lp, top):
     """lp[c, i] = log p(x_i, c) for the m rows of the tile xt (d, m); top[i] = max_c.
-    Every loop runs over the rows, innermost: the vector lanes hold rows."""
+    Every loop runs over the rows, innermost: the vector lanes hold rows. The
+    parameters come in the tile's dtype (see :func:`_tile_terms`)."""
     k, d = means.shape
     for c in range(k):
         for i in range(m):
@@ -102,7 +103,8 @@ def _moments_diag_tile(xt, m, means, lp, scale, acc, pN, pS1, pS2, b):
             pS2[b, c, f] += tree_sum(a2, ACC_WIDTH) + s2
 
 
-def _em_diag(X, sample_weight, means, prec, log_const, N, S1, S2, chunk_size, max_blocks):
+def _em_diag(X, sample_weight, means, prec, log_const, N, S1, S2, chunk_size, max_blocks,
+             means_t, prec_t, log_const_t):
     n, d = X.shape
     k = means.shape[0]
     n_blocks, block_rows = _block_layout(n, chunk_size, max_blocks)
@@ -111,9 +113,9 @@ def _em_diag(X, sample_weight, means, prec, log_const, N, S1, S2, chunk_size, ma
     pS2 = np.zeros((n_blocks, k, d))
     pll = np.zeros(n_blocks)
     for b in prange(n_blocks):
-        xt = np.empty((d, chunk_size + TILE_PAD))
-        lp = np.empty((k, chunk_size + TILE_PAD))
-        top = np.empty(chunk_size)
+        xt = np.empty((d, chunk_size + TILE_PAD), dtype=X.dtype)
+        lp = np.empty((k, chunk_size + TILE_PAD), dtype=X.dtype)
+        top = np.empty(chunk_size, dtype=X.dtype)
         s = np.empty(chunk_size)
         scale = np.empty(chunk_size)
         acc = np.empty((2, max(chunk_size, ACC_WIDTH)))
@@ -123,7 +125,7 @@ def _em_diag(X, sample_weight, means, prec, log_const, N, S1, S2, chunk_size, ma
         for c0 in range(start, stop, chunk_size):
             m = min(chunk_size, stop - c0)
             _load_tile(X, c0, m, xt)
-            _log_prob_diag_tile(xt, m, means, prec, log_const, lp, top)
+            _log_prob_diag_tile(xt, m, means_t, prec_t, log_const_t, lp, top)
             ll += responsibilities_tile(lp, top, m, sample_weight, c0, s, scale)
             _moments_diag_tile(xt, m, means, lp, scale, acc, pN, pS1, pS2, b)
         pll[b] = ll
@@ -202,7 +204,7 @@ def _moments_full_tile(xt, m, means, lp, scale, tt, rt, gram, pN, pS1, pS2, b):
 
 
 def _em_full(X, sample_weight, means, prec_chol, log_const, N, S1, S2, chunk_size,
-             max_blocks, pt_all, mu_p):
+             max_blocks, pt_all, mu_p, log_const_t):
     n, d = X.shape
     k = means.shape[0]
     n_blocks, block_rows = _block_layout(n, chunk_size, max_blocks)
@@ -211,12 +213,12 @@ def _em_full(X, sample_weight, means, prec_chol, log_const, N, S1, S2, chunk_siz
     pS2 = np.zeros((n_blocks, k, d, d))
     pll = np.zeros(n_blocks)
     for b in prange(n_blocks):
-        xt = np.zeros((d, chunk_size + TILE_PAD))
-        lp = np.empty((k, chunk_size + TILE_PAD))
-        top = np.empty(chunk_size)
+        xt = np.zeros((d, chunk_size + TILE_PAD), dtype=X.dtype)
+        lp = np.empty((k, chunk_size + TILE_PAD), dtype=X.dtype)
+        top = np.empty(chunk_size, dtype=X.dtype)
         s = np.empty(chunk_size)
         scale = np.empty(chunk_size)
-        yt = np.empty((pt_all.shape[0], chunk_size + TILE_PAD))
+        yt = np.empty((pt_all.shape[0], chunk_size + TILE_PAD), dtype=X.dtype)
         tt = np.empty((d + 1, chunk_size + TILE_PAD))
         rt = np.empty((d + 1, chunk_size + TILE_PAD))
         gram = np.empty((d + 1, d + 1))
@@ -226,7 +228,7 @@ def _em_full(X, sample_weight, means, prec_chol, log_const, N, S1, S2, chunk_siz
         for c0 in range(start, stop, chunk_size):
             m = min(chunk_size, stop - c0)
             _load_tile(X, c0, m, xt)
-            _log_prob_full_tile(xt, m, means, pt_all, mu_p, log_const, lp, top, yt)
+            _log_prob_full_tile(xt, m, means, pt_all, mu_p, log_const_t, lp, top, yt)
             ll += responsibilities_tile(lp, top, m, sample_weight, c0, s, scale)
             _moments_full_tile(xt, m, means, lp, scale, tt, rt, gram, pN, pS1, pS2, b)
         pll[b] = ll
@@ -250,41 +252,41 @@ def _em_full(X, sample_weight, means, prec_chol, log_const, N, S1, S2, chunk_siz
 
 
 def _e_full(X, means, prec_chol, log_const, lpn_out, labels_out, resp_out, chunk_size,
-            max_blocks, pt_all, mu_p):
+            max_blocks, pt_all, mu_p, log_const_t):
     n, d = X.shape
     k = means.shape[0]
     n_blocks, block_rows = _block_layout(n, chunk_size, max_blocks)
     for b in prange(n_blocks):
-        xt = np.zeros((d, chunk_size + TILE_PAD))
-        lp = np.empty((k, chunk_size + TILE_PAD))
-        top = np.empty(chunk_size)
+        xt = np.zeros((d, chunk_size + TILE_PAD), dtype=X.dtype)
+        lp = np.empty((k, chunk_size + TILE_PAD), dtype=X.dtype)
+        top = np.empty(chunk_size, dtype=X.dtype)
         s = np.empty(chunk_size)
-        yt = np.empty((pt_all.shape[0], chunk_size + TILE_PAD))
+        yt = np.empty((pt_all.shape[0], chunk_size + TILE_PAD), dtype=X.dtype)
         start = b * block_rows
         stop = min(start + block_rows, n)
         for c0 in range(start, stop, chunk_size):
             m = min(chunk_size, stop - c0)
             _load_tile(X, c0, m, xt)
-            _log_prob_full_tile(xt, m, means, pt_all, mu_p, log_const, lp, top, yt)
+            _log_prob_full_tile(xt, m, means, pt_all, mu_p, log_const_t, lp, top, yt)
             finish_tile(lp, top, m, c0, s, lpn_out, labels_out, resp_out)
 
 
 def _e_diag(X, means, prec, log_const, lpn_out, labels_out, resp_out, chunk_size,
-            max_blocks):
+            max_blocks, means_t, prec_t, log_const_t):
     n, d = X.shape
     k = means.shape[0]
     n_blocks, block_rows = _block_layout(n, chunk_size, max_blocks)
     for b in prange(n_blocks):
-        xt = np.empty((d, chunk_size + TILE_PAD))
-        lp = np.empty((k, chunk_size + TILE_PAD))
-        top = np.empty(chunk_size)
+        xt = np.empty((d, chunk_size + TILE_PAD), dtype=X.dtype)
+        lp = np.empty((k, chunk_size + TILE_PAD), dtype=X.dtype)
+        top = np.empty(chunk_size, dtype=X.dtype)
         s = np.empty(chunk_size)
         start = b * block_rows
         stop = min(start + block_rows, n)
         for c0 in range(start, stop, chunk_size):
             m = min(chunk_size, stop - c0)
             _load_tile(X, c0, m, xt)
-            _log_prob_diag_tile(xt, m, means, prec, log_const, lp, top)
+            _log_prob_diag_tile(xt, m, means_t, prec_t, log_const_t, lp, top)
             finish_tile(lp, top, m, c0, s, lpn_out, labels_out, resp_out)
 
 
@@ -292,6 +294,12 @@ _em_full_serial, _em_full_parallel = jit_variants(_em_full)
 _em_diag_serial, _em_diag_parallel = jit_variants(_em_diag)
 _e_full_serial, _e_full_parallel = jit_variants(_e_full)
 _e_diag_serial, _e_diag_parallel = jit_variants(_e_diag)
+
+
+def _tile_terms(X, *params):
+    """The parameters as the E-step's tiles use them: in X's dtype (float32 data run
+    their log-densities and exps in float32; the statistics stay float64)."""
+    return tuple(np.ascontiguousarray(p, dtype=X.dtype) for p in params)
 
 
 def _gemm_terms(means, prec_chol):
@@ -317,9 +325,9 @@ def em_step_full(X, sample_weight, means, prec_chol, log_const, N, S1, S2, chunk
     """One fused EM pass, full or tied; see the reference twin."""
     fn = _em_full_parallel if parallel else _em_full_serial
     k, d = means.shape
-    pt_all, mu_p = _gemm_terms(means, prec_chol)
+    pt_all, mu_p, log_const_t = _tile_terms(X, *_gemm_terms(means, prec_chol), log_const)
     return float(fn(X, sample_weight, means, prec_chol, log_const, N, S1, S2, chunk_size,
-                    _max_blocks(k, d, True), pt_all, mu_p))
+                    _max_blocks(k, d, True), pt_all, mu_p, log_const_t))
 
 
 def em_step_diag(X, sample_weight, means, prec, log_const, N, S1, S2, chunk_size,
@@ -328,7 +336,7 @@ def em_step_diag(X, sample_weight, means, prec, log_const, N, S1, S2, chunk_size
     fn = _em_diag_parallel if parallel else _em_diag_serial
     k, d = means.shape
     return float(fn(X, sample_weight, means, prec, log_const, N, S1, S2, chunk_size,
-                    _max_blocks(k, d, False)))
+                    _max_blocks(k, d, False), *_tile_terms(X, means, prec, log_const)))
 
 
 def em_step_1d(X, sample_weight, means, prec, log_const, N, S1, S2, chunk_size,
@@ -343,16 +351,17 @@ def e_step_full(X, means, prec_chol, log_const, lpn_out, labels_out, resp_out, c
                 parallel=False):
     """E-step only, full or tied; see the reference twin."""
     fn = _e_full_parallel if parallel else _e_full_serial
-    pt_all, mu_p = _gemm_terms(means, prec_chol)
+    pt_all, mu_p, log_const_t = _tile_terms(X, *_gemm_terms(means, prec_chol), log_const)
     fn(X, means, prec_chol, log_const, lpn_out, labels_out, resp_out, chunk_size, MAX_BLOCKS,
-       pt_all, mu_p)
+       pt_all, mu_p, log_const_t)
 
 
 def e_step_diag(X, means, prec, log_const, lpn_out, labels_out, resp_out, chunk_size,
                 parallel=False):
     """E-step only, diagonal or spherical; see the reference twin."""
     fn = _e_diag_parallel if parallel else _e_diag_serial
-    fn(X, means, prec, log_const, lpn_out, labels_out, resp_out, chunk_size, MAX_BLOCKS)
+    fn(X, means, prec, log_const, lpn_out, labels_out, resp_out, chunk_size, MAX_BLOCKS,
+       *_tile_terms(X, means, prec, log_const))
 
 
 def e_step_1d(X, means, prec, log_const, lpn_out, labels_out, resp_out, chunk_size,
