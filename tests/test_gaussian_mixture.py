@@ -315,6 +315,26 @@ def test_float32_data(backend):
 
 
 @pytest.mark.parametrize("cov_type", TYPES)
+def test_float32_e_step_against_the_float64_fit(backend, cov_type):
+    # float32 tiles and exps (numba), float64 statistics: the accuracy the README states,
+    # with data of scale 10 around 100 and 20 iterations from one explicit start
+    X = _data(20_000, 4, 5, 16) * 10.0 + 100.0
+    kw = dict(covariance_type=cov_type, tol=0, max_iter=20, **_inits(X, 5, cov_type, 16))
+    with _quiet():
+        a = GaussianMixture(5, backend=backend, **kw).fit(X.astype(np.float32))
+        b = GaussianMixture(5, backend=backend, **kw).fit(X.astype(np.float32).astype(float))
+    np.testing.assert_allclose(a.means_, b.means_, rtol=0, atol=1e-4)
+    np.testing.assert_allclose(a.weights_, b.weights_, rtol=0, atol=1e-6)
+    np.testing.assert_allclose(a.covariances_, b.covariances_, rtol=1e-5, atol=1e-5)
+    assert a.lower_bound_ == pytest.approx(b.lower_bound_, rel=1e-7)
+    assert np.all(np.isfinite(a.covariances_))
+    X32 = X[:3000].astype(np.float32)
+    np.testing.assert_allclose(a.score_samples(X32), b.score_samples(X32.astype(float)),
+                               rtol=1e-6, atol=1e-6)
+    assert (a.predict(X32) == b.predict(X32.astype(float))).mean() > 0.999
+
+
+@pytest.mark.parametrize("cov_type", TYPES)
 def test_sample_matches_the_mixture(cov_type):
     X = _data(2000, 2, 3, 15)
     gm = GaussianMixture(3, covariance_type=cov_type, random_state=0).fit(X)
