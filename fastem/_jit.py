@@ -122,6 +122,14 @@ FASTMATH = frozenset({"nsz", "arcp", "contract", "afn"})
 
 _cache_warned = False
 
+# parallel=True would also turn every NumPy call and array expression of a kernel
+# (np.zeros, ``a[:] = 0``, ...) into a parallel loop of its own, each compiled apart:
+# the kernels' only parallel loops are their ``prange`` over blocks. (The first parallel
+# full-covariance EM pass compiled in 8.5 s with all conversions, in ... s with these.)
+_PRANGE_ONLY = {"prange": True, "comprehension": False, "reduction": False,
+                "inplace_binop": False, "setitem": False, "numpy": False, "stencil": False,
+                "fusion": False}
+
 
 # Sources that kernels use without numba's cache seeing them: this module's
 # intrinsics and the vector math the kernel modules import. numba keys a cached
@@ -170,8 +178,8 @@ def jit(func=None, *, parallel=False, fastmath=True):
         return lambda f: jit(f, parallel=parallel, fastmath=fastmath)
     if not HAS_NUMBA:
         return func
-    options = dict(nogil=True, parallel=parallel, error_model="numpy",
-                   fastmath=set(FASTMATH) if fastmath else False)
+    options = dict(nogil=True, parallel=_PRANGE_ONLY if parallel else False,
+                   error_model="numpy", fastmath=set(FASTMATH) if fastmath else False)
     func = _renamed(func, "__" + _options_tag(parallel, fastmath))
     global _cache_warned
     try:

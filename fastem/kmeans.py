@@ -517,9 +517,15 @@ class KMeans(EMBase):
             self._store_params(state)
             state["labels"] = map_rows(self, data["X"], "predict")
             return self._pass_statistics(data, state, rt).objective
-        return rt.kernels.assign(data["X"], data["sample_weight"], state["centers"],
-                                 state["origin"], state["labels"], _EMPTY, rt.chunk_size,
-                                 rt.parallel)
+        # the labels and inertia of the final centres by one more Lloyd pass (its sums
+        # are dropped): the same search as ``assign``, and a first fit then compiles
+        # one kernel, not two
+        centers = state["centers"]
+        sums, wsums = np.empty(centers.shape), np.empty(centers.shape[0])
+        inertia, _ = rt.kernels.lloyd_iter(data["X"], data["sample_weight"], centers,
+                                           state["origin"], state["labels"], sums, wsums,
+                                           rt.chunk_size, rt.parallel)
+        return inertia
 
     def _score_run(self, run):
         return -run.final_objective

@@ -103,32 +103,12 @@ def _moments_diag_tile(xt, m, means, lp, scale, acc, pN, pS1, pS2, b):
             pS2[b, c, f] += tree_sum(a2, ACC_WIDTH) + s2
 
 
-def _em_diag(X, sample_weight, means, prec, log_const, N, S1, S2, chunk_size, max_blocks,
-             means_t, prec_t, log_const_t):
-    n, d = X.shape
-    k = means.shape[0]
-    n_blocks, block_rows = _block_layout(n, chunk_size, max_blocks)
-    pN = np.zeros((n_blocks, k))
-    pS1 = np.zeros((n_blocks, k, d))
-    pS2 = np.zeros((n_blocks, k, d))
-    pll = np.zeros(n_blocks)
-    for b in prange(n_blocks):
-        xt = np.empty((d, chunk_size + TILE_PAD), dtype=X.dtype)
-        lp = np.empty((k, chunk_size + TILE_PAD), dtype=X.dtype)
-        top = np.empty(chunk_size, dtype=X.dtype)
-        s = np.empty(chunk_size)
-        scale = np.empty(chunk_size)
-        acc = np.empty((2, max(chunk_size, ACC_WIDTH)))
-        ll = 0.0
-        start = b * block_rows
-        stop = min(start + block_rows, n)
-        for c0 in range(start, stop, chunk_size):
-            m = min(chunk_size, stop - c0)
-            _load_tile(X, c0, m, xt)
-            _log_prob_diag_tile(xt, m, means_t, prec_t, log_const_t, lp, top)
-            ll += responsibilities_tile(lp, top, m, sample_weight, c0, s, scale)
-            _moments_diag_tile(xt, m, means, lp, scale, acc, pN, pS1, pS2, b)
-        pll[b] = ll
+@jit
+def _reduce_diag(pN, pS1, pS2, pll, N, S1, S2):
+    """N, S1, S2 <- the partial statistics added in block order; returns the total
+    log-likelihood. (Serial helpers keep the parallel kernels down to their prange
+    loop: numba's parallel passes are slow on every other line.)"""
+    n_blocks, k, d = pS1.shape
     N[:] = 0.0
     S1[:, :] = 0.0
     S2[:, :] = 0.0
@@ -141,6 +121,73 @@ def _em_diag(X, sample_weight, means, prec, log_const, N, S1, S2, chunk_size, ma
                 S1[c, f] += pS1[b, c, f]
                 S2[c, f] += pS2[b, c, f]
     return total
+
+
+@jit
+def _reduce_full(pN, pS1, pS2, pll, N, S1, S2):
+    """As :func:`_reduce_diag`, for (k, d, d) second moments (the upper halves added,
+    then mirrored: exactly symmetric, whatever the rounding of each half)."""
+    n_blocks, k, d = pS1.shape
+    N[:] = 0.0
+    S1[:, :] = 0.0
+    S2[:, :, :] = 0.0
+    total = 0.0
+    for b in range(n_blocks):
+        total += pll[b]
+        for c in range(k):
+            N[c] += pN[b, c]
+            for f in range(d):
+                S1[c, f] += pS1[b, c, f]
+                for g in range(f, d):
+                    S2[c, f, g] += pS2[b, c, f, g]
+    for c in range(k):
+        for f in range(d):
+            for g in range(f + 1, d):
+                S2[c, g, f] = S2[c, f, g]
+    return total
+
+
+@jit
+def _em_diag_block(b, block_rows, X, sample_weight, means, chunk_size, means_t, prec_t,
+                   log_const_t, pN, pS1, pS2, pll):
+    """Block b of the diagonal EM pass: its rows' moments into slot b of the partial
+    statistics and its log-likelihood into pll[b]. A serial function, so that the
+    parallel kernel around it compiles little more than the serial one and shares this
+    machine code with it (the kernels pass ``np.int64(b)``: a prange index is uint64
+    in the parallel loop's body, which would compile the function a second time)."""
+    n, d = X.shape
+    k = means.shape[0]
+    xt = np.empty((d, chunk_size + TILE_PAD), dtype=X.dtype)
+    lp = np.empty((k, chunk_size + TILE_PAD), dtype=X.dtype)
+    top = np.empty(chunk_size, dtype=X.dtype)
+    s = np.empty(chunk_size)
+    scale = np.empty(chunk_size)
+    acc = np.empty((2, max(chunk_size, ACC_WIDTH)))
+    ll = 0.0
+    start = b * block_rows
+    stop = min(start + block_rows, n)
+    for c0 in range(start, stop, chunk_size):
+        m = min(chunk_size, stop - c0)
+        _load_tile(X, c0, m, xt)
+        _log_prob_diag_tile(xt, m, means_t, prec_t, log_const_t, lp, top)
+        ll += responsibilities_tile(lp, top, m, sample_weight, c0, s, scale)
+        _moments_diag_tile(xt, m, means, lp, scale, acc, pN, pS1, pS2, b)
+    pll[b] = ll
+
+
+def _em_diag(X, sample_weight, means, prec, log_const, N, S1, S2, chunk_size, max_blocks,
+             means_t, prec_t, log_const_t):
+    n, d = X.shape
+    k = means.shape[0]
+    n_blocks, block_rows = _block_layout(n, chunk_size, max_blocks)
+    pN = np.zeros((n_blocks, k))
+    pS1 = np.zeros((n_blocks, k, d))
+    pS2 = np.zeros((n_blocks, k, d))
+    pll = np.zeros(n_blocks)
+    for b in prange(n_blocks):
+        _em_diag_block(np.int64(b), block_rows, X, sample_weight, means, chunk_size, means_t,
+                       prec_t, log_const_t, pN, pS1, pS2, pll)
+    return _reduce_diag(pN, pS1, pS2, pll, N, S1, S2)
 
 
 @jit
@@ -203,6 +250,33 @@ def _moments_full_tile(xt, m, means, lp, scale, tt, rt, gram, pN, pS1, pS2, b):
                 pS2[b, c, f, g] += gram[f, g]
 
 
+@jit
+def _em_full_block(b, block_rows, X, sample_weight, means, chunk_size, pt_all, mu_p,
+                   log_const_t, pN, pS1, pS2, pll):
+    """Block b of the full (or tied) EM pass, as :func:`_em_diag_block`."""
+    n, d = X.shape
+    k = means.shape[0]
+    xt = np.zeros((d, chunk_size + TILE_PAD), dtype=X.dtype)
+    lp = np.empty((k, chunk_size + TILE_PAD), dtype=X.dtype)
+    top = np.empty(chunk_size, dtype=X.dtype)
+    s = np.empty(chunk_size)
+    scale = np.empty(chunk_size)
+    yt = np.empty((pt_all.shape[0], chunk_size + TILE_PAD), dtype=X.dtype)
+    tt = np.empty((d + 1, chunk_size + TILE_PAD))
+    rt = np.empty((d + 1, chunk_size + TILE_PAD))
+    gram = np.empty((d + 1, d + 1))
+    ll = 0.0
+    start = b * block_rows
+    stop = min(start + block_rows, n)
+    for c0 in range(start, stop, chunk_size):
+        m = min(chunk_size, stop - c0)
+        _load_tile(X, c0, m, xt)
+        _log_prob_full_tile(xt, m, means, pt_all, mu_p, log_const_t, lp, top, yt)
+        ll += responsibilities_tile(lp, top, m, sample_weight, c0, s, scale)
+        _moments_full_tile(xt, m, means, lp, scale, tt, rt, gram, pN, pS1, pS2, b)
+    pll[b] = ll
+
+
 def _em_full(X, sample_weight, means, prec_chol, log_const, N, S1, S2, chunk_size,
              max_blocks, pt_all, mu_p, log_const_t):
     n, d = X.shape
@@ -213,42 +287,29 @@ def _em_full(X, sample_weight, means, prec_chol, log_const, N, S1, S2, chunk_siz
     pS2 = np.zeros((n_blocks, k, d, d))
     pll = np.zeros(n_blocks)
     for b in prange(n_blocks):
-        xt = np.zeros((d, chunk_size + TILE_PAD), dtype=X.dtype)
-        lp = np.empty((k, chunk_size + TILE_PAD), dtype=X.dtype)
-        top = np.empty(chunk_size, dtype=X.dtype)
-        s = np.empty(chunk_size)
-        scale = np.empty(chunk_size)
-        yt = np.empty((pt_all.shape[0], chunk_size + TILE_PAD), dtype=X.dtype)
-        tt = np.empty((d + 1, chunk_size + TILE_PAD))
-        rt = np.empty((d + 1, chunk_size + TILE_PAD))
-        gram = np.empty((d + 1, d + 1))
-        ll = 0.0
-        start = b * block_rows
-        stop = min(start + block_rows, n)
-        for c0 in range(start, stop, chunk_size):
-            m = min(chunk_size, stop - c0)
-            _load_tile(X, c0, m, xt)
-            _log_prob_full_tile(xt, m, means, pt_all, mu_p, log_const_t, lp, top, yt)
-            ll += responsibilities_tile(lp, top, m, sample_weight, c0, s, scale)
-            _moments_full_tile(xt, m, means, lp, scale, tt, rt, gram, pN, pS1, pS2, b)
-        pll[b] = ll
-    N[:] = 0.0
-    S1[:, :] = 0.0
-    S2[:, :, :] = 0.0
-    total = 0.0
-    for b in range(n_blocks):
-        total += pll[b]
-        for c in range(k):
-            N[c] += pN[b, c]
-            for f in range(d):
-                S1[c, f] += pS1[b, c, f]
-                for g in range(f, d):
-                    S2[c, f, g] += pS2[b, c, f, g]
-    for c in range(k):  # exactly symmetric, whatever the rounding of each half
-        for f in range(d):
-            for g in range(f + 1, d):
-                S2[c, g, f] = S2[c, f, g]
-    return total
+        _em_full_block(np.int64(b), block_rows, X, sample_weight, means, chunk_size, pt_all,
+                       mu_p, log_const_t, pN, pS1, pS2, pll)
+    return _reduce_full(pN, pS1, pS2, pll, N, S1, S2)
+
+
+@jit
+def _e_full_block(b, block_rows, X, means, chunk_size, pt_all, mu_p, log_const_t, lpn_out,
+                  labels_out, resp_out):
+    """Block b of the full (or tied) E-step, as :func:`_em_diag_block`."""
+    n, d = X.shape
+    k = means.shape[0]
+    xt = np.zeros((d, chunk_size + TILE_PAD), dtype=X.dtype)
+    lp = np.empty((k, chunk_size + TILE_PAD), dtype=X.dtype)
+    top = np.empty(chunk_size, dtype=X.dtype)
+    s = np.empty(chunk_size)
+    yt = np.empty((pt_all.shape[0], chunk_size + TILE_PAD), dtype=X.dtype)
+    start = b * block_rows
+    stop = min(start + block_rows, n)
+    for c0 in range(start, stop, chunk_size):
+        m = min(chunk_size, stop - c0)
+        _load_tile(X, c0, m, xt)
+        _log_prob_full_tile(xt, m, means, pt_all, mu_p, log_const_t, lp, top, yt)
+        finish_tile(lp, top, m, c0, s, lpn_out, labels_out, resp_out)
 
 
 def _e_full(X, means, prec_chol, log_const, lpn_out, labels_out, resp_out, chunk_size,
@@ -257,18 +318,27 @@ def _e_full(X, means, prec_chol, log_const, lpn_out, labels_out, resp_out, chunk
     k = means.shape[0]
     n_blocks, block_rows = _block_layout(n, chunk_size, max_blocks)
     for b in prange(n_blocks):
-        xt = np.zeros((d, chunk_size + TILE_PAD), dtype=X.dtype)
-        lp = np.empty((k, chunk_size + TILE_PAD), dtype=X.dtype)
-        top = np.empty(chunk_size, dtype=X.dtype)
-        s = np.empty(chunk_size)
-        yt = np.empty((pt_all.shape[0], chunk_size + TILE_PAD), dtype=X.dtype)
-        start = b * block_rows
-        stop = min(start + block_rows, n)
-        for c0 in range(start, stop, chunk_size):
-            m = min(chunk_size, stop - c0)
-            _load_tile(X, c0, m, xt)
-            _log_prob_full_tile(xt, m, means, pt_all, mu_p, log_const_t, lp, top, yt)
-            finish_tile(lp, top, m, c0, s, lpn_out, labels_out, resp_out)
+        _e_full_block(np.int64(b), block_rows, X, means, chunk_size, pt_all, mu_p,
+                      log_const_t, lpn_out, labels_out, resp_out)
+
+
+@jit
+def _e_diag_block(b, block_rows, X, chunk_size, means_t, prec_t, log_const_t, lpn_out,
+                  labels_out, resp_out):
+    """Block b of the diagonal E-step, as :func:`_em_diag_block`."""
+    n, d = X.shape
+    k = means_t.shape[0]
+    xt = np.empty((d, chunk_size + TILE_PAD), dtype=X.dtype)
+    lp = np.empty((k, chunk_size + TILE_PAD), dtype=X.dtype)
+    top = np.empty(chunk_size, dtype=X.dtype)
+    s = np.empty(chunk_size)
+    start = b * block_rows
+    stop = min(start + block_rows, n)
+    for c0 in range(start, stop, chunk_size):
+        m = min(chunk_size, stop - c0)
+        _load_tile(X, c0, m, xt)
+        _log_prob_diag_tile(xt, m, means_t, prec_t, log_const_t, lp, top)
+        finish_tile(lp, top, m, c0, s, lpn_out, labels_out, resp_out)
 
 
 def _e_diag(X, means, prec, log_const, lpn_out, labels_out, resp_out, chunk_size,
@@ -277,17 +347,8 @@ def _e_diag(X, means, prec, log_const, lpn_out, labels_out, resp_out, chunk_size
     k = means.shape[0]
     n_blocks, block_rows = _block_layout(n, chunk_size, max_blocks)
     for b in prange(n_blocks):
-        xt = np.empty((d, chunk_size + TILE_PAD), dtype=X.dtype)
-        lp = np.empty((k, chunk_size + TILE_PAD), dtype=X.dtype)
-        top = np.empty(chunk_size, dtype=X.dtype)
-        s = np.empty(chunk_size)
-        start = b * block_rows
-        stop = min(start + block_rows, n)
-        for c0 in range(start, stop, chunk_size):
-            m = min(chunk_size, stop - c0)
-            _load_tile(X, c0, m, xt)
-            _log_prob_diag_tile(xt, m, means_t, prec_t, log_const_t, lp, top)
-            finish_tile(lp, top, m, c0, s, lpn_out, labels_out, resp_out)
+        _e_diag_block(np.int64(b), block_rows, X, chunk_size, means_t, prec_t, log_const_t,
+                      lpn_out, labels_out, resp_out)
 
 
 _em_full_serial, _em_full_parallel = jit_variants(_em_full)

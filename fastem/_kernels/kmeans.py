@@ -83,15 +83,18 @@ def nearest_method(n_features, n_clusters):
     return ROWS if d <= 3 else COLUMNS
 
 
-def search_width(n_features, method):
-    """The COLUMNS form's tile width, d rounded up to a multiple of COL_GROUP (0 for
-    the other forms, which do not use it), as the kernels take it: a tuple of
-    width / COL_GROUP zeros. Its length is part of the argument's type, so numba
-    compiles the kernel once per width, when a shape first needs it, and the width is
-    a constant in the machine code (the feature loop unrolls)."""
-    if method != COLUMNS:
-        return ()
-    return (0,) * -(-n_features // COL_GROUP)
+def search_form(n_features, n_clusters):
+    """The search as the kernels take it: ``(form, width_tag)``, tuples whose lengths
+    are the form (ROWS, COLUMNS or GEMM, :func:`nearest_method`) and the COLUMNS
+    form's tile width over COL_GROUP (d rounded up to a multiple of COL_GROUP; 0 for
+    the other forms). A tuple's length is part of its type: numba compiles a kernel
+    once per form and width, when a shape first needs it, with only that form's code
+    (``if len(form) == ...`` is decided before the kernel is typed, so the other
+    forms' helpers are not even compiled), and the width is a constant in the
+    machine code (the feature loop unrolls)."""
+    method = nearest_method(n_features, n_clusters)
+    groups = -(-n_features // COL_GROUP) if method == COLUMNS else 0
+    return (0,) * method, (0,) * groups
 
 
 @jit
@@ -165,7 +168,7 @@ def _nearest_tile(m, centers, k, best, bestj, xt, dist, width_tag):
     zero-padded like the tile, the last centre repeated to fill the last four (a copy
     never wins: ties go to the first centre). Four centres per pass, each row's four
     sums in registers, the rows in the vector lanes. The width comes from the type of
-    ``width_tag`` (see :func:`search_width`): a compile-time constant, so the loop
+    ``width_tag`` (see :func:`search_form`): a compile-time constant, so the loop
     over the feature groups unrolls. The sums run over the features in order from 0
     (padding adds exact zeros), as in the naive loop. Wider than COL_REG_WIDTH: one
     centre per pass over the k real ones, its sums in ``dist`` (the same sums)."""
@@ -267,7 +270,7 @@ def _nearest_gemm(X, offset, c0, m, centers, centers_sq, best, bestj, xt, gt):
 
 
 @jit
-def _nearest_chunk(X, offset, c0, m, centers, k, centers_sq, method, best, bestj, xt,
+def _nearest_chunk(X, offset, c0, m, centers, k, centers_sq, form, best, bestj, xt,
                    tile, gt, width_tag):
     """Fill best[:m] (squared distance) and bestj[:m] (index) of rows c0..c0+m-1
     against the k centres (``centers`` less the offset for GEMM, padded for COLUMNS
@@ -275,9 +278,9 @@ def _nearest_chunk(X, offset, c0, m, centers, k, centers_sq, method, best, bestj
     TILE_ROWS for COLUMNS. Leaves the rows in the flat feature-major ``tile`` for
     COLUMNS, in xt less the offset for GEMM (row-major from GEMM_ROW_MAJOR features
     on)."""
-    if method == ROWS:
+    if len(form) == ROWS:
         _nearest_rows(X, c0, m, centers, best, bestj)
-    elif method == COLUMNS:
+    elif len(form) == COLUMNS:
         _load_tile(X, c0, m, tile, best, bestj, width_tag)
         _nearest_tile(m, centers, k, best, bestj, tile, gt[0], width_tag)
     else:
@@ -285,14 +288,14 @@ def _nearest_chunk(X, offset, c0, m, centers, k, centers_sq, method, best, bestj
 
 
 @jit
-def _centre_terms(centers, offset, method, width):
+def _centre_terms(centers, offset, form, width):
     """The centres as the search reads them, and the GEMM form's squared norms (an
     empty array otherwise): less the offset for GEMM, padded for COLUMNS (see
     :func:`_nearest_tile`), the centres themselves for ROWS."""
     k, d = centers.shape
-    if method == ROWS:
+    if len(form) == ROWS:
         return centers, np.empty(0, dtype=centers.dtype)
-    if method == COLUMNS:
+    if len(form) == COLUMNS:
         # four centres per pass: the last one repeated up to a multiple of 4
         padded = np.zeros(((k + 3) // 4 * 4, width), dtype=centers.dtype)
         for j in range(padded.shape[0]):
@@ -313,7 +316,7 @@ def _centre_terms(centers, offset, method, width):
 
 
 @jit
-def _chunk_buffers(d, k, chunk_size, method, width, dtype_like):
+def _chunk_buffers(d, k, chunk_size, form, width, dtype_like):
     """The rows of a chunk, and the GEMM form's products (one row per centre; the
     COLUMNS form's distances of one centre; a placeholder for ROWS). COLUMNS: the
     flat tile, ``width`` feature rows TILE_STRIDE apart. GEMM: feature-major (d, chunk + 8) below GEMM_ROW_MAJOR
@@ -323,9 +326,9 @@ def _chunk_buffers(d, k, chunk_size, method, width, dtype_like):
     stay 0, and the rows past a short last chunk hold finite numbers for the matrix
     product."""
     dt = dtype_like.dtype
-    if method == ROWS:
+    if len(form) == ROWS:
         return np.zeros((1, 1), dtype=dt), np.zeros((1, 1), dtype=dt)
-    if method == COLUMNS:  # and the wide search's distances
+    if len(form) == COLUMNS:  # and the wide search's distances
         return np.zeros((1, width * TILE_STRIDE), dtype=dt), np.zeros((1, TILE_ROWS), dtype=dt)
     if d >= GEMM_ROW_MAJOR:
         return np.zeros((chunk_size, d), dtype=dt), np.zeros((k, chunk_size), dtype=dt)
@@ -334,19 +337,19 @@ def _chunk_buffers(d, k, chunk_size, method, width, dtype_like):
 
 
 @jit
-def _step_rows(chunk_size, method):
+def _step_rows(chunk_size, form):
     # rows per search call: a COLUMNS tile holds at most TILE_ROWS
-    return min(chunk_size, TILE_ROWS) if method == COLUMNS else chunk_size
+    return min(chunk_size, TILE_ROWS) if len(form) == COLUMNS else chunk_size
 
 
-def _lloyd_iter(X, sample_weight, centers, offset, labels, sums, wsums, chunk_size, method,
+def _lloyd_iter(X, sample_weight, centers, offset, labels, sums, wsums, chunk_size, form,
                 width_tag):
-    width = len(width_tag) * COL_GROUP  # a compile-time constant: see search_width
+    width = len(width_tag) * COL_GROUP  # a compile-time constant: see search_form
     n, d = X.shape
     k = centers.shape[0]
     n_blocks, block_rows = _block_layout(n, chunk_size)
-    rel, centers_sq = _centre_terms(centers, offset, method, width)
-    step = _step_rows(chunk_size, method)
+    rel, centers_sq = _centre_terms(centers, offset, form, width)
+    step = _step_rows(chunk_size, form)
     psums = np.zeros((n_blocks, k, d))
     pweights = np.zeros((n_blocks, k))
     pinertia = np.zeros(n_blocks)
@@ -354,7 +357,7 @@ def _lloyd_iter(X, sample_weight, centers, offset, labels, sums, wsums, chunk_si
     for b in prange(n_blocks):
         best = np.empty(chunk_size, dtype=X.dtype)
         bestj = np.empty(chunk_size, dtype=np.uint32)
-        xt, gt = _chunk_buffers(d, k, chunk_size, method, width, X)
+        xt, gt = _chunk_buffers(d, k, chunk_size, form, width, X)
         tile = xt[0]  # the flat tile of the COLUMNS form
         # this block's sums and weights, small enough for L1 (COLUMNS: to the tile's
         # width, so that the loop below unrolls; the padding features add zeros)
@@ -364,7 +367,7 @@ def _lloyd_iter(X, sample_weight, centers, offset, labels, sums, wsums, chunk_si
         stop = min(start + block_rows, n)
         block_inertia = 0.0
         block_changed = 0
-        if method == ROWS:
+        if len(form) == ROWS:
             # few features: search and accumulate row by row, with no chunk buffers
             for row in range(start, stop):
                 bd = np.inf
@@ -388,7 +391,7 @@ def _lloyd_iter(X, sample_weight, centers, offset, labels, sums, wsums, chunk_si
             start = stop  # the chunk loop below has nothing left to do
         for c0 in range(start, stop, step):
             m = min(step, stop - c0)
-            _nearest_chunk(X, offset, c0, m, rel, k, centers_sq, method, best, bestj,
+            _nearest_chunk(X, offset, c0, m, rel, k, centers_sq, form, best, bestj,
                            xt, tile, gt, width_tag)
             labc = labels[c0:c0 + m]
             wc = sample_weight[c0:c0 + m]
@@ -402,7 +405,7 @@ def _lloyd_iter(X, sample_weight, centers, offset, labels, sums, wsums, chunk_si
                 wacc[j] += w
             # the chunk's rows are still in the buffer (L1; less the offset for GEMM,
             # as rel is): add them from there, less their centre
-            if method == COLUMNS:
+            if len(form) == COLUMNS:
                 for i in range(m):
                     j = bestj[i]
                     w = wc[i]
@@ -440,27 +443,27 @@ def _lloyd_iter(X, sample_weight, centers, offset, labels, sums, wsums, chunk_si
     return inertia, n_changed
 
 
-def _assign(X, sample_weight, centers, offset, labels, mindist, chunk_size, method,
+def _assign(X, sample_weight, centers, offset, labels, mindist, chunk_size, form,
             width_tag):
     width = len(width_tag) * COL_GROUP
     n, d = X.shape
     k = centers.shape[0]
     write_dist = mindist.shape[0] > 0
     n_blocks, block_rows = _block_layout(n, chunk_size)
-    rel, centers_sq = _centre_terms(centers, offset, method, width)
-    step = _step_rows(chunk_size, method)
+    rel, centers_sq = _centre_terms(centers, offset, form, width)
+    step = _step_rows(chunk_size, form)
     pinertia = np.zeros(n_blocks)
     for b in prange(n_blocks):
         best = np.empty(chunk_size, dtype=X.dtype)
         bestj = np.empty(chunk_size, dtype=np.int32)
-        xt, gt = _chunk_buffers(d, k, chunk_size, method, width, X)
+        xt, gt = _chunk_buffers(d, k, chunk_size, form, width, X)
         tile = xt[0]
         start = b * block_rows
         stop = min(start + block_rows, n)
         block_inertia = 0.0
         for c0 in range(start, stop, step):
             m = min(step, stop - c0)
-            _nearest_chunk(X, offset, c0, m, rel, k, centers_sq, method, best, bestj,
+            _nearest_chunk(X, offset, c0, m, rel, k, centers_sq, form, best, bestj,
                            xt, tile, gt, width_tag)
             for i in range(m):
                 labels[c0 + i] = bestj[i]
@@ -500,18 +503,16 @@ def lloyd_iter(X, sample_weight, centers, offset, labels, sums, wsums, chunk_siz
                parallel=False):
     """One fused Lloyd iteration; see ``fastem._reference.kmeans.lloyd_iter``."""
     fn = _lloyd_parallel if parallel else _lloyd_serial
-    method = nearest_method(X.shape[1], centers.shape[0])
     inertia, n_changed = fn(X, sample_weight, centers, offset, labels, sums, wsums,
-                            chunk_size, method, search_width(X.shape[1], method))
+                            chunk_size, *search_form(X.shape[1], centers.shape[0]))
     return float(inertia), int(n_changed)
 
 
 def assign(X, sample_weight, centers, offset, labels, mindist, chunk_size, parallel=False):
     """Assign-only pass; see ``fastem._reference.kmeans.assign``."""
     fn = _assign_parallel if parallel else _assign_serial
-    method = nearest_method(X.shape[1], centers.shape[0])
     return float(fn(X, sample_weight, centers, offset, labels, mindist, chunk_size,
-                    method, search_width(X.shape[1], method)))
+                    *search_form(X.shape[1], centers.shape[0])))
 
 
 def sq_distances(X, centers, offset, out, chunk_size, parallel=False):
