@@ -1,4 +1,8 @@
-"""Compile every numba kernel ahead of the first fit (``fastem.warmup()``)."""
+"""Compile every numba kernel ahead of the first fit (``fastem.warmup()``).
+
+K-Means kernels are compiled once per nearest-centre search form and tile width (see
+``fastem._kernels.kmeans.search_form``); warmup compiles the form of its small data
+(two features), and the others compile when a shape first needs them."""
 
 import time
 import warnings
@@ -34,6 +38,7 @@ def _run_all(dtypes, rng):
             with config_context(parallel=mode):
                 km = KMeans(2, init=X[:2], max_iter=2, tol=0, backend="numba").fit(X)
                 km.transform(X[:3])
+                km.predict(X[:3])
                 # one per kernel family: full (and tied), diag (and spherical), 1-D
                 for cov_type, data in (("full", X), ("diag", X), ("full", X[:, :1])):
                     gm = GaussianMixture(2, covariance_type=cov_type, means_init=data[:2],

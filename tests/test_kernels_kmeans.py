@@ -264,3 +264,42 @@ def test_every_search_form_matches_the_naive_loop(kernel, d, k, form, n, chunk, 
     _call(name, parallel, threads, "assign", X, w, centers, _offset(centers), labels,
           mindist, chunk)
     np.testing.assert_allclose(mindist[same], exp_dist[same], rtol=rtol, atol=rtol)
+
+
+def test_search_form_tags_carry_the_form_and_the_width():
+    from fastem._kernels import kmeans
+
+    assert kmeans.search_form(2, 3) == ((), ())  # ROWS
+    assert kmeans.search_form(5, 20) == ((0,), (0, 0))  # COLUMNS, 8 features wide
+    assert kmeans.search_form(13, 40) == ((0,), (0,) * 4)  # 16 wide
+    assert kmeans.search_form(40, 4) == ((0, 0), ())  # GEMM
+
+
+@requires_numba
+def test_a_fit_compiles_only_its_search_form(tmp_path):
+    # in a fresh cache: a d = 2 fit compiles the row search only; a d = 8 fit then adds
+    # the tile search, and nothing compiles the matrix-product form
+    import subprocess
+    import sys
+
+    code = """
+import numpy as np
+import fastem
+from fastem._kernels import kmeans as K
+rng = np.random.default_rng(0)
+X = rng.normal(size=(3000, 2))
+fastem.KMeans(3, random_state=0, max_iter=3).fit(X)
+print(len(K._nearest_rows.signatures), len(K._nearest_tile.signatures),
+      len(K._nearest_gemm.signatures))
+X = rng.normal(size=(3000, 8))
+fastem.KMeans(3, random_state=0, max_iter=3).fit(X)
+print(len(K._nearest_rows.signatures), len(K._nearest_tile.signatures),
+      len(K._nearest_gemm.signatures))
+"""
+    env = dict(__import__("os").environ, NUMBA_CACHE_DIR=str(tmp_path))
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env=env, timeout=600)
+    assert res.returncode == 0, res.stderr
+    first, second = [line.split() for line in res.stdout.splitlines()[-2:]]
+    assert first == ["1", "0", "0"]
+    assert second[1:] == ["1", "0"]
