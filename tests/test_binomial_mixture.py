@@ -365,3 +365,22 @@ def test_compress_rows_matches_np_unique(trials_shape, max_trials):
     np.testing.assert_array_equal(got[order], uniq)
     np.testing.assert_allclose(packed[2][order], np.bincount(inverse.ravel(), weights=w),
                                rtol=1e-12)
+
+
+@pytest.mark.parametrize("trials", ["scalar", "per_row", "per_count"])
+def test_log_binomial_coefficients_table_equals_gammaln(trials, monkeypatch):
+    from scipy.special import gammaln
+
+    from fastem import binomial_mixture as bm
+
+    rng = np.random.default_rng(7)
+    n, d = 5000, 3
+    nt = {"scalar": np.array([[12.0]]),
+          "per_row": rng.integers(1, 40, size=(n, 1)).astype(float),
+          "per_count": rng.integers(1, 40, size=(n, d)).astype(float)}[trials]
+    ntb = np.broadcast_to(nt, (n, d))
+    X = np.floor(rng.uniform(0.0, 1.0, size=(n, d)) * (ntb + 1.0))
+    want = (gammaln(ntb + 1.0) - gammaln(X + 1.0) - gammaln(ntb - X + 1.0)).sum(axis=1)
+    np.testing.assert_array_equal(bm.log_binomial_coefficients(X, nt), want)
+    monkeypatch.setattr(bm, "_LOG_FACTORIAL_TABLE", 5)  # above the table: gammaln itself
+    np.testing.assert_array_equal(bm.log_binomial_coefficients(X, nt), want)
