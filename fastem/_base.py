@@ -213,6 +213,10 @@ class EMBase(ParamsMixin):
     def _effective_n_init(self):
         return self.n_init
 
+    def _iteration_note(self, state):
+        """Extra text for a verbose iteration line (none by default)."""
+        return ""
+
     def _run(self, data, params, rt):
         state = self._new_state(data, params, rt)
         record = self.record_history
@@ -232,7 +236,8 @@ class EMBase(ParamsMixin):
                 toc = time.perf_counter()
                 print(f"Iteration {n_iter}: {self._objective_label} "
                       f"{np.ldexp(objective, exponent):.10g}, "
-                      f"change {change:.4g}, time {toc - tic:.3g}s")
+                      f"change {change:.4g}{self._iteration_note(state)}, "
+                      f"time {toc - tic:.3g}s")
                 tic = toc
             if converged:
                 break

@@ -15,6 +15,10 @@ from .exceptions import ConvergenceWarning
 __all__ = ["KMeans", "kmeans_plusplus"]
 
 _EMPTY = np.empty(0)
+# algorithm="auto" runs Hamerly's bounded search from this many clusters on, up to this
+# many features (see the README, "K-Means for many clusters", for the measurements)
+AUTO_HAMERLY_MIN_K = 32
+AUTO_HAMERLY_MAX_FEATURES = 3
 
 
 # ----------------------------------------------------------------- initialisation
@@ -218,6 +222,17 @@ class KMeans(EMBase):
         per-feature variance of X.
     warm_start : bool, default=False
         Start a new ``fit`` from the fitted ``cluster_centers_`` (one run).
+    algorithm : {"auto", "lloyd", "hamerly", "elkan"}, default="auto"
+        How an iteration finds each row's nearest centre; all give Lloyd's iterates
+        (the same labels, centres, inertia and ``n_iter_``, up to the rounding of
+        the distances). "lloyd" computes every distance. "hamerly" keeps, per row, a
+        lower bound on its distance to every centre but its own (Hamerly 2010) and
+        searches only the rows whose bound does not prove their centre nearest: one
+        float64 per row of memory. "elkan" (scikit-learn's name for its bounded
+        method) runs "hamerly". "auto" picks "hamerly" from ``AUTO_HAMERLY_MIN_K``
+        (32) clusters on with at most ``AUTO_HAMERLY_MAX_FEATURES`` (3) features, and
+        "lloyd" otherwise (see the README for the measurements behind it). The NumPy
+        backend, ``partial_fit`` and Dask fits run Lloyd.
     backend : {"auto", "numba", "python"}, default="auto"
         Kernel implementation; "auto" follows :func:`fastem.get_config`.
     random_state : None, int, SeedSequence, Generator or RandomState, default=None
@@ -277,14 +292,16 @@ class KMeans(EMBase):
     _objective_is_sum = True
 
     def __init__(self, n_clusters=8, *, init="k-means++", n_init=1, max_iter=300,
-                 tol=1e-4, warm_start=False, backend="auto", random_state=None,
-                 record_history=False, verbose=0, learning_offset=2.0, learning_decay=0.7):
+                 tol=1e-4, warm_start=False, algorithm="auto", backend="auto",
+                 random_state=None, record_history=False, verbose=0, learning_offset=2.0,
+                 learning_decay=0.7):
         self.n_clusters = n_clusters
         self.init = init
         self.n_init = n_init
         self.max_iter = max_iter
         self.tol = tol
         self.warm_start = warm_start
+        self.algorithm = algorithm
         self.backend = backend
         self.random_state = random_state
         self.record_history = record_history
@@ -410,7 +427,20 @@ class KMeans(EMBase):
     # ------------------------------------------------------------------ hooks
     def _prepare(self, X, sample_weight, rt, tol=True):
         tol = 0.0 if self.tol == 0 or not tol else _mean_variance(X) * self.tol
-        return {"X": X, "sample_weight": sample_weight, "tol": tol, "origin": _origin(X)}
+        return {"X": X, "sample_weight": sample_weight, "tol": tol, "origin": _origin(X),
+                "algorithm": self._search_algorithm(X.shape[1], rt)}
+
+    def _search_algorithm(self, n_features, rt):
+        """"lloyd" or "hamerly": ``algorithm`` resolved for this fit."""
+        choice = check_choice(self.algorithm, "algorithm",
+                              ("auto", "lloyd", "hamerly", "elkan"))
+        if rt.backend != "numba":
+            return "lloyd"  # the NumPy backend: the same iterates
+        if choice == "auto":
+            bounded = (self.n_clusters >= AUTO_HAMERLY_MIN_K
+                       and n_features <= AUTO_HAMERLY_MAX_FEATURES)
+            return "hamerly" if bounded else "lloyd"
+        return "lloyd" if choice == "lloyd" else "hamerly"
 
     def _initialize(self, data, rng, rt):
         X, w = data["X"], data["sample_weight"]
@@ -462,13 +492,31 @@ class KMeans(EMBase):
         centers, labels, sums, wsums = (state["centers"], state["labels"], state["sums"],
                                         state["wsums"])
         offset = state["origin"]
-        inertia, n_changed = rt.kernels.lloyd_iter(X, w, centers, offset, labels, sums,
-                                                   wsums, rt.chunk_size, rt.parallel)
+        if data.get("algorithm") == "hamerly":
+            fresh = "lower" not in state
+            if fresh:
+                state["lower"] = np.zeros(X.shape[0])
+                state["drift"] = np.zeros(centers.shape[0])
+            inertia, n_changed, n_searched = rt.kernels.hamerly_iter(
+                X, w, centers, labels, state["lower"], state["drift"], fresh, sums, wsums,
+                rt.chunk_size, rt.parallel)
+            state["searched"] = n_searched / X.shape[0]
+        else:
+            inertia, n_changed = rt.kernels.lloyd_iter(X, w, centers, offset, labels, sums,
+                                                       wsums, rt.chunk_size, rt.parallel)
         new_centers = self._m_step(data, state, rt, offset)
-        shift = float(np.sum((new_centers - centers) ** 2))
+        moves = (new_centers.astype(np.float64) - centers) ** 2
+        shift = float(np.sum(moves))
+        if "drift" in state:
+            state["drift"] = np.sqrt(moves.sum(axis=1))
         state["centers"] = new_centers
         converged = n_changed == 0 or shift <= data["tol"]
         return inertia, shift, converged
+
+    def _iteration_note(self, state):
+        if "searched" not in state:
+            return ""
+        return f", full searches {100 * state['searched']:.1f}% of the rows"
 
     def _m_step(self, data, state, rt, offset):
         """New centres from the sums (about each row's centre) and weights of the last

@@ -46,7 +46,8 @@ import numpy as np
 
 from .._jit import jit, jit_variants, prange, prefetch_row
 
-__all__ = ["lloyd_iter", "assign", "sq_distances", "nearest_method", "MAX_BLOCKS"]
+__all__ = ["lloyd_iter", "hamerly_iter", "assign", "sq_distances", "nearest_method",
+           "MAX_BLOCKS"]
 
 # Many more blocks than threads, so that a busy core does not hold the others up.
 MAX_BLOCKS = 64
@@ -274,10 +275,10 @@ def _nearest_chunk(X, offset, c0, m, centers, k, centers_sq, form, best, bestj, 
                    tile, gt, width_tag):
     """Fill best[:m] (squared distance) and bestj[:m] (index) of rows c0..c0+m-1
     against the k centres (``centers`` less the offset for GEMM, padded for COLUMNS
-    as :func:`_nearest_tile` says, as they are otherwise); ties go to the first centre. m is at most
-    TILE_ROWS for COLUMNS. Leaves the rows in the flat feature-major ``tile`` for
-    COLUMNS, in xt less the offset for GEMM (row-major from GEMM_ROW_MAJOR features
-    on)."""
+    as :func:`_nearest_tile` says, as they are otherwise); ties go to the first
+    centre. m is at most TILE_ROWS for COLUMNS. Leaves the rows in the flat
+    feature-major ``tile`` for COLUMNS, in xt less the offset for GEMM (row-major from
+    GEMM_ROW_MAJOR features on)."""
     if len(form) == ROWS:
         _nearest_rows(X, c0, m, centers, best, bestj)
     elif len(form) == COLUMNS:
@@ -319,17 +320,18 @@ def _centre_terms(centers, offset, form, width):
 def _chunk_buffers(d, k, chunk_size, form, width, dtype_like):
     """The rows of a chunk, and the GEMM form's products (one row per centre; the
     COLUMNS form's distances of one centre; a placeholder for ROWS). COLUMNS: the
-    flat tile, ``width`` feature rows TILE_STRIDE apart. GEMM: feature-major (d, chunk + 8) below GEMM_ROW_MAJOR
-    features (8 columns more than the chunk: feature rows 2 KiB apart would make the
-    copy into the buffer hit the same cache sets d times over), row-major (chunk, d)
-    from there on. ROWS: placeholders. Zero-filled: the padding features of the tile
-    stay 0, and the rows past a short last chunk hold finite numbers for the matrix
-    product."""
+    flat tile, ``width`` feature rows TILE_STRIDE apart. GEMM: feature-major
+    (d, chunk + 8) below GEMM_ROW_MAJOR features (8 columns more than the chunk:
+    feature rows 2 KiB apart would make the copy into the buffer hit the same cache
+    sets d times over), row-major (chunk, d) from there on. ROWS: placeholders.
+    Zero-filled: the padding features of the tile stay 0, and the rows past a short
+    last chunk hold finite numbers for the matrix product."""
     dt = dtype_like.dtype
     if len(form) == ROWS:
         return np.zeros((1, 1), dtype=dt), np.zeros((1, 1), dtype=dt)
     if len(form) == COLUMNS:  # and the wide search's distances
-        return np.zeros((1, width * TILE_STRIDE), dtype=dt), np.zeros((1, TILE_ROWS), dtype=dt)
+        return (np.zeros((1, width * TILE_STRIDE), dtype=dt),
+                np.zeros((1, TILE_ROWS), dtype=dt))
     if d >= GEMM_ROW_MAJOR:
         return np.zeros((chunk_size, d), dtype=dt), np.zeros((k, chunk_size), dtype=dt)
     return (np.zeros((d, chunk_size + 8), dtype=dt),
@@ -519,3 +521,145 @@ def sq_distances(X, centers, offset, out, chunk_size, parallel=False):
     """All squared distances; see ``fastem._reference.kmeans.sq_distances``."""
     fn = _sqdist_parallel if parallel else _sqdist_serial
     fn(X, centers, offset, out, chunk_size)
+
+
+# ----------------------------------------------------------------- bounded Lloyd
+# Hamerly (2010): one lower bound per row on its distance to every centre but its own.
+# A row whose distance to its own centre (taken exactly in every pass: the sums and
+# the inertia need it anyway) is below both that bound and half the distance from its
+# centre to the nearest other centre keeps its centre without a search; the others
+# search all the centres. The labels, sums, weights and inertia are Lloyd's.
+
+
+def _hamerly_iter(X, sample_weight, centers, labels, lower, drift, fresh, sums, wsums,
+                  chunk_size, rel):
+    n, d = X.shape
+    k = centers.shape[0]
+    n_blocks, block_rows = _block_layout(n, chunk_size)
+    grow, shrink = 1.0 + rel, 1.0 - rel
+    ct = np.empty((d, k))  # the centres feature-major, in float64 as the sums are
+    for j in range(k):
+        for f in range(d):
+            ct[f, j] = centers[j, f]
+    # half the distance from each centre to its nearest other centre (inf for one
+    # centre), the other centres in the vector lanes
+    half = np.empty(k)
+    for j in prange(k):
+        dc = np.zeros(k)
+        for f in range(d):
+            cj = ct[f, j]
+            cf = ct[f]
+            for jj in range(k):
+                t = cj - cf[jj]
+                dc[jj] += t * t
+        dc[j] = np.inf
+        half[j] = 0.5 * np.sqrt(dc.min())
+    # the largest move of a centre, and the largest but that one's
+    top1, top2, jtop = 0.0, 0.0, -1
+    for j in range(k):
+        if drift[j] > top1:
+            top2 = top1
+            top1 = drift[j]
+            jtop = j
+        elif drift[j] > top2:
+            top2 = drift[j]
+    psums = np.zeros((n_blocks, k, d))
+    pweights = np.zeros((n_blocks, k))
+    pinertia = np.zeros(n_blocks)
+    pchanged = np.zeros(n_blocks, dtype=np.int64)
+    psearched = np.zeros(n_blocks, dtype=np.int64)
+    for b in prange(n_blocks):
+        acc = np.zeros((k, d))
+        wacc = np.zeros(k)
+        dist = np.empty(k)
+        block_inertia = 0.0
+        block_changed = 0
+        block_searched = 0
+        start = b * block_rows
+        stop = min(start + block_rows, n)
+        for row in range(start, stop):
+            a = labels[row]
+            search = fresh or a < 0
+            own = 0.0
+            if not search:
+                for f in range(d):
+                    t = X[row, f] - centers[a, f]
+                    own += t * t
+                moved = top2 if a == jtop else top1
+                low = lower[row] - moved * grow
+                lower[row] = low
+                bound = max(half[a], low) * shrink
+                search = not (np.sqrt(own) * grow < bound)
+            if search:
+                # every centre's squared distance with the centres in the vector lanes
+                # (each sum over the features in order, as Lloyd's), then the two least
+                block_searched += 1
+                for jj in range(k):
+                    dist[jj] = 0.0
+                for f in range(d):
+                    x = X[row, f]
+                    cf = ct[f]
+                    for jj in range(k):
+                        t = x - cf[jj]
+                        dist[jj] += t * t
+                best = np.inf
+                second = np.inf
+                j = 0
+                for jj in range(k):
+                    dd = dist[jj]
+                    if dd < best:
+                        second = best
+                        best = dd
+                        j = jj
+                    elif dd < second:
+                        second = dd
+                lower[row] = np.sqrt(second)
+                own = best
+                if a != j:
+                    block_changed += 1
+                a = j
+                labels[row] = j
+            w = sample_weight[row]
+            block_inertia += w * own
+            wacc[a] += w
+            for f in range(d):
+                acc[a, f] += w * (X[row, f] - centers[a, f])
+        for j in range(k):
+            pweights[b, j] = wacc[j]
+            for f in range(d):
+                psums[b, j, f] = acc[j, f]
+        pinertia[b] = block_inertia
+        pchanged[b] = block_changed
+        psearched[b] = block_searched
+    sums[:, :] = 0.0
+    wsums[:] = 0.0
+    inertia = 0.0
+    n_changed = 0
+    n_searched = 0
+    for b in range(n_blocks):
+        inertia += pinertia[b]
+        n_changed += pchanged[b]
+        n_searched += psearched[b]
+        for j in range(k):
+            wsums[j] += pweights[b, j]
+            for f in range(d):
+                sums[j, f] += psums[b, j, f]
+    return inertia, n_changed, n_searched
+
+
+_hamerly_serial, _hamerly_parallel = jit_variants(_hamerly_iter)
+
+
+def hamerly_iter(X, sample_weight, centers, labels, lower, drift, fresh, sums, wsums,
+                 chunk_size, parallel=False):
+    """One Lloyd iteration with Hamerly's bound; see
+    ``fastem._reference.kmeans.hamerly_iter``. Returns (inertia, n_changed,
+    n_searched)."""
+    fn = _hamerly_parallel if parallel else _hamerly_serial
+    # relative slack on every bound and distance: several times the rounding of a
+    # squared distance over d features in the data's dtype (the centres' too), so that
+    # a row keeps its centre without a search only where Lloyd's argmin would keep it
+    rel = 8.0 * (X.shape[1] + 4) * float(np.finfo(X.dtype).eps)
+    inertia, n_changed, n_searched = fn(X, sample_weight, centers, labels, lower, drift,
+                                        bool(fresh), sums, wsums, chunk_size, rel)
+    return float(inertia), int(n_changed), int(n_searched)

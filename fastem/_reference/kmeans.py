@@ -13,7 +13,7 @@ about each row's own centre, ``sum w (x - c)``.
 
 import numpy as np
 
-__all__ = ["lloyd_iter", "assign", "sq_distances"]
+__all__ = ["lloyd_iter", "hamerly_iter", "assign", "sq_distances"]
 
 
 def _chunk_sq_dist(Xr, rel):
@@ -81,6 +81,39 @@ def lloyd_iter(X, sample_weight, centers, offset, labels, sums, wsums, chunk_siz
             diff = (Xc - rel[lab]).astype(np.float64)  # each row less its centre
         sums += onehot.T @ diff
     return inertia, n_changed
+
+
+def hamerly_iter(X, sample_weight, centers, labels, lower, drift, fresh, sums, wsums,
+                 chunk_size, parallel=False):
+    """One Lloyd iteration that the numba twin runs with Hamerly's bound: the same
+    labels, sums, weights and inertia as :func:`lloyd_iter` (here every row is
+    searched).
+
+    Parameters
+    ----------
+    X, sample_weight, centers, labels, sums, wsums, chunk_size, parallel
+        As in :func:`lloyd_iter`.
+    lower : INOUT ndarray of shape (n_samples,), float64
+        Per row, a lower bound on its distance (not squared) to every centre but its
+        own, for the centres of the previous call: the numba twin updates it and
+        searches a row only where the bound does not prove its centre nearest.
+    drift : IN ndarray of shape (n_clusters,), float64
+        How far each centre moved since the previous call.
+    fresh : bool
+        True on the first call (``lower`` and ``labels`` hold nothing yet): every row
+        is searched.
+
+    Returns
+    -------
+    inertia : float
+    n_changed : int
+        As in :func:`lloyd_iter`.
+    n_searched : int
+        Rows whose nearest centre was searched among all of them (here: all).
+    """
+    inertia, n_changed = lloyd_iter(X, sample_weight, centers, centers[0], labels, sums,
+                                    wsums, chunk_size)
+    return inertia, n_changed, X.shape[0]
 
 
 def assign(X, sample_weight, centers, offset, labels, mindist, chunk_size, parallel=False):

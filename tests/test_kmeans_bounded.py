@@ -1,0 +1,190 @@
+"""K-Means with Hamerly's bounded search (``algorithm="hamerly"``, its alias "elkan",
+and "auto" from many clusters): Lloyd's iterates, against the naive loop step by step
+and against ``algorithm="lloyd"`` fit by fit."""
+
+import io
+import re
+from contextlib import redirect_stdout
+
+import numpy as np
+import pytest
+from sklearn.datasets import make_blobs
+
+import fastem
+from fastem import KMeans
+from conftest import requires_numba
+from naive import kmeans_step
+
+CHUNK = 16
+SIZES = [(1, CHUNK), (CHUNK - 1, CHUNK), (CHUNK + 1, CHUNK), (64 * CHUNK + 1, CHUNK),
+         (150 * CHUNK + 7, CHUNK), (3001, 256)]
+
+
+def _variants():
+    from fastem._reference import kmeans as ref
+
+    out = [("reference", ref, False, None)]
+    from fastem._backend import numba_available
+
+    if numba_available():
+        from fastem._kernels import kmeans as ker
+
+        out += [("numba", ker, False, None), ("numba", ker, True, 1), ("numba", ker, True, 2)]
+    return out
+
+
+def _call(mod, parallel, threads, *args):
+    from fastem._jit import thread_limit
+
+    with thread_limit(threads):
+        return mod.hamerly_iter(*args, parallel)
+
+
+@pytest.mark.parametrize("variant", _variants(), ids=lambda v: f"{v[0]}-par{v[2]}-t{v[3]}")
+@pytest.mark.parametrize("n,chunk", SIZES)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("d,k", [(2, 40), (5, 9), (16, 33)])
+def test_hamerly_iterations_are_the_naive_lloyd_steps(variant, n, chunk, dtype, d, k):
+    # eight iterations, the centres moved by the naive loop's means: every step's
+    # labels, sums, weights and inertia are the naive loop's
+    _, mod, parallel, threads = variant
+    rng = np.random.default_rng(n + d * 7 + k)
+    X, _ = make_blobs(n_samples=max(n, 1), n_features=d, centers=k, random_state=n % 97)
+    X = X[:n].astype(dtype)
+    w = rng.uniform(0.2, 2.0, size=n)
+    centers = X[rng.choice(n, min(k, n), replace=False)].copy() if n >= k else \
+        rng.normal(size=(k, d)).astype(dtype)
+    k = centers.shape[0]
+    labels = np.full(n, -1, dtype=np.int32)
+    lower, drift = np.zeros(n), np.zeros(k)
+    sums, wsums = np.empty((k, d)), np.empty(k)
+    searched = []
+    for it in range(8):
+        inertia, n_changed, n_searched = _call(mod, parallel, threads, X, w, centers, labels,
+                                               lower, drift, it == 0, sums, wsums, chunk)
+        want_labels, want_sums, want_w, want_inertia, _ = kmeans_step(X, w, centers)
+        np.testing.assert_array_equal(labels, want_labels)
+        np.testing.assert_allclose(wsums, want_w, rtol=1e-12)
+        tol = 1e-4 if dtype == np.float32 else 1e-9
+        np.testing.assert_allclose(sums, want_sums - want_w[:, None] * centers, rtol=tol,
+                                   atol=tol * (1 + np.abs(want_sums).max()))
+        assert inertia == pytest.approx(want_inertia, rel=tol)
+        assert 0 <= n_searched <= n
+        searched.append(n_searched)
+        filled = want_w > 0
+        new = centers.astype(np.float64)
+        new[filled] = want_sums[filled] / want_w[filled, None]
+        drift = np.sqrt(((new - centers) ** 2).sum(axis=1))
+        centers = new.astype(dtype)
+    assert searched[0] == n  # the first pass searches every row
+
+
+def _fit_both(X, k, seed=0, **kw):
+    init = X[np.random.default_rng(seed).choice(len(X), k, replace=False)]
+    fits = {}
+    for algorithm in ("lloyd", "hamerly"):
+        fits[algorithm] = KMeans(k, init=init, algorithm=algorithm, **kw).fit(X)
+    return fits["lloyd"], fits["hamerly"]
+
+
+DATASETS = {
+    "blobs-d2-k100": lambda: make_blobs(20_000, n_features=2, centers=100, random_state=0)[0],
+    "blobs-d8-k40": lambda: make_blobs(8_000, n_features=8, centers=40, random_state=1)[0],
+    "uniform-d3-k64": lambda: np.random.default_rng(2).uniform(size=(10_000, 3)),
+    "far-d4-k50": lambda: make_blobs(6_000, n_features=4, centers=50,
+                                     random_state=3)[0] + 1e6,
+}
+
+
+@requires_numba
+@pytest.mark.filterwarnings("ignore::fastem.ConvergenceWarning")
+@pytest.mark.parametrize("name", list(DATASETS))
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_hamerly_fit_equals_lloyd_fit(name, dtype):
+    X = DATASETS[name]().astype(dtype)
+    k = int(name.rsplit("k", 1)[1])
+    lloyd, bounded = _fit_both(X, k, max_iter=100, tol=1e-6, record_history=True)
+    if dtype == np.float32:
+        # float32 distances: Lloyd's matrix-product form (d <= 3 with many centres)
+        # rounds them otherwise than the bounded search's direct float64 sums, so a
+        # near-tie may go either way on the path; the fits end at the same partition
+        assert (bounded.labels_ == lloyd.labels_).mean() > 0.999
+        assert bounded.inertia_ == pytest.approx(lloyd.inertia_, rel=1e-4)
+        return
+    np.testing.assert_array_equal(bounded.labels_, lloyd.labels_)
+    assert bounded.n_iter_ == lloyd.n_iter_ and bounded.converged_ == lloyd.converged_
+    tol, scale = 1e-12, np.abs(X).max()
+    np.testing.assert_allclose(bounded.cluster_centers_, lloyd.cluster_centers_, rtol=tol,
+                               atol=tol * scale)
+    assert bounded.inertia_ == pytest.approx(lloyd.inertia_, rel=tol)
+    np.testing.assert_allclose(bounded.history_["objective"], lloyd.history_["objective"],
+                               rtol=tol)
+    np.testing.assert_allclose(bounded.history_["cluster_centers"],
+                               lloyd.history_["cluster_centers"], rtol=tol, atol=tol * scale)
+
+
+@requires_numba
+def test_hamerly_with_weights_and_empty_clusters_equals_lloyd():
+    X, _ = make_blobs(5_000, n_features=3, centers=30, random_state=4)
+    w = np.random.default_rng(4).integers(0, 4, size=len(X)).astype(float)
+    init = X[:40].copy()
+    init[35:] = X.max(axis=0) + 100.0  # far centres: empty at first, then relocated
+    fits = [KMeans(40, init=init, algorithm=a, max_iter=60, tol=0).fit(X, sample_weight=w)
+            for a in ("lloyd", "hamerly")]
+    np.testing.assert_array_equal(fits[1].labels_, fits[0].labels_)
+    np.testing.assert_allclose(fits[1].cluster_centers_, fits[0].cluster_centers_,
+                               rtol=1e-12, atol=1e-9)
+    assert fits[1].inertia_ == pytest.approx(fits[0].inertia_, rel=1e-12)
+    assert fits[1].n_iter_ == fits[0].n_iter_
+
+
+@requires_numba
+@pytest.mark.filterwarnings("ignore::fastem.ConvergenceWarning")
+def test_verbose_reports_the_rows_searched_and_the_bound_skips_most():
+    X, _ = make_blobs(20_000, n_features=2, centers=100, cluster_std=0.5, random_state=5)
+    out = io.StringIO()
+    with redirect_stdout(out):
+        KMeans(100, algorithm="hamerly", random_state=0, max_iter=30, verbose=1).fit(X)
+    shares = [float(v) for v in re.findall(r"full searches ([\d.]+)% of the rows",
+                                           out.getvalue())]
+    assert shares[0] == 100.0  # the first iteration searches every row
+    assert len(shares) >= 5 and min(shares[3:]) < 20.0
+
+
+@pytest.mark.filterwarnings("ignore::fastem.ConvergenceWarning")
+def test_algorithm_choices():
+    X, _ = make_blobs(2_000, n_features=2, centers=40, random_state=6)
+    init = X[:40]
+    base = KMeans(40, init=init, algorithm="lloyd", max_iter=20).fit(X)
+    for algorithm in ("elkan", "auto", "hamerly"):
+        km = KMeans(40, init=init, algorithm=algorithm, max_iter=20).fit(X)
+        np.testing.assert_array_equal(km.labels_, base.labels_)
+    # the NumPy backend runs Lloyd whatever the algorithm: the same iterates
+    km = KMeans(40, init=init, algorithm="hamerly", max_iter=20, backend="python").fit(X)
+    np.testing.assert_array_equal(km.labels_, base.labels_)
+    with pytest.raises(ValueError, match="algorithm"):
+        KMeans(3, algorithm="fast").fit(X)
+
+
+@requires_numba
+@pytest.mark.filterwarnings("ignore::fastem.ConvergenceWarning")
+def test_auto_runs_hamerly_from_the_documented_number_of_clusters():
+    from fastem import kmeans as km_module
+
+    k_min, d_max = km_module.AUTO_HAMERLY_MIN_K, km_module.AUTO_HAMERLY_MAX_FEATURES
+    for k, d, bounded in ((k_min - 1, 2, False), (k_min, 2, True), (k_min, d_max, True),
+                          (k_min, d_max + 1, False)):
+        X, _ = make_blobs(3_000, n_features=d, centers=5, random_state=7)
+        out = io.StringIO()
+        with redirect_stdout(out):
+            KMeans(k, random_state=0, max_iter=2, tol=0, verbose=1).fit(X)
+        assert ("full searches" in out.getvalue()) == bounded
+
+
+def test_partial_fit_and_statistics_are_unchanged_by_the_algorithm():
+    X, _ = make_blobs(3_000, n_features=2, centers=40, random_state=8)
+    init = X[:40]
+    a = KMeans(40, init=init, algorithm="hamerly").partial_fit(X)
+    b = KMeans(40, init=init, algorithm="lloyd").partial_fit(X)
+    np.testing.assert_array_equal(a.cluster_centers_, b.cluster_centers_)
+    assert fastem.KMeans(40, algorithm="hamerly").get_params()["algorithm"] == "hamerly"
