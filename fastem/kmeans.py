@@ -16,9 +16,14 @@ __all__ = ["KMeans", "kmeans_plusplus"]
 
 _EMPTY = np.empty(0)
 # algorithm="auto" runs Hamerly's bounded search from this many clusters on, up to this
-# many features (see the README, "K-Means for many clusters", for the measurements)
+# many features, after AUTO_HAMERLY_AFTER Lloyd iterations and once fewer than
+# AUTO_HAMERLY_CHANGED of the rows changed their centre in an iteration: the first
+# bounded pass searches every row and costs two to three Lloyd passes, which later
+# passes repay only if the fit goes on (see the README, "K-Means for many clusters")
 AUTO_HAMERLY_MIN_K = 32
 AUTO_HAMERLY_MAX_FEATURES = 3
+AUTO_HAMERLY_AFTER = 5
+AUTO_HAMERLY_CHANGED = 0.125
 
 
 # ----------------------------------------------------------------- initialisation
@@ -229,10 +234,12 @@ class KMeans(EMBase):
         lower bound on its distance to every centre but its own (Hamerly 2010) and
         searches only the rows whose bound does not prove their centre nearest: one
         float64 per row of memory. "elkan" (scikit-learn's name for its bounded
-        method) runs "hamerly". "auto" picks "hamerly" from ``AUTO_HAMERLY_MIN_K``
-        (32) clusters on with at most ``AUTO_HAMERLY_MAX_FEATURES`` (3) features, and
-        "lloyd" otherwise (see the README for the measurements behind it). The NumPy
-        backend, ``partial_fit`` and Dask fits run Lloyd.
+        method) runs "hamerly". "auto" runs "lloyd", and from ``AUTO_HAMERLY_MIN_K``
+        (32) clusters on with at most ``AUTO_HAMERLY_MAX_FEATURES`` (3) features
+        switches to "hamerly" after ``AUTO_HAMERLY_AFTER`` (5) iterations once one
+        changes the centre of fewer than ``AUTO_HAMERLY_CHANGED`` (1/8) of the rows
+        (see the README for the measurements behind it). The NumPy backend, ``partial_fit`` and Dask fits run
+        Lloyd.
     backend : {"auto", "numba", "python"}, default="auto"
         Kernel implementation; "auto" follows :func:`fastem.get_config`.
     random_state : None, int, SeedSequence, Generator or RandomState, default=None
@@ -431,7 +438,8 @@ class KMeans(EMBase):
                 "algorithm": self._search_algorithm(X.shape[1], rt)}
 
     def _search_algorithm(self, n_features, rt):
-        """"lloyd" or "hamerly": ``algorithm`` resolved for this fit."""
+        """"lloyd", "hamerly", or "switch" (Lloyd, then Hamerly once few rows change):
+        ``algorithm`` resolved for this fit."""
         choice = check_choice(self.algorithm, "algorithm",
                               ("auto", "lloyd", "hamerly", "elkan"))
         if rt.backend != "numba":
@@ -439,7 +447,7 @@ class KMeans(EMBase):
         if choice == "auto":
             bounded = (self.n_clusters >= AUTO_HAMERLY_MIN_K
                        and n_features <= AUTO_HAMERLY_MAX_FEATURES)
-            return "hamerly" if bounded else "lloyd"
+            return "switch" if bounded else "lloyd"
         return "lloyd" if choice == "lloyd" else "hamerly"
 
     def _initialize(self, data, rng, rt):
@@ -492,7 +500,14 @@ class KMeans(EMBase):
         centers, labels, sums, wsums = (state["centers"], state["labels"], state["sums"],
                                         state["wsums"])
         offset = state["origin"]
-        if data.get("algorithm") == "hamerly":
+        algorithm = data.get("algorithm")
+        if algorithm == "switch":  # Lloyd until the assignment settles, then bounds
+            state["passes"] = state.get("passes", 0) + 1
+            settled = "lower" in state or (
+                state["passes"] > AUTO_HAMERLY_AFTER
+                and state["changed"] < AUTO_HAMERLY_CHANGED * X.shape[0])
+            algorithm = "hamerly" if settled else "lloyd"
+        if algorithm == "hamerly":
             fresh = "lower" not in state
             if fresh:
                 state["lower"] = np.zeros(X.shape[0])
@@ -504,6 +519,7 @@ class KMeans(EMBase):
         else:
             inertia, n_changed = rt.kernels.lloyd_iter(X, w, centers, offset, labels, sums,
                                                        wsums, rt.chunk_size, rt.parallel)
+        state["changed"] = n_changed
         new_centers = self._m_step(data, state, rt, offset)
         moves = (new_centers.astype(np.float64) - centers) ** 2
         shift = float(np.sum(moves))

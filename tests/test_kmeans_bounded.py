@@ -177,8 +177,16 @@ def test_auto_runs_hamerly_from_the_documented_number_of_clusters():
         X, _ = make_blobs(3_000, n_features=d, centers=5, random_state=7)
         out = io.StringIO()
         with redirect_stdout(out):
-            KMeans(k, random_state=0, max_iter=2, tol=0, verbose=1).fit(X)
-        assert ("full searches" in out.getvalue()) == bounded
+            km = KMeans(k, random_state=0, max_iter=40, tol=0, verbose=1).fit(X)
+        lines = [ln for ln in out.getvalue().splitlines() if ln.startswith("Iteration")]
+        searched = ["full searches" in ln for ln in lines]
+        assert any(searched) == bounded
+        if bounded:  # Lloyd first; the bound from the first iteration with few changes
+            first = searched.index(True)
+            assert first >= 1 and all(searched[first:])
+            lloyd = KMeans(k, random_state=0, max_iter=40, tol=0, algorithm="lloyd").fit(X)
+            np.testing.assert_array_equal(km.labels_, lloyd.labels_)
+            assert km.n_iter_ == lloyd.n_iter_
 
 
 def test_partial_fit_and_statistics_are_unchanged_by_the_algorithm():
