@@ -178,7 +178,8 @@ def jit(func=None, *, parallel=False, fastmath=True):
         return lambda f: jit(f, parallel=parallel, fastmath=fastmath)
     if not HAS_NUMBA:
         return func
-    options = dict(nogil=True, parallel=_PRANGE_ONLY if parallel else False,
+    # a copy: numba pops the keys of the dict it is given
+    options = dict(nogil=True, parallel=dict(_PRANGE_ONLY) if parallel else False,
                    error_model="numpy", fastmath=set(FASTMATH) if fastmath else False)
     func = _renamed(func, "__" + _options_tag(parallel, fastmath))
     global _cache_warned

@@ -241,8 +241,13 @@ def test_serial_and_parallel_variants_cache_separately():
 
     a, b = kmeans._lloyd_serial, kmeans._lloyd_parallel
     assert a.py_func.__qualname__ != b.py_func.__qualname__
-    assert a.targetoptions.get("parallel") is not True
-    assert b.targetoptions.get("parallel") is True
+    assert not a.targetoptions.get("parallel")
+    # the parallel variant gets prange-only options (a dict, which numba empties as it
+    # reads it); every kernel gets its own copy
+    assert isinstance(b.targetoptions.get("parallel"), dict)
+    from fastem import _jit
+
+    assert _jit._PRANGE_ONLY["prange"] is True and _jit._PRANGE_ONLY["numpy"] is False
 
 
 @requires_numba
