@@ -20,8 +20,8 @@ import numpy as np
 from .._jit import jit
 from ._vmath import log64, vexp
 
-__all__ = ["LANES", "ACC_WIDTH", "TILE_PAD", "log_densities", "row_maxima", "exp_tile", "responsibilities_tile",
-           "finish_tile", "tree_sum", "lane_dot"]
+__all__ = ["LANES", "ACC_WIDTH", "TILE_PAD", "log_densities", "row_maxima", "exp_tile",
+           "responsibilities_tile", "finish_tile", "tree_sum", "lane_dot", "reduce_moments"]
 
 LANES = 8  # partial sums left by a pairwise fold (see tree_sum)
 # Columns added to every tile buffer past chunk_size: with 256-row chunks a tile's rows
@@ -153,3 +153,23 @@ def lane_dot(a, b, m, acc):
     for i in range(m_w, m):
         tail += a[i] * b[i]
     return tree_sum(acc, ACC_WIDTH) + tail
+
+
+@jit
+def reduce_moments(pN, pS1, pS2, pll, N, S1, S2):
+    """N, S1, S2 <- the blocks' partial statistics, (n_blocks, k), (n_blocks, k, d) and
+    (n_blocks, k, d), added in block order; returns the blocks' log-likelihoods pll
+    added likewise."""
+    n_blocks, k, d = pS1.shape
+    N[:] = 0.0
+    S1[:, :] = 0.0
+    S2[:, :] = 0.0
+    total = 0.0
+    for b in range(n_blocks):
+        total += pll[b]
+        for c in range(k):
+            N[c] += pN[b, c]
+            for f in range(d):
+                S1[c, f] += pS1[b, c, f]
+                S2[c, f] += pS2[b, c, f]
+    return total

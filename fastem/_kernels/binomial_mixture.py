@@ -12,7 +12,7 @@ import numpy as np
 
 from .._jit import jit, jit_variants, prange
 from ._tiles import (ACC_WIDTH, TILE_PAD, finish_tile, lane_dot,
-                     responsibilities_tile, row_maxima, tree_sum)
+                     reduce_moments, responsibilities_tile, row_maxima, tree_sum)
 
 __all__ = ["em_step", "e_step"]
 
@@ -98,18 +98,7 @@ def _em_step(X, n_trials, sample_weight, log_w, logp, log1mp, N, SX, SN, chunk_s
                     pSX[b, c, f] += lane_dot(r, xt[f], m, acc)
                     pSN[b, c, f] += lane_dot(r, tt[f], m, acc)
         pll[b] = ll
-    N[:] = 0.0
-    SX[:, :] = 0.0
-    SN[:, :] = 0.0
-    total = 0.0
-    for b in range(n_blocks):
-        total += pll[b]
-        for c in range(k):
-            N[c] += pN[b, c]
-            for f in range(d):
-                SX[c, f] += pSX[b, c, f]
-                SN[c, f] += pSN[b, c, f]
-    return total
+    return reduce_moments(pN, pSX, pSN, pll, N, SX, SN)
 
 
 def _e_step(X, n_trials, log_w, logp, log1mp, lpn_out, labels_out, resp_out, chunk_size):

@@ -11,7 +11,8 @@ n_samples, and the layout depends only on (n, chunk_size, k, d), never on thread
 import numpy as np
 
 from .._jit import jit, jit_variants, prange
-from ._tiles import TILE_PAD, finish_tile, log_densities, responsibilities_tile, tree_sum
+from ._tiles import (TILE_PAD, finish_tile, log_densities, reduce_moments,
+                     responsibilities_tile, tree_sum)
 
 __all__ = ["em_step_full", "em_step_diag", "em_step_1d",
            "e_step_full", "e_step_diag", "e_step_1d"]
@@ -104,29 +105,10 @@ def _moments_diag_tile(xt, m, means, lp, scale, acc, pN, pS1, pS2, b):
 
 
 @jit
-def _reduce_diag(pN, pS1, pS2, pll, N, S1, S2):
-    """N, S1, S2 <- the partial statistics added in block order; returns the total
-    log-likelihood. (Serial helpers keep the parallel kernels down to their prange
-    loop: numba's parallel passes are slow on every other line.)"""
-    n_blocks, k, d = pS1.shape
-    N[:] = 0.0
-    S1[:, :] = 0.0
-    S2[:, :] = 0.0
-    total = 0.0
-    for b in range(n_blocks):
-        total += pll[b]
-        for c in range(k):
-            N[c] += pN[b, c]
-            for f in range(d):
-                S1[c, f] += pS1[b, c, f]
-                S2[c, f] += pS2[b, c, f]
-    return total
-
-
-@jit
 def _reduce_full(pN, pS1, pS2, pll, N, S1, S2):
-    """As :func:`_reduce_diag`, for (k, d, d) second moments (the upper halves added,
-    then mirrored: exactly symmetric, whatever the rounding of each half)."""
+    """As :func:`fastem._kernels._tiles.reduce_moments`, for (k, d, d) second moments
+    (the upper halves added, then mirrored: exactly symmetric, whatever the rounding of
+    each half)."""
     n_blocks, k, d = pS1.shape
     N[:] = 0.0
     S1[:, :] = 0.0
@@ -187,7 +169,7 @@ def _em_diag(X, sample_weight, means, prec, log_const, N, S1, S2, chunk_size, ma
     for b in prange(n_blocks):
         _em_diag_block(np.int64(b), block_rows, X, sample_weight, means, chunk_size, means_t,
                        prec_t, log_const_t, pN, pS1, pS2, pll)
-    return _reduce_diag(pN, pS1, pS2, pll, N, S1, S2)
+    return reduce_moments(pN, pS1, pS2, pll, N, S1, S2)
 
 
 @jit

@@ -344,6 +344,25 @@ def _step_rows(chunk_size, form):
     return min(chunk_size, TILE_ROWS) if len(form) == COLUMNS else chunk_size
 
 
+@jit
+def _reduce_blocks(psums, pweights, pinertia, pchanged, sums, wsums):
+    """sums, wsums <- the blocks' partial sums and weights added in block order;
+    returns (inertia, n_changed) added likewise."""
+    n_blocks, k, d = psums.shape
+    sums[:, :] = 0.0
+    wsums[:] = 0.0
+    inertia = 0.0
+    n_changed = 0
+    for b in range(n_blocks):
+        inertia += pinertia[b]
+        n_changed += pchanged[b]
+        for j in range(k):
+            wsums[j] += pweights[b, j]
+            for f in range(d):
+                sums[j, f] += psums[b, j, f]
+    return inertia, n_changed
+
+
 def _lloyd_iter(X, sample_weight, centers, offset, labels, sums, wsums, chunk_size, form,
                 width_tag):
     width = len(width_tag) * COL_GROUP  # a compile-time constant: see search_form
@@ -431,18 +450,7 @@ def _lloyd_iter(X, sample_weight, centers, offset, labels, sums, wsums, chunk_si
                 psums[b, j, f] = acc[j, f]
         pinertia[b] = block_inertia
         pchanged[b] = block_changed
-    sums[:, :] = 0.0
-    wsums[:] = 0.0
-    inertia = 0.0
-    n_changed = 0
-    for b in range(n_blocks):
-        inertia += pinertia[b]
-        n_changed += pchanged[b]
-        for j in range(k):
-            wsums[j] += pweights[b, j]
-            for f in range(d):
-                sums[j, f] += psums[b, j, f]
-    return inertia, n_changed
+    return _reduce_blocks(psums, pweights, pinertia, pchanged, sums, wsums)
 
 
 def _assign(X, sample_weight, centers, offset, labels, mindist, chunk_size, form,
@@ -631,20 +639,8 @@ def _hamerly_iter(X, sample_weight, centers, labels, lower, drift, fresh, sums, 
         pinertia[b] = block_inertia
         pchanged[b] = block_changed
         psearched[b] = block_searched
-    sums[:, :] = 0.0
-    wsums[:] = 0.0
-    inertia = 0.0
-    n_changed = 0
-    n_searched = 0
-    for b in range(n_blocks):
-        inertia += pinertia[b]
-        n_changed += pchanged[b]
-        n_searched += psearched[b]
-        for j in range(k):
-            wsums[j] += pweights[b, j]
-            for f in range(d):
-                sums[j, f] += psums[b, j, f]
-    return inertia, n_changed, n_searched
+    inertia, n_changed = _reduce_blocks(psums, pweights, pinertia, pchanged, sums, wsums)
+    return inertia, n_changed, psearched.sum()
 
 
 _hamerly_serial, _hamerly_parallel = jit_variants(_hamerly_iter)
