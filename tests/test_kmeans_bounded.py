@@ -196,3 +196,24 @@ def test_partial_fit_and_statistics_are_unchanged_by_the_algorithm():
     b = KMeans(40, init=init, algorithm="lloyd").partial_fit(X)
     np.testing.assert_array_equal(a.cluster_centers_, b.cluster_centers_)
     assert fastem.KMeans(40, algorithm="hamerly").get_params()["algorithm"] == "hamerly"
+
+
+@requires_numba
+@pytest.mark.filterwarnings("ignore::fastem.ConvergenceWarning")
+@pytest.mark.parametrize("algorithm", ["hamerly", "auto"])
+def test_bounded_search_on_real_data_equals_lloyd(algorithm):
+    # scikit-learn's handwritten digits (1797 x 64, bundled): 40 centres, and the first
+    # two principal components (where auto moves to the bound) with 64
+    from sklearn.datasets import load_digits
+
+    X = load_digits().data.astype(np.float64)
+    Z = (X - X.mean(axis=0)) @ np.linalg.svd(X - X.mean(axis=0), full_matrices=False)[2][:2].T
+    for data, k in ((X, 40), (Z, 64)):
+        init = data[np.random.default_rng(9).choice(len(data), k, replace=False)]
+        lloyd = KMeans(k, init=init, algorithm="lloyd", max_iter=100).fit(data)
+        other = KMeans(k, init=init, algorithm=algorithm, max_iter=100).fit(data)
+        np.testing.assert_array_equal(other.labels_, lloyd.labels_)
+        assert other.n_iter_ == lloyd.n_iter_
+        np.testing.assert_allclose(other.cluster_centers_, lloyd.cluster_centers_,
+                                   rtol=1e-12, atol=1e-10)
+        assert other.inertia_ == pytest.approx(lloyd.inertia_, rel=1e-12)
