@@ -1,10 +1,12 @@
 """K-Means kernels, numba. Twin of ``fastem._reference.kmeans`` (same signatures).
 
 Rows are cut into fixed-size chunks of ``chunk_size`` rows, and consecutive chunks
-are grouped into at most ``MAX_BLOCKS`` blocks. ``prange`` runs over blocks; each
-block writes its own partial sums, which are added afterwards in block order. The
-layout depends on n_samples and chunk_size only, so results do not depend on the
-thread count, and the partial buffers stay O(MAX_BLOCKS x k x d) whatever n is.
+are grouped into at most ``MAX_BLOCKS`` blocks (fewer for large k x d, see
+:func:`_block_layout`). ``prange`` runs over blocks; each block writes its own
+partial sums, which are added afterwards in block order. The layout depends on the
+shape and chunk_size only, so results do not depend on the thread count, and the
+partial buffers stay within max(STATS_BUDGET, MIN_BLOCKS x k x (d + 1)) values
+whatever n is.
 
 The nearest-centre search of a chunk has three forms, chosen by the shape
 (``method``, see :func:`nearest_method`):
@@ -51,6 +53,8 @@ __all__ = ["lloyd_iter", "hamerly_iter", "assign", "sq_distances", "nearest_meth
 
 # Many more blocks than threads, so that a busy core does not hold the others up.
 MAX_BLOCKS = 64
+MIN_BLOCKS = 8
+STATS_BUDGET = 1 << 21  # values in all the blocks' partial sums, past MIN_BLOCKS
 ROWS, COLUMNS, GEMM = 0, 1, 2
 # From this many features the GEMM form keeps a chunk row-major (the product was
 # faster so at d = 64 and 128, slower at d <= 32)
@@ -99,9 +103,15 @@ def search_form(n_features, n_clusters):
 
 
 @jit
-def _block_layout(n, chunk_size):
+def _block_layout(n, chunk_size, k, d):
+    """(n_blocks, block_rows): at most MAX_BLOCKS blocks, fewer where the blocks'
+    partial sums (k x (d + 1) values each) would pass STATS_BUDGET values, but never
+    fewer than MIN_BLOCKS (so that the threads share the rows). With 64 blocks at
+    n = 5e4, d = 128, k = 1000 the partial sums were larger than the data, and their
+    zeroing and reduction took as long as the search's matrix products."""
     n_chunks = (n + chunk_size - 1) // chunk_size
-    chunks_per_block = (n_chunks + MAX_BLOCKS - 1) // MAX_BLOCKS
+    max_blocks = max(MIN_BLOCKS, min(MAX_BLOCKS, STATS_BUDGET // (k * (d + 1))))
+    chunks_per_block = (n_chunks + max_blocks - 1) // max_blocks
     block_rows = chunks_per_block * chunk_size
     n_blocks = (n + block_rows - 1) // block_rows
     return n_blocks, block_rows
@@ -368,7 +378,7 @@ def _lloyd_iter(X, sample_weight, centers, offset, labels, sums, wsums, chunk_si
     width = len(width_tag) * COL_GROUP  # a compile-time constant: see search_form
     n, d = X.shape
     k = centers.shape[0]
-    n_blocks, block_rows = _block_layout(n, chunk_size)
+    n_blocks, block_rows = _block_layout(n, chunk_size, k, d)
     rel, centers_sq = _centre_terms(centers, offset, form, width)
     step = _step_rows(chunk_size, form)
     psums = np.zeros((n_blocks, k, d))
@@ -459,7 +469,7 @@ def _assign(X, sample_weight, centers, offset, labels, mindist, chunk_size, form
     n, d = X.shape
     k = centers.shape[0]
     write_dist = mindist.shape[0] > 0
-    n_blocks, block_rows = _block_layout(n, chunk_size)
+    n_blocks, block_rows = _block_layout(n, chunk_size, k, d)
     rel, centers_sq = _centre_terms(centers, offset, form, width)
     step = _step_rows(chunk_size, form)
     pinertia = np.zeros(n_blocks)
@@ -491,7 +501,7 @@ def _sq_distances(X, centers, offset, out, chunk_size):
     # direct differences (offset is for the signature's sake: see the module docstring)
     n, d = X.shape
     k = centers.shape[0]
-    n_blocks, block_rows = _block_layout(n, chunk_size)
+    n_blocks, block_rows = _block_layout(n, chunk_size, k, d)
     for b in prange(n_blocks):
         start = b * block_rows
         stop = min(start + block_rows, n)
@@ -543,7 +553,7 @@ def _hamerly_iter(X, sample_weight, centers, labels, lower, drift, fresh, sums, 
                   chunk_size, rel):
     n, d = X.shape
     k = centers.shape[0]
-    n_blocks, block_rows = _block_layout(n, chunk_size)
+    n_blocks, block_rows = _block_layout(n, chunk_size, k, d)
     grow, shrink = 1.0 + rel, 1.0 - rel
     ct = np.empty((d, k))  # the centres feature-major, in float64 as the sums are
     for j in range(k):
