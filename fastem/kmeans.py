@@ -15,15 +15,53 @@ from .exceptions import ConvergenceWarning
 __all__ = ["KMeans", "kmeans_plusplus"]
 
 _EMPTY = np.empty(0)
-# algorithm="auto" runs Hamerly's bounded search from this many clusters on, up to this
-# many features, after AUTO_HAMERLY_AFTER Lloyd iterations and once fewer than
-# AUTO_HAMERLY_CHANGED of the rows changed their centre in an iteration: the first
-# bounded pass searches every row and costs two to three Lloyd passes, which later
-# passes repay only if the fit goes on (see the README, "K-Means for many clusters")
+# algorithm="auto" runs Lloyd, and from AUTO_HAMERLY_MIN_K clusters on with at most
+# AUTO_HAMERLY_MAX_FEATURES features Hamerly's bounded search once AUTO_BOUNDS_AFTER
+# Lloyd iterations are done and fewer than AUTO_BOUNDS_CHANGED of the rows changed their
+# centre in an iteration (the first bounded pass costs two to three Lloyd passes, and
+# bounds set while the centres still move far are soon useless). With more features it
+# stays with Lloyd: neither bounded search was faster on every kind of data there (see
+# the README, "K-Means for many clusters", for the measurements)
+AUTO_BOUNDS_AFTER = 5
+AUTO_BOUNDS_CHANGED = 0.125
 AUTO_HAMERLY_MIN_K = 32
 AUTO_HAMERLY_MAX_FEATURES = 3
-AUTO_HAMERLY_AFTER = 5
-AUTO_HAMERLY_CHANGED = 0.125
+
+
+# Yinyang's groups: about this many centres each, and at most YINYANG_MAX_BOUNDS
+# group bounds in all (n_samples x n_groups float64: 128 MiB)
+YINYANG_GROUP_SIZE = 10
+YINYANG_MAX_BOUNDS = 1 << 24
+
+
+def _centre_groups(centers, n_groups, n_iter=5):
+    """Yinyang's grouping: ``n_groups`` groups of nearby centres, by a few Lloyd
+    iterations on the centres themselves (started from evenly spaced ones).
+    Deterministic. Returns ``(order, gstart)``: group g is
+    ``order[gstart[g]:gstart[g + 1]]``, in increasing order and padded with -1 to a
+    multiple of the kernels' slab width; empty groups are dropped."""
+    k = centers.shape[0]
+    n_groups = max(1, min(n_groups, k))
+    seeds = centers[np.linspace(0, k - 1, n_groups).round().astype(np.intp)]
+    group = np.zeros(k, dtype=np.intp)
+    sq = np.einsum("ij,ij->i", centers, centers)
+    for _ in range(n_iter):
+        d2 = sq[:, None] - 2.0 * centers @ seeds.T + np.einsum("ij,ij->i", seeds, seeds)
+        group = np.argmin(d2, axis=1)
+        counts = np.bincount(group, minlength=n_groups)
+        filled = counts > 0
+        sums = np.zeros_like(seeds)
+        np.add.at(sums, group, centers)
+        seeds[filled] = sums[filled] / counts[filled, None]
+    slab = 8  # fastem._kernels.kmeans.SLAB
+    parts, gstart = [], [0]
+    for g in range(n_groups):
+        members = np.flatnonzero(group == g)
+        if members.size:
+            width = -(-members.size // slab) * slab
+            parts.append(np.concatenate([members, np.full(width - members.size, -1)]))
+            gstart.append(gstart[-1] + width)
+    return np.concatenate(parts).astype(np.int64), np.array(gstart, dtype=np.int64)
 
 
 # ----------------------------------------------------------------- initialisation
@@ -227,19 +265,26 @@ class KMeans(EMBase):
         per-feature variance of X.
     warm_start : bool, default=False
         Start a new ``fit`` from the fitted ``cluster_centers_`` (one run).
-    algorithm : {"auto", "lloyd", "hamerly", "elkan"}, default="auto"
+    algorithm : {"auto", "lloyd", "hamerly", "yinyang", "elkan"}, default="auto"
         How an iteration finds each row's nearest centre; all give Lloyd's iterates
         (the same labels, centres, inertia and ``n_iter_``, up to the rounding of
         the distances). "lloyd" computes every distance. "hamerly" keeps, per row, a
         lower bound on its distance to every centre but its own (Hamerly 2010) and
         searches only the rows whose bound does not prove their centre nearest: one
-        float64 per row of memory. "elkan" (scikit-learn's name for its bounded
-        method) runs "hamerly". "auto" runs "lloyd", and from ``AUTO_HAMERLY_MIN_K``
-        (32) clusters on with at most ``AUTO_HAMERLY_MAX_FEATURES`` (3) features
-        switches to "hamerly" after ``AUTO_HAMERLY_AFTER`` (5) iterations once one
-        changes the centre of fewer than ``AUTO_HAMERLY_CHANGED`` (1/8) of the rows
-        (see the README for the measurements behind it). The NumPy backend, ``partial_fit`` and Dask fits run
-        Lloyd.
+        float64 per row of memory. "yinyang" (Ding et al. 2015) cuts the centres
+        into groups of about ``YINYANG_GROUP_SIZE`` (10) nearby ones and keeps one
+        bound per row and group, searching only the groups a row's bounds do not
+        rule out: n_samples x n_groups float64 of memory, at most
+        ``YINYANG_MAX_BOUNDS`` (2**24, 128 MiB; fewer groups past it); its first
+        iteration is a Lloyd pass that sets the bounds. "elkan" (scikit-learn's name
+        for its bounded method) runs "hamerly". "auto" runs "lloyd", and from
+        ``AUTO_HAMERLY_MIN_K`` (32) clusters on with at most
+        ``AUTO_HAMERLY_MAX_FEATURES`` (3) features switches to "hamerly" after
+        ``AUTO_BOUNDS_AFTER`` (5) iterations once one changes the centre of fewer
+        than ``AUTO_BOUNDS_CHANGED`` (1/8) of the rows; it never picks "yinyang",
+        which was faster than Lloyd on clustered data with 16 or more features and
+        slower on unclustered data (see the README for the measurements behind
+        both). The NumPy backend, ``partial_fit`` and Dask fits run Lloyd.
     backend : {"auto", "numba", "python"}, default="auto"
         Kernel implementation; "auto" follows :func:`fastem.get_config`.
     random_state : None, int, SeedSequence, Generator or RandomState, default=None
@@ -247,7 +292,8 @@ class KMeans(EMBase):
     record_history : bool, default=False
         Record the centres of every iteration in ``history_["cluster_centers"]``.
     verbose : int, default=0
-        Print one line per iteration (iteration, inertia, centre shift).
+        Print one line per iteration (iteration, inertia, centre shift; with a
+        bounded search, the share of the rows searched or of the distances skipped).
     learning_offset : float, default=2.0
         ``t0`` of :meth:`partial_fit` (mini-batch K-Means): the running sums and
         weights are ``s <- (1 - eta) s + eta * batch`` with ``eta = (t + t0) **
@@ -438,17 +484,19 @@ class KMeans(EMBase):
                 "algorithm": self._search_algorithm(X.shape[1], rt)}
 
     def _search_algorithm(self, n_features, rt):
-        """"lloyd", "hamerly", or "switch" (Lloyd, then Hamerly once few rows change):
-        ``algorithm`` resolved for this fit."""
+        """"lloyd", "hamerly", "yinyang", or "switch:hamerly" (Lloyd, then Hamerly
+        once few rows change): ``algorithm`` resolved for this fit."""
         choice = check_choice(self.algorithm, "algorithm",
-                              ("auto", "lloyd", "hamerly", "elkan"))
+                              ("auto", "lloyd", "hamerly", "yinyang", "elkan"))
         if rt.backend != "numba":
             return "lloyd"  # the NumPy backend: the same iterates
         if choice == "auto":
             bounded = (self.n_clusters >= AUTO_HAMERLY_MIN_K
                        and n_features <= AUTO_HAMERLY_MAX_FEATURES)
-            return "switch" if bounded else "lloyd"
-        return "lloyd" if choice == "lloyd" else "hamerly"
+            return "switch:hamerly" if bounded else "lloyd"
+        if choice == "elkan":
+            return "hamerly"
+        return choice
 
     def _initialize(self, data, rng, rt):
         X, w = data["X"], data["sample_weight"]
@@ -501,13 +549,28 @@ class KMeans(EMBase):
                                         state["wsums"])
         offset = state["origin"]
         algorithm = data.get("algorithm")
-        if algorithm == "switch":  # Lloyd until the assignment settles, then bounds
+        if algorithm.startswith("switch:"):  # Lloyd until the assignment settles
             state["passes"] = state.get("passes", 0) + 1
-            settled = "lower" in state or (
-                state["passes"] > AUTO_HAMERLY_AFTER
-                and state["changed"] < AUTO_HAMERLY_CHANGED * X.shape[0])
-            algorithm = "hamerly" if settled else "lloyd"
-        if algorithm == "hamerly":
+            settled = "lower" in state or "stored" in state or (
+                state["passes"] > AUTO_BOUNDS_AFTER
+                and state["changed"] < AUTO_BOUNDS_CHANGED * X.shape[0])
+            algorithm = algorithm[len("switch:"):] if settled else "lloyd"
+        if algorithm == "yinyang":
+            if "stored" not in state:  # a Lloyd pass, then the first bounds
+                self._start_yinyang(state, X.shape[0])
+                inertia, n_changed = rt.kernels.lloyd_iter(
+                    X, w, centers, offset, labels, sums, wsums, rt.chunk_size, rt.parallel)
+                rt.kernels.yinyang_seed(X, centers, labels, state["order"],
+                                        state["gstart"], state["stored"], state["glob"],
+                                        rt.parallel)
+                state["skipped"] = 0.0
+            else:
+                inertia, n_changed, n_computed = rt.kernels.yinyang_iter(
+                    X, w, centers, labels, state["order"], state["gstart"],
+                    state["stored"], state["glob"], state["cum"], state["cmax"], sums,
+                    wsums, rt.chunk_size, rt.parallel)
+                state["skipped"] = 1.0 - n_computed / (X.shape[0] * centers.shape[0])
+        elif algorithm == "hamerly":
             fresh = "lower" not in state
             if fresh:
                 state["lower"] = np.zeros(X.shape[0])
@@ -525,14 +588,35 @@ class KMeans(EMBase):
         shift = float(np.sum(moves))
         if "drift" in state:
             state["drift"] = np.sqrt(moves.sum(axis=1))
+        if "stored" in state:  # the bounds' slack grows by each group's largest move
+            drift = np.sqrt(moves.sum(axis=1))[state["order"]]
+            state["cum"] += np.maximum.reduceat(drift, state["gstart"][:-1])
+            state["cmax"] += float(drift.max())
         state["centers"] = new_centers
         converged = n_changed == 0 or shift <= data["tol"]
         return inertia, shift, converged
 
+    def _start_yinyang(self, state, n_samples):
+        """Group the centres for Yinyang's bounds (see :func:`_centre_groups`) and
+        allocate the bounds: n_samples x n_groups float64."""
+        centers = state["centers"].astype(np.float64)
+        k = centers.shape[0]
+        n_groups = max(1, min(-(-k // YINYANG_GROUP_SIZE),
+                              YINYANG_MAX_BOUNDS // max(n_samples, 1)))
+        order, gstart = _centre_groups(centers, n_groups)
+        state["order"], state["gstart"] = order, gstart
+        state["stored"] = np.zeros((n_samples, gstart.size - 1))
+        state["glob"] = np.zeros(n_samples)
+        state["cum"] = np.zeros(gstart.size - 1)
+        state["cmax"] = 0.0
+
     def _iteration_note(self, state):
-        if "searched" not in state:
-            return ""
-        return f", full searches {100 * state['searched']:.1f}% of the rows"
+        note = ""
+        if "searched" in state:
+            note += f", full searches {100 * state['searched']:.1f}% of the rows"
+        if "skipped" in state:
+            note += f", distances skipped {100 * state['skipped']:.1f}%"
+        return note
 
     def _m_step(self, data, state, rt, offset):
         """New centres from the sums (about each row's centre) and weights of the last

@@ -1,6 +1,7 @@
-"""K-Means with Hamerly's bounded search (``algorithm="hamerly"``, its alias "elkan",
-and "auto" from many clusters): Lloyd's iterates, against the naive loop step by step
-and against ``algorithm="lloyd"`` fit by fit."""
+"""K-Means with bounded searches (``algorithm="hamerly"``, its alias "elkan",
+``"yinyang"``, and "auto" from many clusters): Lloyd's iterates, against the naive loop
+step by step (and Yinyang's bounds against the true distances) and against
+``algorithm="lloyd"`` fit by fit."""
 
 import io
 import re
@@ -79,12 +80,121 @@ def test_hamerly_iterations_are_the_naive_lloyd_steps(variant, n, chunk, dtype, 
     assert searched[0] == n  # the first pass searches every row
 
 
-def _fit_both(X, k, seed=0, **kw):
+def _yinyang_pass(mod, parallel, threads, state, X, w, centers, labels, sums, wsums,
+                  chunk):
+    """One pass as the estimator runs it: Lloyd and the first bounds, then Yinyang."""
+    from fastem._jit import thread_limit
+
+    with thread_limit(threads):
+        if "cum" not in state:
+            inertia, n_changed = mod.lloyd_iter(X, w, centers, centers[0], labels, sums,
+                                                wsums, chunk, parallel)
+            mod.yinyang_seed(X, centers, labels, state["order"], state["gstart"],
+                             state["stored"], state["glob"], parallel)
+            state["cum"], state["cmax"] = np.zeros(state["gstart"].size - 1), 0.0
+            return inertia, n_changed, X.shape[0] * centers.shape[0]
+        return mod.yinyang_iter(X, w, centers, labels, state["order"], state["gstart"],
+                                state["stored"], state["glob"], state["cum"],
+                                state["cmax"], sums, wsums, chunk, parallel)
+
+
+def _check_bounds(X, centers, labels, state, dtype):
+    # every stored bound, less the drift since, is at most the row's true distance to
+    # each centre of the group but its own (and the global one to every other centre)
+    order, gstart = state["order"], state["gstart"]
+    dist = np.sqrt(((X.astype(np.float64)[:, None, :]
+                     - centers.astype(np.float64)[None]) ** 2).sum(axis=2))
+    n = X.shape[0]
+    dist[np.arange(n), labels] = np.inf
+    slack = 1e-4 if dtype == np.float32 else 1e-10
+    scale = 1.0 + dist[np.isfinite(dist)].max(initial=0.0)
+    for g in range(gstart.size - 1):
+        members = order[gstart[g]:gstart[g + 1]]
+        members = members[members >= 0]
+        true = dist[:, members].min(axis=1)
+        bound = state["stored"][:, g] - state["cum"][g]
+        assert (bound <= true + slack * scale).all()
+    assert (state["glob"] - state["cmax"] <= dist.min(axis=1) + slack * scale).all()
+
+
+@pytest.mark.parametrize("variant", _variants(), ids=lambda v: f"{v[0]}-par{v[2]}-t{v[3]}")
+@pytest.mark.parametrize("n,chunk", SIZES)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("d,k,n_groups", [(2, 40, 4), (5, 9, 1), (16, 33, 5), (4, 20, 20)])
+def test_yinyang_iterations_are_the_naive_lloyd_steps(variant, n, chunk, dtype, d, k,
+                                                      n_groups):
+    # ten iterations, the centres moved by the naive loop's means: every step's labels,
+    # sums, weights and inertia are the naive loop's, and (numba) every bound holds
+    from fastem.kmeans import _centre_groups
+
+    _, mod, parallel, threads = variant
+    rng = np.random.default_rng(n + d * 11 + k)
+    X, _ = make_blobs(n_samples=max(n, 1), n_features=d, centers=k, random_state=n % 89)
+    X = X[:n].astype(dtype)
+    w = rng.uniform(0.2, 2.0, size=n)
+    centers = X[rng.choice(n, min(k, n), replace=False)].copy() if n >= k else \
+        rng.normal(size=(k, d)).astype(dtype)
+    k = centers.shape[0]
+    order, gstart = _centre_groups(centers.astype(np.float64), n_groups)
+    state = {"order": order, "gstart": gstart, "stored": np.zeros((n, gstart.size - 1)),
+             "glob": np.zeros(n)}
+    labels = np.full(n, -1, dtype=np.int32)
+    sums, wsums = np.empty((k, d)), np.empty(k)
+    computed = []
+    for it in range(10):
+        inertia, n_changed, n_computed = _yinyang_pass(mod, parallel, threads, state, X, w,
+                                                       centers, labels, sums, wsums, chunk)
+        want_labels, want_sums, want_w, want_inertia, _ = kmeans_step(X, w, centers)
+        np.testing.assert_array_equal(labels, want_labels)
+        np.testing.assert_allclose(wsums, want_w, rtol=1e-12)
+        tol = 1e-4 if dtype == np.float32 else 1e-9
+        np.testing.assert_allclose(sums, want_sums - want_w[:, None] * centers, rtol=tol,
+                                   atol=tol * (1 + np.abs(want_sums).max()))
+        assert inertia == pytest.approx(want_inertia, rel=tol)
+        assert 0 <= n_computed <= n * k
+        computed.append(n_computed)
+        if mod.__name__.endswith("_kernels.kmeans"):
+            _check_bounds(X, centers, labels, state, dtype)
+        filled = want_w > 0
+        new = centers.astype(np.float64)
+        new[filled] = want_sums[filled] / want_w[filled, None]
+        drift = np.sqrt(((new - centers) ** 2).sum(axis=1))[order[order >= 0]]
+        state["cum"] += np.maximum.reduceat(
+            np.sqrt(((new - centers) ** 2).sum(axis=1))[np.maximum(order, 0)], gstart[:-1])
+        state["cmax"] += float(drift.max())
+        centers = new.astype(dtype)
+
+
+def test_centre_groups_partition_the_centres_in_slabs():
+    from fastem._kernels.kmeans import SLAB
+    from fastem.kmeans import _centre_groups
+
+    centers = make_blobs(300, n_features=3, centers=12, random_state=10)[0]
+    for n_groups in (1, 7, 30, 300, 500):
+        order, gstart = _centre_groups(centers, n_groups)
+        assert gstart[0] == 0 and gstart[-1] == order.size
+        assert (np.diff(gstart) % SLAB == 0).all() and (np.diff(gstart) > 0).all()
+        assert 1 <= gstart.size - 1 <= min(n_groups, 300)
+        np.testing.assert_array_equal(np.sort(order[order >= 0]), np.arange(300))
+        for g in range(gstart.size - 1):
+            part = order[gstart[g]:gstart[g + 1]]
+            real = part[part >= 0]
+            assert real.size and (np.diff(real) > 0).all()  # increasing, then -1 pads
+            assert (part[real.size:] == -1).all()
+    # nearby centres share a group: two far clumps are never mixed in two groups
+    two = np.vstack([np.zeros((20, 2)), np.full((20, 2), 100.0)])
+    two += np.random.default_rng(0).normal(scale=0.1, size=two.shape)
+    order, gstart = _centre_groups(two, 2)
+    groups = [set(order[gstart[g]:gstart[g + 1]]) - {-1} for g in range(2)]
+    assert sorted(map(sorted, groups)) == [list(range(20)), list(range(20, 40))]
+
+
+def _fit_both(X, k, seed=0, algorithm="hamerly", **kw):
     init = X[np.random.default_rng(seed).choice(len(X), k, replace=False)]
     fits = {}
-    for algorithm in ("lloyd", "hamerly"):
-        fits[algorithm] = KMeans(k, init=init, algorithm=algorithm, **kw).fit(X)
-    return fits["lloyd"], fits["hamerly"]
+    for a in ("lloyd", algorithm):
+        fits[a] = KMeans(k, init=init, algorithm=a, **kw).fit(X)
+    return fits["lloyd"], fits[algorithm]
 
 
 DATASETS = {
@@ -100,10 +210,12 @@ DATASETS = {
 @pytest.mark.filterwarnings("ignore::fastem.ConvergenceWarning")
 @pytest.mark.parametrize("name", list(DATASETS))
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_hamerly_fit_equals_lloyd_fit(name, dtype):
+@pytest.mark.parametrize("algorithm", ["hamerly", "yinyang"])
+def test_bounded_fit_equals_lloyd_fit(name, dtype, algorithm):
     X = DATASETS[name]().astype(dtype)
     k = int(name.rsplit("k", 1)[1])
-    lloyd, bounded = _fit_both(X, k, max_iter=100, tol=1e-6, record_history=True)
+    lloyd, bounded = _fit_both(X, k, algorithm=algorithm, max_iter=100, tol=1e-6,
+                               record_history=True)
     if dtype == np.float32:
         # float32 distances: Lloyd's matrix-product form (d <= 3 with many centres)
         # rounds them otherwise than the bounded search's direct float64 sums, so a
@@ -124,13 +236,14 @@ def test_hamerly_fit_equals_lloyd_fit(name, dtype):
 
 
 @requires_numba
-def test_hamerly_with_weights_and_empty_clusters_equals_lloyd():
-    X, _ = make_blobs(5_000, n_features=3, centers=30, random_state=4)
+@pytest.mark.parametrize("algorithm,d", [("hamerly", 3), ("yinyang", 3), ("yinyang", 7)])
+def test_bounded_with_weights_and_empty_clusters_equals_lloyd(algorithm, d):
+    X, _ = make_blobs(5_000, n_features=d, centers=30, random_state=4)
     w = np.random.default_rng(4).integers(0, 4, size=len(X)).astype(float)
     init = X[:40].copy()
     init[35:] = X.max(axis=0) + 100.0  # far centres: empty at first, then relocated
     fits = [KMeans(40, init=init, algorithm=a, max_iter=60, tol=0).fit(X, sample_weight=w)
-            for a in ("lloyd", "hamerly")]
+            for a in ("lloyd", algorithm)]
     np.testing.assert_array_equal(fits[1].labels_, fits[0].labels_)
     np.testing.assert_allclose(fits[1].cluster_centers_, fits[0].cluster_centers_,
                                rtol=1e-12, atol=1e-9)
@@ -149,6 +262,13 @@ def test_verbose_reports_the_rows_searched_and_the_bound_skips_most():
                                            out.getvalue())]
     assert shares[0] == 100.0  # the first iteration searches every row
     assert len(shares) >= 5 and min(shares[3:]) < 20.0
+    X, _ = make_blobs(20_000, n_features=8, centers=100, cluster_std=0.5, random_state=5)
+    out = io.StringIO()
+    with redirect_stdout(out):
+        KMeans(100, algorithm="yinyang", random_state=0, max_iter=30, verbose=1).fit(X)
+    skipped = [float(v) for v in re.findall(r"distances skipped ([\d.]+)%", out.getvalue())]
+    assert skipped[0] == 0.0  # the first iteration is a Lloyd pass
+    assert len(skipped) >= 5 and max(skipped[3:]) > 80.0
 
 
 @pytest.mark.filterwarnings("ignore::fastem.ConvergenceWarning")
@@ -156,7 +276,7 @@ def test_algorithm_choices():
     X, _ = make_blobs(2_000, n_features=2, centers=40, random_state=6)
     init = X[:40]
     base = KMeans(40, init=init, algorithm="lloyd", max_iter=20).fit(X)
-    for algorithm in ("elkan", "auto", "hamerly"):
+    for algorithm in ("elkan", "auto", "hamerly", "yinyang"):
         km = KMeans(40, init=init, algorithm=algorithm, max_iter=20).fit(X)
         np.testing.assert_array_equal(km.labels_, base.labels_)
     # the NumPy backend runs Lloyd whatever the algorithm: the same iterates
@@ -200,7 +320,7 @@ def test_partial_fit_and_statistics_are_unchanged_by_the_algorithm():
 
 @requires_numba
 @pytest.mark.filterwarnings("ignore::fastem.ConvergenceWarning")
-@pytest.mark.parametrize("algorithm", ["hamerly", "auto"])
+@pytest.mark.parametrize("algorithm", ["hamerly", "yinyang", "auto"])
 def test_bounded_search_on_real_data_equals_lloyd(algorithm):
     # scikit-learn's handwritten digits (1797 x 64, bundled): 40 centres, and the first
     # two principal components (where auto moves to the bound) with 64

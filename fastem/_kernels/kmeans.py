@@ -48,7 +48,7 @@ import numpy as np
 
 from .._jit import jit, jit_variants, prange, prefetch_row
 
-__all__ = ["lloyd_iter", "hamerly_iter", "assign", "sq_distances", "nearest_method",
+__all__ = ["lloyd_iter", "hamerly_iter", "yinyang_iter", "yinyang_seed", "assign", "sq_distances", "nearest_method",
            "MAX_BLOCKS"]
 
 # Many more blocks than threads, so that a busy core does not hold the others up.
@@ -71,6 +71,9 @@ COL_MAX_WIDTH = 32
 COL_REG_WIDTH = 20
 TILE_ROWS = 256
 TILE_STRIDE = TILE_ROWS + 8  # 8 values more: rows 2 KiB apart share cache sets
+# Yinyang: a row whose unproven groups hold at least 1/YY_FULL_SHARE of the centres is
+# searched against all of them at once
+YY_FULL_SHARE = 3
 
 
 def nearest_method(n_features, n_clusters):
@@ -549,6 +552,23 @@ def sq_distances(X, centers, offset, out, chunk_size, parallel=False):
 # search all the centres. The labels, sums, weights and inertia are Lloyd's.
 
 
+@jit
+def _half_gap(ct, j):
+    """Half the distance from centre j to its nearest other centre (inf for one
+    centre), from the centres feature-major ``ct`` (d, k), the others in the vector
+    lanes."""
+    d, k = ct.shape
+    dc = np.zeros(k)
+    for f in range(d):
+        cj = ct[f, j]
+        cf = ct[f]
+        for jj in range(k):
+            t = cj - cf[jj]
+            dc[jj] += t * t
+    dc[j] = np.inf
+    return 0.5 * np.sqrt(dc.min())
+
+
 def _hamerly_iter(X, sample_weight, centers, labels, lower, drift, fresh, sums, wsums,
                   chunk_size, rel):
     n, d = X.shape
@@ -563,15 +583,7 @@ def _hamerly_iter(X, sample_weight, centers, labels, lower, drift, fresh, sums, 
     # centre), the other centres in the vector lanes
     half = np.empty(k)
     for j in prange(k):
-        dc = np.zeros(k)
-        for f in range(d):
-            cj = ct[f, j]
-            cf = ct[f]
-            for jj in range(k):
-                t = cj - cf[jj]
-                dc[jj] += t * t
-        dc[j] = np.inf
-        half[j] = 0.5 * np.sqrt(dc.min())
+        half[j] = _half_gap(ct, j)
     # the largest move of a centre, and the largest but that one's
     top1, top2, jtop = 0.0, 0.0, -1
     for j in range(k):
@@ -669,3 +681,301 @@ def hamerly_iter(X, sample_weight, centers, labels, lower, drift, fresh, sums, w
     inertia, n_changed, n_searched = fn(X, sample_weight, centers, labels, lower, drift,
                                         bool(fresh), sums, wsums, chunk_size, rel)
     return float(inertia), int(n_changed), int(n_searched)
+
+
+# Yinyang (Ding et al. 2015): the centres are cut into groups, and each row keeps one
+# lower bound per group on its distance to the group's centres but its own, and one
+# on its distance to every centre but its own (the least of the group bounds). A row
+# keeps its centre without a search where its distance to it (exact, every pass) is
+# below that global bound or below half the distance from its centre to the nearest
+# other one; otherwise only the groups whose bound does not exceed the best distance
+# found so far are searched. The bounds are stored plus the drift accumulated so far
+# (``cum``: per group, the sum over passes of its centres' largest move; ``cmax``: of
+# all the centres' largest move), so that a pass reads the bounds of the rows it
+# searches only: bound now = stored - cum. The labels, sums, weights and inertia
+# are Lloyd's.
+#
+# The groups' centres sit feature-major in slabs of SLAB positions (a group takes
+# whole slabs; the positions past its last centre hold +inf, never nearest), so that
+# a row's distances to a slab are one vector per feature with a trip count known to
+# the compiler.
+SLAB = 8
+
+
+@jit
+def _slab_distances(X, row, cg, p0, p1, dist):
+    """dist[:p1 - p0] <- squared distances (float64) of row ``row`` to the positions
+    p0..p1-1 (whole slabs) of the feature-major ``cg``, each sum over the features in
+    order (as Lloyd's)."""
+    d = X.shape[1]
+    for p in range(p0, p1, SLAB):
+        out = dist[p - p0:p - p0 + SLAB]
+        for q in range(SLAB):
+            out[q] = 0.0
+        for f in range(d):
+            x = np.float64(X[row, f])
+            c = cg[f, p:p + SLAB]
+            for q in range(SLAB):
+                t = x - c[q]
+                out[q] += t * t
+
+
+@jit
+def _all_distances(X, row, cg, dist):
+    """dist <- squared distances (float64) of row ``row`` to every position of the
+    feature-major ``cg``, the positions in the vector lanes (one long loop per
+    feature: faster per distance than slab by slab)."""
+    kp = cg.shape[1]
+    for q in range(kp):
+        dist[q] = 0.0
+    for f in range(X.shape[1]):
+        x = np.float64(X[row, f])
+        cf = cg[f]
+        for q in range(kp):
+            t = x - cf[q]
+            dist[q] += t * t
+
+
+@jit
+def _by_group(centers, order, gstart):
+    """The centres by position, feature-major, float64 (position p holds centre
+    order[p], or +inf where order[p] is -1); each centre's position and group."""
+    k, d = centers.shape
+    kp = order.shape[0]
+    cg = np.full((d, kp), np.inf)
+    pos = np.empty(k, dtype=np.int64)
+    group_of = np.empty(k, dtype=np.int64)
+    for g in range(gstart.shape[0] - 1):
+        for p in range(gstart[g], gstart[g + 1]):
+            j = order[p]
+            if j >= 0:
+                pos[j] = p
+                group_of[j] = g
+                for f in range(d):
+                    cg[f, p] = centers[j, f]
+    return cg, pos, group_of
+
+
+@jit
+def _scan(dist, base, p0, p1):
+    """(least, next least, position of the least) of dist[p0 - base:p1 - base]."""
+    m1 = np.inf
+    m2 = np.inf
+    q1 = p0
+    for q in range(p0, p1):
+        dd = dist[q - base]
+        if dd < m1:
+            m2 = m1
+            m1 = dd
+            q1 = q
+        elif dd < m2:
+            m2 = dd
+    return m1, m2, q1
+
+
+def _yinyang_seed(X, centers, labels, order, gstart, stored, glob, rel):
+    n, d = X.shape
+    k = centers.shape[0]
+    kp = order.shape[0]
+    n_groups = gstart.shape[0] - 1
+    grow, shrink = 1.0 + rel, 1.0 - rel
+    cg, pos, group_of = _by_group(centers, order, gstart)
+    # each group's mean and radius (its farthest centre from the mean), feature-major
+    # in slabs as the centres are (+inf past the last group)
+    ng = (n_groups + SLAB - 1) // SLAB * SLAB
+    gm = np.full((d, ng), np.inf)
+    radius = np.zeros(n_groups)
+    for g in range(n_groups):
+        count = 0
+        for f in range(d):
+            gm[f, g] = 0.0
+        for p in range(gstart[g], gstart[g + 1]):
+            if order[p] >= 0:
+                count += 1
+                for f in range(d):
+                    gm[f, g] += cg[f, p]
+        for f in range(d):
+            gm[f, g] /= count
+        for p in range(gstart[g], gstart[g + 1]):
+            if order[p] >= 0:
+                r = 0.0
+                for f in range(d):
+                    t = cg[f, p] - gm[f, g]
+                    r += t * t
+                radius[g] = max(radius[g], np.sqrt(r))
+    n_blocks = (n + 255) // 256
+    for b in prange(n_blocks):
+        dist = np.empty(max(kp, ng))
+        for row in range(b * 256, min(b * 256 + 256, n)):
+            _slab_distances(X, row, gm, 0, ng, dist)
+            for g in range(n_groups):
+                stored[row, g] = max(0.0, np.sqrt(dist[g]) * shrink - radius[g] * grow)
+            # the row's own group exactly: its centres but the row's own
+            a = labels[row]
+            g = group_of[a]
+            g0, g1 = gstart[g], gstart[g + 1]
+            _slab_distances(X, row, cg, g0, g1, dist)
+            dist[pos[a] - g0] = np.inf
+            m1, _, _ = _scan(dist, g0, g0, g1)
+            stored[row, g] = np.sqrt(m1)
+            low = np.inf
+            for g in range(n_groups):
+                low = min(low, stored[row, g])
+            glob[row] = low
+
+
+_yy_seed_serial, _yy_seed_parallel = jit_variants(_yinyang_seed)
+
+
+def yinyang_seed(X, centers, labels, order, gstart, stored, glob, parallel=False):
+    """Yinyang's first bounds, after a Lloyd pass set ``labels`` for ``centers``;
+    see ``fastem._reference.kmeans.yinyang_seed``."""
+    fn = _yy_seed_parallel if parallel else _yy_seed_serial
+    rel = 8.0 * (X.shape[1] + 4) * float(np.finfo(X.dtype).eps)  # as hamerly_iter
+    fn(X, centers, labels, order, gstart, stored, glob, rel)
+
+
+def _yinyang_iter(X, sample_weight, centers, labels, order, gstart, stored, glob, cum,
+                  cmax, sums, wsums, chunk_size, rel):
+    n, d = X.shape
+    k = centers.shape[0]
+    kp = order.shape[0]
+    n_groups = gstart.shape[0] - 1
+    n_blocks, block_rows = _block_layout(n, chunk_size, k, d)
+    grow, shrink = 1.0 + rel, 1.0 - rel
+    cg, pos, group_of = _by_group(centers, order, gstart)
+    gsize = np.empty(n_groups, dtype=np.int64)  # positions (whole slabs)
+    for g in range(n_groups):
+        gsize[g] = gstart[g + 1] - gstart[g]
+    half = np.empty(k)  # by centre
+    for j in prange(k):
+        half[j] = _half_gap(cg, pos[j])
+    psums = np.zeros((n_blocks, k, d))
+    pweights = np.zeros((n_blocks, k))
+    pinertia = np.zeros(n_blocks)
+    pchanged = np.zeros(n_blocks, dtype=np.int64)
+    pcomputed = np.zeros(n_blocks, dtype=np.int64)
+    for b in prange(n_blocks):
+        acc = np.zeros((k, d))
+        wacc = np.zeros(k)
+        dist = np.empty(kp)
+        first = np.empty(n_groups)  # per group searched: least distance, next least,
+        second = np.empty(n_groups)  # and the position of the least
+        at = np.empty(n_groups, dtype=np.int64)
+        low = np.empty(n_groups)  # each group's bound now
+        opened = np.empty(n_groups, dtype=np.int64)  # the groups searched
+        block_inertia = 0.0
+        block_changed = 0
+        block_computed = 0
+        start = b * block_rows
+        stop = min(start + block_rows, n)
+        for row in range(start, stop):
+            a = labels[row]
+            new_row = a < 0  # no bounds yet: searched against every centre
+            own = np.inf  # squared distance to the row's centre
+            skip = False
+            if not new_row:
+                own = 0.0
+                for f in range(d):
+                    t = X[row, f] - centers[a, f]
+                    own += t * t
+                block_computed += 1
+                u = np.sqrt(own) * grow
+                gb = glob[row]
+                skip = u < half[a] * shrink or u < gb - cmax - rel * (gb + cmax)
+            if not skip:
+                best = own
+                bestj = a
+                # each group's bound now, how many centres the groups it does not
+                # clear hold, and the least bound of the others (one vector loop);
+                # where those groups hold many centres, one search over all the
+                # centres (every group's bound renewed) beats the group loop
+                load = kp
+                glow = np.inf  # the least bound of the groups not searched
+                u = np.inf
+                if not new_row:
+                    u = np.sqrt(own) * grow
+                    load = 0
+                    for g in range(n_groups):
+                        sg = stored[row, g]
+                        lg = sg - cum[g] - rel * (sg + cum[g])
+                        low[g] = lg
+                        open_ = not (u < lg)
+                        load += gsize[g] if open_ else 0
+                        glow = min(glow, np.inf if open_ else lg)
+                full = load * YY_FULL_SHARE >= kp
+                if full:
+                    block_computed += k
+                    _all_distances(X, row, cg, dist)
+                    glow = np.inf
+                n_open = 0
+                for g in range(n_groups):
+                    g0, g1 = gstart[g], gstart[g + 1]
+                    if not full:
+                        if u < low[g]:
+                            continue  # cleared by the row's own distance
+                        if np.sqrt(best) * grow < low[g]:  # by the best found so far
+                            glow = min(glow, low[g])
+                            continue
+                        block_computed += gsize[g]
+                        _slab_distances(X, row, cg, g0, g1, dist[g0:g1])
+                    m1, m2, q1 = _scan(dist, 0, g0, g1)
+                    opened[n_open] = g
+                    first[n_open] = m1
+                    second[n_open] = m2
+                    at[n_open] = q1
+                    n_open += 1
+                    j = order[q1]
+                    if m1 < best or (m1 == best and j < bestj):
+                        best = m1
+                        bestj = j
+                # the new bounds: a searched group's least distance but the row's new
+                # centre's; the old centre's group, if not searched, takes it in
+                old_open = new_row
+                for i in range(n_open):
+                    g = opened[i]
+                    v = np.sqrt(second[i] if order[at[i]] == bestj else first[i])
+                    stored[row, g] = v + cum[g]
+                    glow = min(glow, v)
+                    old_open = old_open or g == group_of[a]
+                if bestj != a and not old_open:
+                    g = group_of[a]
+                    v = np.sqrt(own)
+                    stored[row, g] = min(stored[row, g], v + cum[g])
+                    glow = min(glow, v)
+                glob[row] = glow + cmax
+                if bestj != a:
+                    block_changed += 1
+                    labels[row] = bestj
+                    a = bestj
+                own = best
+            w = sample_weight[row]
+            block_inertia += w * own
+            wacc[a] += w
+            for f in range(d):
+                acc[a, f] += w * (X[row, f] - centers[a, f])
+        for j in range(k):
+            pweights[b, j] = wacc[j]
+            for f in range(d):
+                psums[b, j, f] = acc[j, f]
+        pinertia[b] = block_inertia
+        pchanged[b] = block_changed
+        pcomputed[b] = block_computed
+    inertia, n_changed = _reduce_blocks(psums, pweights, pinertia, pchanged, sums, wsums)
+    return inertia, n_changed, pcomputed.sum()
+
+
+_yinyang_serial, _yinyang_parallel = jit_variants(_yinyang_iter)
+
+
+def yinyang_iter(X, sample_weight, centers, labels, order, gstart, stored, glob, cum, cmax,
+                 sums, wsums, chunk_size, parallel=False):
+    """One Lloyd iteration with Yinyang's group bounds; see
+    ``fastem._reference.kmeans.yinyang_iter``. Returns (inertia, n_changed,
+    n_computed)."""
+    fn = _yinyang_parallel if parallel else _yinyang_serial
+    rel = 8.0 * (X.shape[1] + 4) * float(np.finfo(X.dtype).eps)  # as hamerly_iter
+    inertia, n_changed, n_computed = fn(X, sample_weight, centers, labels, order, gstart,
+                                        stored, glob, cum, float(cmax), sums, wsums,
+                                        chunk_size, rel)
+    return float(inertia), int(n_changed), int(n_computed)

@@ -13,7 +13,7 @@ about each row's own centre, ``sum w (x - c)``.
 
 import numpy as np
 
-__all__ = ["lloyd_iter", "hamerly_iter", "assign", "sq_distances"]
+__all__ = ["lloyd_iter", "hamerly_iter", "yinyang_iter", "yinyang_seed", "assign", "sq_distances"]
 
 
 def _chunk_sq_dist(Xr, rel):
@@ -114,6 +114,58 @@ def hamerly_iter(X, sample_weight, centers, labels, lower, drift, fresh, sums, w
     inertia, n_changed = lloyd_iter(X, sample_weight, centers, centers[0], labels, sums,
                                     wsums, chunk_size)
     return inertia, n_changed, X.shape[0]
+
+
+def yinyang_iter(X, sample_weight, centers, labels, order, gstart, stored, glob, cum, cmax,
+                 sums, wsums, chunk_size, parallel=False):
+    """One Lloyd iteration with Yinyang's group bounds (Ding et al. 2015): the same
+    labels, sums, weights and inertia as :func:`lloyd_iter`. This twin computes every
+    distance (it is Lloyd) and leaves the bounds alone.
+
+    Parameters
+    ----------
+    X, sample_weight, centers, labels, sums, wsums, chunk_size, parallel
+        As in :func:`lloyd_iter`.
+    order : IN ndarray of shape (n_clusters,), int64
+        The centres grouped: group g is ``order[gstart[g]:gstart[g + 1]]``, each group
+        in increasing order.
+    gstart : IN ndarray of shape (n_groups + 1,), int64
+    stored : INOUT ndarray of shape (n_samples, n_groups), float64
+        Per row and group, a lower bound on the row's distance (not squared) to the
+        group's centres but its own, plus ``cum[g]`` when it was stored.
+    glob : INOUT ndarray of shape (n_samples,), float64
+        Per row, a lower bound on its distance to every centre but its own, plus
+        ``cmax`` when it was stored.
+    cum : IN ndarray of shape (n_groups,), float64
+        Per group, the largest move of its centres summed over the previous calls.
+    cmax : float
+        The largest move of any centre summed likewise.
+
+    Returns
+    -------
+    inertia : float
+    n_changed : int
+        As in :func:`lloyd_iter`.
+    n_computed : int
+        Distances computed (here: n_samples x n_clusters).
+    """
+    inertia, n_changed = lloyd_iter(X, sample_weight, centers, centers[0], labels, sums,
+                                    wsums, chunk_size)
+    return inertia, n_changed, X.shape[0] * centers.shape[0]
+
+
+def yinyang_seed(X, centers, labels, order, gstart, stored, glob, parallel=False):
+    """Yinyang's first bounds, after a Lloyd pass set ``labels`` for ``centers``: per
+    row, its exact distance to the nearest other centre of its own group, and for the
+    other groups its distance to the group's mean less the group's radius; ``glob``
+    the least of them (``cum`` and ``cmax`` are then 0). This twin leaves the bounds
+    alone (its ``yinyang_iter`` does not read them).
+
+    Parameters
+    ----------
+    X, centers, labels, order, gstart, stored, glob, parallel
+        As in :func:`yinyang_iter`; ``labels`` are read.
+    """
 
 
 def assign(X, sample_weight, centers, offset, labels, mindist, chunk_size, parallel=False):
