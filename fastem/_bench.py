@@ -45,6 +45,73 @@ GRID_GMM = [(d, k) for d in (1, 2, 4, 8, 16, 32) for k in (2, 4, 8, 16, 32)]
 GRID_TARGETS = {"kmeans": (3.0, 1.5), "gmm": (15.0, 8.0)}  # (geometric mean, minimum)
 
 
+# --large-k: K-Means with many clusters, whole fits to convergence (tol=1e-4) from one
+# k-means++ start, against scikit-learn's faster of lloyd and elkan: (name, n, d, k,
+# target ratio), the targets of issue 13
+LARGE_K_CASES = [
+    ("kmeans-2e5-d2-k100", 200_000, 2, 100, 5.0),
+    ("kmeans-5e4-d2-k1000", 50_000, 2, 1000, 5.0),
+    ("kmeans-2e5-d16-k256", 200_000, 16, 256, 5.0),
+    ("kmeans-5e4-d16-k1000", 50_000, 16, 1000, 5.0),
+    ("kmeans-5e4-d128-k1000", 50_000, 128, 1000, 3.0),
+]
+
+
+def run_large_k(quick=False, only=None, out=print):
+    """``fastem bench --large-k``: whole K-Means fits to convergence (tol=1e-4, at
+    most 300 iterations) from the same k-means++ start, fastem's ``auto``, ``lloyd``,
+    ``hamerly`` and ``yinyang`` against scikit-learn's faster of ``lloyd`` and
+    ``elkan``, on blobs (k/4 of them, as the README's tables). Returns one dict per
+    case: ``case``, ``n_iter`` and, per method, ``<method>_ms`` and
+    ``<method>_ratio`` (scikit-learn's time over the method's), and ``sklearn_ms``."""
+    import fastem
+
+    out(f"machine: {machine_description()}")
+    out("whole fit to convergence, same k-means++ start, best of 2; ratio = "
+        "scikit-learn's faster of lloyd and elkan / fastem")
+    methods = ("auto", "lloyd", "hamerly", "yinyang")
+    out(f"{'case':24} {'iters':>5} {'sklearn ms':>10} " +
+        " ".join(f"{m + ' ms':>10} {'ratio':>6}" for m in methods) + f" {'target':>6}")
+    rows = []
+    for name, n, d, k, target in LARGE_K_CASES:
+        if only and not any(o in name for o in only):
+            continue
+        if quick:
+            n //= 10
+        rng = np.random.default_rng(0)
+        X = (rng.normal(scale=4.0, size=(max(k // 4, 4), d))[rng.integers(max(k // 4, 4),
+                                                                            size=n)]
+             + rng.normal(size=(n, d)))
+        init = fastem.kmeans_plusplus(X, k, random_state=0)[0]
+        row = {"case": name, "target": target}
+        peers = []
+        try:
+            from sklearn.cluster import KMeans as SK
+
+            for algorithm in ("lloyd", "elkan"):
+                peers.append(_time_fit(lambda a=algorithm: SK(k, init=init, n_init=1,
+                                                               algorithm=a).fit(X), 1,
+                                       compiles=False))
+        except ImportError:
+            pass
+        row["sklearn_ms"] = 1e3 * min(peers) if peers else float("nan")
+        cols = []
+        for m in methods:
+            fitted = []
+            t = _time_fit(lambda m=m: fitted.append(
+                fastem.KMeans(k, init=init, algorithm=m).fit(X)), 1)
+            row["n_iter"] = fitted[-1].n_iter_
+            row[f"{m}_ms"] = 1e3 * t
+            row[f"{m}_ratio"] = row["sklearn_ms"] / row[f"{m}_ms"]
+            cols.append(f"{row[f'{m}_ms']:10.1f} {row[f'{m}_ratio']:5.2f}x")
+        out(f"{name:24} {row['n_iter']:5d} {row['sklearn_ms']:10.1f} " + " ".join(cols)
+            + f" {target:5.1f}x")
+        rows.append(row)
+    if quick:
+        out("(--quick: sizes cut tenfold, so targets are not judged)")
+    return rows
+
+
 def grid_cases(quick=False):
     """The --grid cases: K-Means for d in 2..128 and k in 3..256 (n = 100 000), every
     covariance type for d in 1..32 and k in 2..32 (n = 50 000); a tenth of the rows

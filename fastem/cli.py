@@ -21,10 +21,12 @@ EXIT_INTERRUPTED = 128 + 2
 
 
 def _bench(args):
-    from ._bench import run, run_grid
+    from ._bench import run, run_grid, run_large_k
 
     if args.grid:
         run_grid(quick=args.quick, only=args.only)
+    elif args.large_k:
+        run_large_k(quick=args.quick, only=args.only)
     else:
         run(quick=args.quick, only=args.only, with_python=args.with_python,
             threads_scaling=args.threads)
@@ -113,6 +115,9 @@ def build_parser():
                        help="a grid of shapes instead of the table: K-Means for d in "
                             "2..128 and k in 3..256, every covariance type for d in "
                             "1..32 and k in 2..32")
+    bench.add_argument("--large-k", action="store_true",
+                       help="K-Means with 100 to 1000 clusters, whole fits to convergence "
+                            "with each search method against scikit-learn")
     bench.set_defaults(func=_bench)
     warm = sub.add_parser("warmup", help="compile every kernel now (or load it from the cache)")
     warm.set_defaults(func=_warmup)

@@ -26,6 +26,9 @@ AUTO_BOUNDS_AFTER = 5
 AUTO_BOUNDS_CHANGED = 0.125
 AUTO_HAMERLY_MIN_K = 32
 AUTO_HAMERLY_MAX_FEATURES = 3
+# ... and Yinyang's instead from this many clusters on (1.00-1.21x Hamerly's at k = 256
+# and 1000 on three kinds of data, 0.69-0.91x at k = 100)
+AUTO_YINYANG_MIN_K = 256
 
 
 # Yinyang's groups: about this many centres each, and at most YINYANG_MAX_BOUNDS
@@ -281,10 +284,11 @@ class KMeans(EMBase):
         ``AUTO_HAMERLY_MIN_K`` (32) clusters on with at most
         ``AUTO_HAMERLY_MAX_FEATURES`` (3) features switches to "hamerly" after
         ``AUTO_BOUNDS_AFTER`` (5) iterations once one changes the centre of fewer
-        than ``AUTO_BOUNDS_CHANGED`` (1/8) of the rows; it never picks "yinyang",
-        which was faster than Lloyd on clustered data with 16 or more features and
-        slower on unclustered data (see the README for the measurements behind
-        both). The NumPy backend, ``partial_fit`` and Dask fits run Lloyd.
+        than ``AUTO_BOUNDS_CHANGED`` (1/8) of the rows, to "yinyang" instead from
+        ``AUTO_YINYANG_MIN_K`` (256) clusters on. With more features it runs
+        "lloyd": "yinyang" was faster there on clustered data with 16 or more
+        features and slower on unclustered data (see the README for the
+        measurements). The NumPy backend, ``partial_fit`` and Dask fits run Lloyd.
     backend : {"auto", "numba", "python"}, default="auto"
         Kernel implementation; "auto" follows :func:`fastem.get_config`.
     random_state : None, int, SeedSequence, Generator or RandomState, default=None
@@ -484,16 +488,18 @@ class KMeans(EMBase):
                 "algorithm": self._search_algorithm(X.shape[1], rt)}
 
     def _search_algorithm(self, n_features, rt):
-        """"lloyd", "hamerly", "yinyang", or "switch:hamerly" (Lloyd, then Hamerly
-        once few rows change): ``algorithm`` resolved for this fit."""
+        """"lloyd", "hamerly", "yinyang", "switch:hamerly" or "switch:yinyang"
+        (Lloyd, then the bounds once few rows change): ``algorithm`` resolved for
+        this fit."""
         choice = check_choice(self.algorithm, "algorithm",
                               ("auto", "lloyd", "hamerly", "yinyang", "elkan"))
         if rt.backend != "numba":
             return "lloyd"  # the NumPy backend: the same iterates
         if choice == "auto":
-            bounded = (self.n_clusters >= AUTO_HAMERLY_MIN_K
-                       and n_features <= AUTO_HAMERLY_MAX_FEATURES)
-            return "switch:hamerly" if bounded else "lloyd"
+            if n_features > AUTO_HAMERLY_MAX_FEATURES or self.n_clusters < AUTO_HAMERLY_MIN_K:
+                return "lloyd"
+            return ("switch:yinyang" if self.n_clusters >= AUTO_YINYANG_MIN_K
+                    else "switch:hamerly")
         if choice == "elkan":
             return "hamerly"
         return choice

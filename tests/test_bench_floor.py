@@ -5,7 +5,7 @@ import math
 
 import pytest
 
-from fastem._bench import floor_ms, measure_machine, run, run_grid
+from fastem._bench import floor_ms, measure_machine, run, run_grid, run_large_k
 
 # rates of a made-up machine: 10 GB/s, 100 GFLOP/s matrix products, 50 GFLOP/s vector
 # multiply-adds, 1e9 exps/s
@@ -89,3 +89,15 @@ def test_run_grid_keeps_its_summary_and_adds_the_rows():
     assert row["x_floor"] == pytest.approx(row["fastem_ms"] / row["floor_ms"])
     assert family["x_floor_geo_mean"] == pytest.approx(row["x_floor"])
     assert any(ln.startswith("gmm-diag-d2-k2") and "floor" in ln for ln in lines)
+
+
+@pytest.mark.filterwarnings("ignore::fastem.ConvergenceWarning")
+def test_run_large_k_times_every_method_against_scikit_learn():
+    lines = []
+    (row,) = run_large_k(quick=True, only=["kmeans-5e4-d2-k1000"], out=lines.append)
+    assert row["case"] == "kmeans-5e4-d2-k1000" and row["target"] == 5.0
+    assert 1 <= row["n_iter"] <= 300 and row["sklearn_ms"] > 0
+    for m in ("auto", "lloyd", "hamerly", "yinyang"):
+        assert row[f"{m}_ms"] > 0
+        assert row[f"{m}_ratio"] == pytest.approx(row["sklearn_ms"] / row[f"{m}_ms"])
+    assert any(ln.startswith("kmeans-5e4-d2-k1000") for ln in lines)

@@ -309,6 +309,30 @@ def test_auto_runs_hamerly_from_the_documented_number_of_clusters():
             assert km.n_iter_ == lloyd.n_iter_
 
 
+@requires_numba
+@pytest.mark.filterwarnings("ignore::fastem.ConvergenceWarning")
+def test_auto_runs_yinyang_from_the_documented_number_of_clusters_and_lloyd_above_3_features():
+    from fastem import kmeans as km_module
+
+    k_min, d_max = km_module.AUTO_YINYANG_MIN_K, km_module.AUTO_HAMERLY_MAX_FEATURES
+    for k, d, note in ((k_min - 1, 2, "full searches"), (k_min, 2, "distances skipped"),
+                       (k_min, d_max, "distances skipped"), (k_min, d_max + 1, None)):
+        X, _ = make_blobs(4_000, n_features=d, centers=k // 4, random_state=11)
+        out = io.StringIO()
+        with redirect_stdout(out):
+            km = KMeans(k, random_state=0, max_iter=30, tol=0, verbose=1).fit(X)
+        lines = [ln for ln in out.getvalue().splitlines() if ln.startswith("Iteration")]
+        if note is None:
+            assert not any("skipped" in ln or "searches" in ln for ln in lines)
+            continue
+        marked = [note in ln for ln in lines]
+        first = marked.index(True)  # Lloyd first; the bounds once few rows change
+        assert first >= 1 and all(marked[first:])
+        lloyd = KMeans(k, random_state=0, max_iter=30, tol=0, algorithm="lloyd").fit(X)
+        np.testing.assert_array_equal(km.labels_, lloyd.labels_)
+        assert km.n_iter_ == lloyd.n_iter_
+
+
 def test_partial_fit_and_statistics_are_unchanged_by_the_algorithm():
     X, _ = make_blobs(3_000, n_features=2, centers=40, random_state=8)
     init = X[:40]

@@ -1,3 +1,5 @@
+import numpy as np
+
 from fastem import KMeans
 
 from .common import FAST, N_SAMPLES, _Estimator, adjusted_rand, blobs
@@ -29,3 +31,28 @@ class KMeansBenchmark(_Estimator):
 
     def time_predict(self, *params):
         self.estimator.predict(self.X)
+
+
+class KMeansManyClustersBenchmark(_Estimator):
+    """Whole fits to convergence (tol=1e-4, at most 100 iterations) with many
+    clusters, from one start, for each search method (issue 13's shapes, n scaled by
+    the profile)."""
+
+    param_names = ["n_features", "n_clusters", "algorithm"]
+    params = (([2, 16], [256], ["lloyd", "auto", "yinyang"]) if FAST else
+              ([2, 16, 128], [256, 1000], ["lloyd", "auto", "hamerly", "yinyang"]))
+
+    def make_data(self, params):
+        d, k, _ = params
+        n = max(N_SAMPLES // 4, 10 * k) if d < 128 else max(N_SAMPLES // 20, 10 * k)
+        X, labels, start = blobs(n, d, max(k // 4, 4))
+        init = X[np.random.default_rng(1).choice(n, k, replace=False)].astype(np.float64)
+        return X, {}, (labels, init)
+
+    def make_estimator(self, params):
+        d, k, algorithm = params
+        return KMeans(k, init=self.make_data(params)[2][1], max_iter=100,
+                      algorithm=algorithm)
+
+    def track_n_iter(self, *params):
+        return self._fit().n_iter_
