@@ -41,6 +41,33 @@ def _call(mod, parallel, threads, *args):
         return mod.hamerly_iter(*args, parallel)
 
 
+def _problem(n, d, k, dtype, seed, blob_seed):
+    """n rows of blobs, weights in [0.2, 2], and k centres drawn from the rows."""
+    rng = np.random.default_rng(seed)
+    X, _ = make_blobs(n_samples=max(n, 1), n_features=d, centers=k, random_state=blob_seed)
+    X = X[:n].astype(dtype)
+    w = rng.uniform(0.2, 2.0, size=n)
+    centers = X[rng.choice(n, min(k, n), replace=False)].copy() if n >= k else \
+        rng.normal(size=(k, d)).astype(dtype)
+    return X, w, centers
+
+
+def _assert_naive_step(X, w, centers, labels, sums, wsums, inertia, dtype):
+    """The pass's labels, sums, weights and inertia are the naive loop's; returns the
+    naive loop's new centres (float64)."""
+    want_labels, want_sums, want_w, want_inertia, _ = kmeans_step(X, w, centers)
+    np.testing.assert_array_equal(labels, want_labels)
+    np.testing.assert_allclose(wsums, want_w, rtol=1e-12)
+    tol = 1e-4 if dtype == np.float32 else 1e-9
+    np.testing.assert_allclose(sums, want_sums - want_w[:, None] * centers, rtol=tol,
+                               atol=tol * (1 + np.abs(want_sums).max()))
+    assert inertia == pytest.approx(want_inertia, rel=tol)
+    filled = want_w > 0
+    new = centers.astype(np.float64)
+    new[filled] = want_sums[filled] / want_w[filled, None]
+    return new
+
+
 @pytest.mark.parametrize("variant", _variants(), ids=lambda v: f"{v[0]}-par{v[2]}-t{v[3]}")
 @pytest.mark.parametrize("n,chunk", SIZES)
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
@@ -49,13 +76,7 @@ def test_hamerly_iterations_are_the_naive_lloyd_steps(variant, n, chunk, dtype, 
     # eight iterations, the centres moved by the naive loop's means: every step's
     # labels, sums, weights and inertia are the naive loop's
     _, mod, parallel, threads = variant
-    rng = np.random.default_rng(n + d * 7 + k)
-    X, _ = make_blobs(n_samples=max(n, 1), n_features=d, centers=k, random_state=n % 97)
-    X = X[:n].astype(dtype)
-    w = rng.uniform(0.2, 2.0, size=n)
-    centers = X[rng.choice(n, min(k, n), replace=False)].copy() if n >= k else \
-        rng.normal(size=(k, d)).astype(dtype)
-    k = centers.shape[0]
+    X, w, centers = _problem(n, d, k, dtype, n + d * 7 + k, n % 97)
     labels = np.full(n, -1, dtype=np.int32)
     lower, drift = np.zeros(n), np.zeros(k)
     sums, wsums = np.empty((k, d)), np.empty(k)
@@ -63,18 +84,9 @@ def test_hamerly_iterations_are_the_naive_lloyd_steps(variant, n, chunk, dtype, 
     for it in range(8):
         inertia, n_changed, n_searched = _call(mod, parallel, threads, X, w, centers, labels,
                                                lower, drift, it == 0, sums, wsums, chunk)
-        want_labels, want_sums, want_w, want_inertia, _ = kmeans_step(X, w, centers)
-        np.testing.assert_array_equal(labels, want_labels)
-        np.testing.assert_allclose(wsums, want_w, rtol=1e-12)
-        tol = 1e-4 if dtype == np.float32 else 1e-9
-        np.testing.assert_allclose(sums, want_sums - want_w[:, None] * centers, rtol=tol,
-                                   atol=tol * (1 + np.abs(want_sums).max()))
-        assert inertia == pytest.approx(want_inertia, rel=tol)
+        new = _assert_naive_step(X, w, centers, labels, sums, wsums, inertia, dtype)
         assert 0 <= n_searched <= n
         searched.append(n_searched)
-        filled = want_w > 0
-        new = centers.astype(np.float64)
-        new[filled] = want_sums[filled] / want_w[filled, None]
         drift = np.sqrt(((new - centers) ** 2).sum(axis=1))
         centers = new.astype(dtype)
     assert searched[0] == n  # the first pass searches every row
@@ -128,39 +140,23 @@ def test_yinyang_iterations_are_the_naive_lloyd_steps(variant, n, chunk, dtype, 
     from fastem.kmeans import _centre_groups
 
     _, mod, parallel, threads = variant
-    rng = np.random.default_rng(n + d * 11 + k)
-    X, _ = make_blobs(n_samples=max(n, 1), n_features=d, centers=k, random_state=n % 89)
-    X = X[:n].astype(dtype)
-    w = rng.uniform(0.2, 2.0, size=n)
-    centers = X[rng.choice(n, min(k, n), replace=False)].copy() if n >= k else \
-        rng.normal(size=(k, d)).astype(dtype)
+    X, w, centers = _problem(n, d, k, dtype, n + d * 11 + k, n % 89)
     k = centers.shape[0]
     order, gstart = _centre_groups(centers.astype(np.float64), n_groups)
     state = {"order": order, "gstart": gstart, "stored": np.zeros((n, gstart.size - 1)),
              "glob": np.zeros(n)}
     labels = np.full(n, -1, dtype=np.int32)
     sums, wsums = np.empty((k, d)), np.empty(k)
-    computed = []
     for it in range(10):
         inertia, n_changed, n_computed = _yinyang_pass(mod, parallel, threads, state, X, w,
                                                        centers, labels, sums, wsums, chunk)
-        want_labels, want_sums, want_w, want_inertia, _ = kmeans_step(X, w, centers)
-        np.testing.assert_array_equal(labels, want_labels)
-        np.testing.assert_allclose(wsums, want_w, rtol=1e-12)
-        tol = 1e-4 if dtype == np.float32 else 1e-9
-        np.testing.assert_allclose(sums, want_sums - want_w[:, None] * centers, rtol=tol,
-                                   atol=tol * (1 + np.abs(want_sums).max()))
-        assert inertia == pytest.approx(want_inertia, rel=tol)
+        new = _assert_naive_step(X, w, centers, labels, sums, wsums, inertia, dtype)
         assert 0 <= n_computed <= n * k
-        computed.append(n_computed)
         if mod.__name__.endswith("_kernels.kmeans"):
             _check_bounds(X, centers, labels, state, dtype)
-        filled = want_w > 0
-        new = centers.astype(np.float64)
-        new[filled] = want_sums[filled] / want_w[filled, None]
-        drift = np.sqrt(((new - centers) ** 2).sum(axis=1))[order[order >= 0]]
-        state["cum"] += np.maximum.reduceat(
-            np.sqrt(((new - centers) ** 2).sum(axis=1))[np.maximum(order, 0)], gstart[:-1])
+        drift = np.sqrt(((new - centers) ** 2).sum(axis=1))
+        # each group's largest move (its -1 pads read centre 0: never larger)
+        state["cum"] += np.maximum.reduceat(drift[np.maximum(order, 0)], gstart[:-1])
         state["cmax"] += float(drift.max())
         centers = new.astype(dtype)
 

@@ -553,6 +553,26 @@ def sq_distances(X, centers, offset, out, chunk_size, parallel=False):
 
 
 @jit
+def _add_row(X, row, a, w, own, centers, acc, wacc):
+    """A bounded pass's row, of centre a and squared distance own to it, into its
+    block's sums about the centres and weights; returns its share of the inertia."""
+    wacc[a] += w
+    for f in range(X.shape[1]):
+        acc[a, f] += w * (X[row, f] - centers[a, f])
+    return w * own
+
+
+@jit
+def _store_block(b, acc, wacc, psums, pweights):
+    """A block's sums and weights into row b of the partial buffers."""
+    k, d = psums.shape[1], psums.shape[2]
+    for j in range(k):
+        pweights[b, j] = wacc[j]
+        for f in range(d):
+            psums[b, j, f] = acc[j, f]
+
+
+@jit
 def _half_gap(ct, j):
     """Half the distance from centre j to its nearest other centre (inf for one
     centre), from the centres feature-major ``ct`` (d, k), the others in the vector
@@ -649,15 +669,9 @@ def _hamerly_iter(X, sample_weight, centers, labels, lower, drift, fresh, sums, 
                     block_changed += 1
                 a = j
                 labels[row] = j
-            w = sample_weight[row]
-            block_inertia += w * own
-            wacc[a] += w
-            for f in range(d):
-                acc[a, f] += w * (X[row, f] - centers[a, f])
-        for j in range(k):
-            pweights[b, j] = wacc[j]
-            for f in range(d):
-                psums[b, j, f] = acc[j, f]
+            block_inertia += _add_row(X, row, a, sample_weight[row], own, centers, acc,
+                                      wacc)
+        _store_block(b, acc, wacc, psums, pweights)
         pinertia[b] = block_inertia
         pchanged[b] = block_changed
         psearched[b] = block_searched
@@ -949,15 +963,9 @@ def _yinyang_iter(X, sample_weight, centers, labels, order, gstart, stored, glob
                     labels[row] = bestj
                     a = bestj
                 own = best
-            w = sample_weight[row]
-            block_inertia += w * own
-            wacc[a] += w
-            for f in range(d):
-                acc[a, f] += w * (X[row, f] - centers[a, f])
-        for j in range(k):
-            pweights[b, j] = wacc[j]
-            for f in range(d):
-                psums[b, j, f] = acc[j, f]
+            block_inertia += _add_row(X, row, a, sample_weight[row], own, centers, acc,
+                                      wacc)
+        _store_block(b, acc, wacc, psums, pweights)
         pinertia[b] = block_inertia
         pchanged[b] = block_changed
         pcomputed[b] = block_computed
