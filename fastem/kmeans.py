@@ -585,6 +585,10 @@ class KMeans(EMBase):
                 X, w, centers, labels, state["lower"], state["drift"], fresh, sums, wsums,
                 rt.chunk_size, rt.parallel)
             state["searched"] = n_searched / X.shape[0]
+            # distances computed: every row's own (fresh rows: none), k per row searched
+            n, k = X.shape[0], centers.shape[0]
+            own = 0 if fresh else n - n_searched
+            state["skipped"] = 1.0 - (own + n_searched * k) / (n * k)
         else:
             inertia, n_changed = rt.kernels.lloyd_iter(X, w, centers, offset, labels, sums,
                                                        wsums, rt.chunk_size, rt.parallel)
