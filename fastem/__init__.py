@@ -11,6 +11,7 @@ from .exceptions import (ConvergenceWarning, FastEMWarning, IdentifiabilityWarni
 from .gaussian_mixture import GaussianMixture
 from ._stats import SufficientStatistics
 from .kmeans import KMeans, kmeans_plusplus
+from .model_selection import ModelSelection, ModelSelectionWarning
 
 __version__ = "0.1.0.dev0"
 
@@ -19,6 +20,8 @@ __all__ = [
     "GaussianMixture",
     "BinomialMixture",
     "kmeans_plusplus",
+    "ModelSelection",
+    "ModelSelectionWarning",
     "SufficientStatistics",
     "get_config",
     "set_config",

@@ -596,6 +596,33 @@ class BinomialMixture(MixtureBase):
         total, weight = self._log_likelihood(X, n_trials, sample_weight)
         return float(-2.0 * total + self._n_parameters() * np.log(weight))
 
+    def icl(self, X, n_trials=None, sample_weight=None):
+        """Integrated complete-data likelihood criterion (Biernacki et al. 2000; lower
+        is better): ``bic - 2 sum_i w_i log max_k tau_ik``, BIC plus twice the entropy
+        of the hard assignment.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples,) or (n_samples, d)
+        n_trials : int or array-like, optional
+        sample_weight : array-like of shape (n_samples,), optional
+
+        Returns
+        -------
+        icl : float
+        """
+        total, _ = weighted_total(np.log(1.0 - self.uncertainty(X, n_trials)),
+                                  sample_weight)
+        return self.bic(X, n_trials, sample_weight) - 2.0 * total
+
+    def uncertainty(self, X, n_trials=None):
+        """1 - the largest posterior probability of each row, ndarray of shape
+        (n_samples,), by blocks of rows."""
+        from .gaussian_mixture import _uncertainty
+
+        return _uncertainty(self.predict_proba, X,
+                            self.n_trials if n_trials is None else n_trials)
+
     def aic(self, X, n_trials=None, sample_weight=None):
         """Akaike information criterion (lower is better):
         ``-2 log L + 2 n_parameters``, with the weighted log-likelihood.

@@ -8,13 +8,29 @@ import numpy as np
 
 from ._validation import check_int, seed_sequence
 
-__all__ = ["make_blobs", "make_coin_trials", "make_gaussian_mixture_1d", "TEXTBOOK_HEADS",
-           "TEXTBOOK_TOSSES"]
+__all__ = ["make_blobs", "make_coin_trials", "make_gaussian_mixture_1d", "load_faithful",
+           "TEXTBOOK_HEADS", "TEXTBOOK_TOSSES"]
 
 #: Do & Batzoglou's five sets of ten tosses (Nature Biotechnology, 2008): heads per set.
 TEXTBOOK_HEADS = np.array([5, 9, 8, 4, 7])
 #: Tosses per set in the textbook example.
 TEXTBOOK_TOSSES = 10
+
+
+def load_faithful():
+    """Old Faithful geyser eruptions (R's ``datasets::faithful``, 272 rows): eruption
+    time (minutes) and waiting time to the next eruption (minutes), the data set of
+    mclust's examples.
+
+    Returns
+    -------
+    X : ndarray of shape (272, 2)
+        Columns ``eruptions``, ``waiting``.
+    """
+    from pathlib import Path
+
+    return np.loadtxt(Path(__file__).parent / "data" / "faithful.csv", delimiter=",",
+                      skiprows=1)
 
 
 def _rng(random_state):

@@ -33,6 +33,27 @@ def _cholesky_failed(c, reg_covar):
         "scale the data.")
 
 
+_UNCERTAINTY_BLOCK = 65536  # rows per predict_proba call in ``uncertainty``
+
+
+def _uncertainty(predict_proba, X, n_trials=None):
+    """1 - max posterior per row, by blocks of rows (``n_trials``: None, a scalar, or
+    one count per row, sliced with the rows)."""
+    X = X if hasattr(X, "shape") and hasattr(X, "__getitem__") else np.asarray(X)
+    n = X.shape[0]
+    out = np.empty(n)
+    per_row = n_trials is not None and np.ndim(n_trials) > 0
+    for start in range(0, n, _UNCERTAINTY_BLOCK):
+        rows = slice(start, min(start + _UNCERTAINTY_BLOCK, n))
+        block = X.iloc[rows] if hasattr(X, "iloc") else X[rows]
+        if n_trials is None:
+            resp = predict_proba(block)
+        else:
+            resp = predict_proba(block, np.asarray(n_trials)[rows] if per_row else n_trials)
+        out[rows] = 1.0 - resp.max(axis=1)
+    return out
+
+
 def precision_cholesky(covariances, covariance_type, reg_covar=0.0):
     """Upper-triangular P with P P^T = inverse covariance (full, tied), or 1/sqrt of
     the variances (diag, spherical), in scikit-learn's shapes.
@@ -714,6 +735,30 @@ class GaussianMixture(MixtureBase):
         """
         total, _ = self._log_likelihood(X, sample_weight)
         return float(-2.0 * total + 2.0 * self._n_parameters())
+
+    def icl(self, X, sample_weight=None):
+        """Integrated complete-data likelihood criterion on X (Biernacki et al. 2000;
+        lower is better): ``bic(X) - 2 sum_i w_i log max_k tau_ik``, BIC plus twice
+        the entropy of the hard assignment, so that it prefers well-separated
+        components. mclust reports it with the opposite sign.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or (n_samples,)
+        sample_weight : array-like of shape (n_samples,), optional
+
+        Returns
+        -------
+        icl : float
+        """
+        total, _ = weighted_total(np.log(1.0 - self.uncertainty(X)), sample_weight)
+        return self.bic(X, sample_weight) - 2.0 * total
+
+    def uncertainty(self, X):
+        """1 - the largest posterior probability of each row (mclust's uncertainty),
+        ndarray of shape (n_samples,), computed by blocks of rows (no n_samples x
+        n_components array is kept)."""
+        return _uncertainty(self.predict_proba, X)
 
     def sample(self, n_samples=1):
         """Draw from the fitted mixture.

@@ -1,0 +1,285 @@
+"""Choose a mixture by an information criterion over a grid of its parameters, as R's
+``mclust::Mclust`` does for Gaussian mixtures (number of components x covariance
+structure)."""
+
+import itertools
+import time
+import warnings
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+from ._base import ParamsMixin
+from ._validation import check_choice, check_is_fitted, warn
+from .exceptions import FastEMWarning
+
+__all__ = ["ModelSelection", "ModelSelectionWarning"]
+
+CRITERIA = ("bic", "aic", "icl")
+DEFAULT_COMPONENTS = tuple(range(1, 10))
+
+
+class ModelSelectionWarning(FastEMWarning):
+    """The chosen model sits at the edge of the grid (a larger or smaller number of
+    components might score better), or no combination could be fitted."""
+
+
+def default_grid(estimator, X):
+    """mclust's default: ``n_components`` 1..9, and for a Gaussian mixture every
+    covariance type (for one feature the two that differ: one variance per component,
+    "full", and one for all, "tied")."""
+    from .gaussian_mixture import GaussianMixture
+
+    grid = {"n_components": list(DEFAULT_COMPONENTS)}
+    if isinstance(estimator, GaussianMixture):
+        one_feature = np.ndim(X) == 1 or np.shape(X)[1] == 1
+        grid["covariance_type"] = (["full", "tied"] if one_feature
+                                   else ["full", "tied", "diag", "spherical"])
+    return grid
+
+
+def _check_grid(param_grid, estimator):
+    if not isinstance(param_grid, dict) or not param_grid:
+        raise TypeError("param_grid must be a non-empty dict of parameter name -> list of "
+                        f"values, got {param_grid!r}")
+    valid = estimator.get_params()
+    out = {}
+    for name, values in param_grid.items():
+        if name not in valid:
+            raise ValueError(f"param_grid: {name!r} is not a parameter of "
+                             f"{type(estimator).__name__}; valid: {sorted(valid)}")
+        if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+            raise TypeError(f"param_grid[{name!r}] must be a list of values, got "
+                            f"{values!r}")
+        values = list(values)
+        if not values:
+            raise ValueError(f"param_grid[{name!r}] is empty")
+        out[name] = values
+    return out
+
+
+class ModelSelection(ParamsMixin):
+    """Fit a mixture for every combination of a parameter grid and keep the one with
+    the lowest information criterion (``Mclust``'s model choice).
+
+    Parameters
+    ----------
+    estimator : GaussianMixture or BinomialMixture
+        The template: each combination is a clone of it with the grid's values set.
+    param_grid : dict of str -> list, default=None
+        Parameter name -> values; every combination is fitted. None: ``n_components``
+        1..9, and for a Gaussian mixture every covariance type (see
+        :func:`default_grid`).
+    criterion : {"bic", "aic", "icl"}, default="bic"
+        Lower is better, as in scikit-learn (mclust reports BIC and ICL with the
+        opposite sign: mclust's BIC = -fastem's BIC).
+    n_jobs : int, default=None
+        Combinations fitted at once, on threads (each fit's kernels then run on one
+        thread, so that the threads do not fight for the cores). None or 1: one at a
+        time, each fit with every thread.
+
+    Attributes
+    ----------
+    best_estimator_ : estimator
+        The fitted combination with the lowest criterion.
+    best_params_ : dict
+        Its grid values.
+    best_index_ : int
+        Its row in ``results_``.
+    results_ : dict of str -> ndarray
+        One row per combination, in grid order (the last parameter varies fastest):
+        each grid parameter's values, ``bic``, ``aic``, ``icl``, ``log_likelihood``
+        (NaN where the fit failed), ``n_parameters``, ``converged``, ``n_iter``,
+        ``fit_time`` (seconds), ``rank`` (1 = best by ``criterion``; failed rows rank
+        last), ``error`` (why a fit failed, "" otherwise) and ``warnings`` (the
+        warnings a fit raised, joined by "; "). ``pandas.DataFrame(results_)`` makes
+        a table of it.
+    """
+
+    def __init__(self, estimator, param_grid=None, criterion="bic", n_jobs=None):
+        self.estimator = estimator
+        self.param_grid = param_grid
+        self.criterion = criterion
+        self.n_jobs = n_jobs
+
+    # ------------------------------------------------------------------ fitting
+    def fit(self, X, y=None, sample_weight=None, **fit_params):
+        """Fit every combination on X (``sample_weight`` and ``fit_params``, such as
+        a BinomialMixture's ``n_trials``, go to every fit) and keep the best.
+
+        Returns
+        -------
+        self
+        """
+        from .binomial_mixture import BinomialMixture
+        from .gaussian_mixture import GaussianMixture
+
+        if not isinstance(self.estimator, (GaussianMixture, BinomialMixture)):
+            raise TypeError("estimator must be a fastem GaussianMixture or "
+                            f"BinomialMixture, got {type(self.estimator).__name__}")
+        criterion = check_choice(self.criterion, "criterion", CRITERIA)
+        n_jobs = self._check_n_jobs()
+        X = _prepared(X)
+        grid = _check_grid(default_grid(self.estimator, X) if self.param_grid is None
+                           else self.param_grid, self.estimator)
+        names = list(grid)
+        combos = [dict(zip(names, values)) for values in itertools.product(*grid.values())]
+        if n_jobs == 1:
+            rows = [self._fit_one(X, c, sample_weight, fit_params, None) for c in combos]
+        else:
+            with ThreadPoolExecutor(n_jobs) as pool:
+                rows = list(pool.map(lambda c: self._fit_one(X, c, sample_weight,
+                                                             fit_params, 1), combos))
+        self.results_ = _results(names, combos, rows, criterion)
+        scores = self.results_[criterion]
+        if not np.isfinite(scores).any():
+            reasons = "; ".join(sorted(set(self.results_["error"]) - {""}))
+            raise ValueError(f"no combination of the grid could be fitted ({reasons})")
+        self.best_index_ = int(np.nanargmin(np.where(np.isfinite(scores), scores, np.nan)))
+        self.best_params_ = combos[self.best_index_]
+        self.best_estimator_ = rows[self.best_index_]["model"]
+        self._warn_at_edge(grid, criterion)
+        return self
+
+    def _check_n_jobs(self):
+        if self.n_jobs is None:
+            return 1
+        if isinstance(self.n_jobs, bool) or not isinstance(self.n_jobs, (int, np.integer)):
+            raise TypeError(f"n_jobs must be None or an int >= 1, got {self.n_jobs!r}")
+        if self.n_jobs < 1:
+            raise ValueError(f"n_jobs must be None or an int >= 1, got {self.n_jobs}")
+        return int(self.n_jobs)
+
+    def _fit_one(self, X, combo, sample_weight, fit_params, n_threads):
+        from ._config import config_context
+        from .gaussian_mixture import GaussianMixture
+
+        model = _clone(self.estimator).set_params(**combo)
+        row = {"model": None, "error": "", "warnings": ""}
+        tic = time.perf_counter()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                if n_threads is None:
+                    model.fit(X, sample_weight=sample_weight, **fit_params)
+                else:
+                    with config_context(n_threads=n_threads):
+                        model.fit(X, sample_weight=sample_weight, **fit_params)
+                # the rows' other arguments (a binomial mixture's n_trials)
+                extra = () if isinstance(model, GaussianMixture) else \
+                    (fit_params.get("n_trials"),)
+                total, weight = model._log_likelihood(X, *extra, sample_weight)
+                n_par = model._n_parameters()
+                entropy, _ = _weighted(np.log(1.0 - model.uncertainty(X, *extra)),
+                                       sample_weight)
+                bic = -2.0 * total + n_par * np.log(weight)
+                row.update(model=model, log_likelihood=total, n_parameters=n_par, bic=bic,
+                           aic=-2.0 * total + 2.0 * n_par, icl=bic - 2.0 * entropy,
+                           converged=bool(model.converged_), n_iter=int(model.n_iter_))
+            except (ValueError, ArithmeticError, np.linalg.LinAlgError) as exc:
+                row["error"] = f"{type(exc).__name__}: {exc}"
+        row["fit_time"] = time.perf_counter() - tic
+        row["warnings"] = "; ".join(dict.fromkeys(
+            f"{w.category.__name__}: {w.message}" for w in caught))
+        return row
+
+    def _warn_at_edge(self, grid, criterion):
+        values = grid.get("n_components")
+        if values is None or len(values) < 2:
+            return
+        best = self.best_params_["n_components"]
+        if best in (min(values), max(values)):
+            side = "largest" if best == max(values) else "smallest"
+            warn(f"the best model by {criterion} has the {side} n_components of the grid "
+                 f"({best}): a grid that goes {'further up' if side == 'largest' else 'lower'}"
+                 " may find a better one", ModelSelectionWarning)
+
+    # --------------------------------------------------------------- delegation
+    def _best(self):
+        check_is_fitted(self, "best_estimator_")
+        return self.best_estimator_
+
+    def predict(self, X, *args, **kw):
+        """The best model's ``predict``."""
+        return self._best().predict(X, *args, **kw)
+
+    def predict_proba(self, X, *args, **kw):
+        """The best model's ``predict_proba``."""
+        return self._best().predict_proba(X, *args, **kw)
+
+    def score_samples(self, X, *args, **kw):
+        """The best model's ``score_samples``."""
+        return self._best().score_samples(X, *args, **kw)
+
+    def score(self, X, y=None, **kw):
+        """The best model's ``score`` (mean log-likelihood per row)."""
+        return self._best().score(X, **kw)
+
+    def sample(self, n_samples=1, **kw):
+        """The best model's ``sample``."""
+        return self._best().sample(n_samples, **kw)
+
+    def bic(self, X, *args, **kw):
+        """The best model's ``bic``."""
+        return self._best().bic(X, *args, **kw)
+
+    def aic(self, X, *args, **kw):
+        """The best model's ``aic``."""
+        return self._best().aic(X, *args, **kw)
+
+    def icl(self, X, *args, **kw):
+        """The best model's ``icl``."""
+        return self._best().icl(X, *args, **kw)
+
+    def uncertainty(self, X, *args, **kw):
+        """The best model's ``uncertainty`` (1 - max posterior per row)."""
+        return self._best().uncertainty(X, *args, **kw)
+
+
+def _prepared(X):
+    """The data once for every fit: a NumPy array stays as it is (each fit checks it,
+    cheaply), a list becomes an array, a DataFrame keeps its column names."""
+    if hasattr(X, "columns") or isinstance(X, np.ndarray):
+        return X
+    return np.asarray(X)
+
+
+def _clone(estimator):
+    params = estimator.get_params(deep=False)
+    return type(estimator)(**params)
+
+
+def _weighted(values, sample_weight):
+    from ._validation import weighted_total
+
+    return weighted_total(values, sample_weight)
+
+
+def _results(names, combos, rows, criterion):
+    n = len(combos)
+    out = {}
+    for name in names:
+        values = [c[name] for c in combos]
+        try:
+            arr = np.array(values)
+            if arr.ndim != 1:
+                raise ValueError
+        except ValueError:
+            arr = np.empty(n, dtype=object)
+            arr[:] = values
+        out[name] = arr
+    for key in ("bic", "aic", "icl", "log_likelihood"):
+        out[key] = np.array([r.get(key, np.nan) for r in rows], dtype=np.float64)
+    out["n_parameters"] = np.array([r.get("n_parameters", -1) for r in rows], dtype=np.int64)
+    out["converged"] = np.array([r.get("converged", False) for r in rows], dtype=bool)
+    out["n_iter"] = np.array([r.get("n_iter", 0) for r in rows], dtype=np.int64)
+    out["fit_time"] = np.array([r["fit_time"] for r in rows], dtype=np.float64)
+    scores = out[criterion]
+    key = np.where(np.isfinite(scores), scores, np.inf)
+    order = np.argsort(key, kind="stable")
+    rank = np.empty(n, dtype=np.int64)
+    rank[order] = np.arange(1, n + 1)
+    out["rank"] = rank
+    out["error"] = np.array([r["error"] for r in rows], dtype=object)
+    out["warnings"] = np.array([r["warnings"] for r in rows], dtype=object)
+    return out

@@ -1,0 +1,208 @@
+"""ModelSelection (the mixture with the lowest BIC / AIC / ICL over a parameter grid),
+GaussianMixture.icl / uncertainty and BinomialMixture.icl / uncertainty: against
+direct formulas, against the estimators fitted one by one, and against R's mclust on
+Old Faithful (numbers recorded below; the suite does not need R)."""
+
+import warnings
+import numpy as np
+import pytest
+from scipy.stats import multivariate_normal
+
+import fastem
+from fastem import BinomialMixture, GaussianMixture, ModelSelection, ModelSelectionWarning
+
+def _faithful():
+    from fastem.datasets import load_faithful
+
+    X = load_faithful()
+    assert X.shape == (272, 2) and X[0].tolist() == [3.6, 79.0]  # R's first row
+    return X
+
+
+def _quiet(fn):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return fn()
+
+
+# mclust 6.0.0 (R 4.2, Debian's r-cran-mclust), Mclust(faithful, G = 1:9): per model
+# and G, the log-likelihood and BIC (mclust's sign: higher is better). The models both
+# libraries have: VII = spherical, VVI = diag, EEE = tied, VVV = full.
+MCLUST_FAITHFUL = {
+    ("tied", 3): (-1126.326236, -2314.316296),  # EEE,3: mclust's choice
+    ("full", 2): (-1130.264068, -2322.191959),  # VVV,2
+    ("tied", 2): (-1140.186760, -2325.219937),  # EEE,2
+    ("diag", 2): (-1147.806353, -2346.064924),  # VVI,2
+    ("full", 1): (-1289.796745, -2607.622500),
+    ("diag", 1): (-1516.705827, -3055.834862),
+    ("spherical", 1): (-2003.952037, -4024.721479),
+}
+
+
+def test_criteria_are_the_direct_formulas():
+    X = _faithful()
+    gm = _quiet(lambda: GaussianMixture(3, covariance_type="tied", random_state=0).fit(X))
+    resp = gm.predict_proba(X)
+    dens = np.column_stack([gm.weights_[c] * multivariate_normal(gm.means_[c],
+                                                                 gm.covariances_).pdf(X)
+                            for c in range(3)])
+    loglik = np.log(dens.sum(axis=1)).sum()
+    n_par = 2 * 3 + 3 + (3 - 1)  # means, one 2x2 covariance, weights
+    bic = -2 * loglik + n_par * np.log(len(X))
+    assert gm.bic(X) == pytest.approx(bic, rel=1e-10)
+    assert gm.aic(X) == pytest.approx(-2 * loglik + 2 * n_par, rel=1e-10)
+    hard = np.log(resp.max(axis=1)).sum()
+    assert gm.icl(X) == pytest.approx(bic - 2 * hard, rel=1e-10)
+    np.testing.assert_allclose(gm.uncertainty(X), 1 - resp.max(axis=1), atol=1e-12)
+    assert gm.icl(X) >= gm.bic(X)
+
+
+def test_uncertainty_by_blocks_equals_one_pass(monkeypatch):
+    from fastem import gaussian_mixture as gm_module
+
+    X = _faithful()
+    gm = _quiet(lambda: GaussianMixture(2, random_state=0).fit(X))
+    whole = gm.uncertainty(X)
+    monkeypatch.setattr(gm_module, "_UNCERTAINTY_BLOCK", 7)
+    np.testing.assert_array_equal(gm.uncertainty(X), whole)
+
+
+def test_icl_with_weights_equals_repeated_rows():
+    X = _faithful()
+    w = np.random.default_rng(0).integers(1, 4, size=len(X))
+    gm = _quiet(lambda: GaussianMixture(2, random_state=0).fit(X))
+    rep = np.repeat(X, w, axis=0)
+    assert gm.icl(X, sample_weight=w.astype(float)) == pytest.approx(gm.icl(rep), rel=1e-12)
+
+
+def test_binomial_icl_and_uncertainty():
+    rng = np.random.default_rng(1)
+    z = rng.integers(2, size=400)
+    x = rng.binomial(10, np.array([0.2, 0.7])[z])
+    bm = _quiet(lambda: BinomialMixture(2, n_trials=10, random_state=0).fit(x))
+    resp = bm.predict_proba(x)
+    np.testing.assert_allclose(bm.uncertainty(x), 1 - resp.max(axis=1), atol=1e-12)
+    assert bm.icl(x) == pytest.approx(bm.bic(x) - 2 * np.log(resp.max(axis=1)).sum(),
+                                      rel=1e-12)
+
+
+def test_selection_on_faithful_matches_mclust():
+    X = _faithful()
+    ms = _quiet(lambda: ModelSelection(GaussianMixture(n_init=3, random_state=0)).fit(X))
+    assert ms.best_params_ == {"n_components": 3, "covariance_type": "tied"}  # EEE,3
+    r = ms.results_
+    assert len(r["bic"]) == 36 and (r["error"] == "").all()
+    for (cov, k), (loglik, bic) in MCLUST_FAITHFUL.items():
+        i = np.flatnonzero((r["covariance_type"] == cov) & (r["n_components"] == k))[0]
+        # EM from other starts may find more; never noticeably less
+        assert r["log_likelihood"][i] >= loglik - 0.05
+        assert r["bic"][i] <= -bic + 0.1  # mclust's BIC is minus fastem's
+        # the same parameter count as mclust's df: BIC = 2 loglik - df log n
+        df = (2 * loglik - bic) / np.log(len(X))
+        assert r["n_parameters"][i] == round(df)
+    assert ms.best_estimator_.covariance_type == "tied"
+    assert ms.best_estimator_.n_components == 3
+
+
+def test_results_table_and_delegation():
+    X = _faithful()
+    grid = {"n_components": [1, 2, 3], "covariance_type": ["diag", "full"]}
+    ms = _quiet(lambda: ModelSelection(GaussianMixture(random_state=0), grid).fit(X))
+    r = ms.results_
+    lengths = {len(v) for v in r.values()}
+    assert lengths == {6}
+    assert list(r["n_components"]) == [1, 1, 2, 2, 3, 3]
+    assert list(r["covariance_type"]) == ["diag", "full"] * 3
+    # each row is the estimator fitted alone with those values
+    for i in range(6):
+        alone = _quiet(lambda: GaussianMixture(int(r["n_components"][i]),
+                                               covariance_type=r["covariance_type"][i],
+                                               random_state=0).fit(X))
+        assert r["bic"][i] == pytest.approx(alone.bic(X), rel=1e-9)
+        assert r["aic"][i] == pytest.approx(alone.aic(X), rel=1e-9)
+        assert r["icl"][i] == pytest.approx(alone.icl(X), rel=1e-9)
+        assert r["n_iter"][i] == alone.n_iter_ and r["converged"][i] == alone.converged_
+    assert r["rank"][ms.best_index_] == 1
+    assert sorted(r["rank"]) == list(range(1, 7))
+    assert ms.best_index_ == int(np.argmin(r["bic"]))
+    best = ms.best_estimator_
+    np.testing.assert_array_equal(ms.predict(X), best.predict(X))
+    np.testing.assert_allclose(ms.predict_proba(X), best.predict_proba(X))
+    np.testing.assert_allclose(ms.score_samples(X), best.score_samples(X))
+    assert ms.score(X) == best.score(X) and ms.bic(X) == best.bic(X)
+    assert ms.aic(X) == best.aic(X) and ms.icl(X) == best.icl(X)
+    np.testing.assert_array_equal(ms.uncertainty(X), best.uncertainty(X))
+    assert ms.sample(5)[0].shape == (5, 2)
+
+
+@pytest.mark.parametrize("criterion", ["aic", "icl"])
+def test_other_criteria_choose_their_minimum(criterion):
+    X = _faithful()
+    ms = _quiet(lambda: ModelSelection(GaussianMixture(random_state=0),
+                                       {"n_components": [1, 2, 3, 4]},
+                                       criterion=criterion).fit(X))
+    assert ms.best_index_ == int(np.argmin(ms.results_[criterion]))
+
+
+def test_a_failing_combination_is_a_row_not_an_exception():
+    X = _faithful()[:6]
+    ms = _quiet(lambda: ModelSelection(GaussianMixture(random_state=0),
+                                       {"n_components": [1, 2, 8]}).fit(X))
+    r = ms.results_
+    assert np.isnan(r["bic"][2]) and "n_components" in r["error"][2]
+    assert r["rank"][2] == 3 and ms.best_index_ in (0, 1)
+    with pytest.raises(ValueError, match="no combination"):
+        _quiet(lambda: ModelSelection(GaussianMixture(), {"n_components": [9]}).fit(X))
+
+
+def test_best_at_the_edge_of_the_grid_warns():
+    X = _faithful()
+    with pytest.warns(ModelSelectionWarning, match="largest n_components"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", fastem.ConvergenceWarning)
+            ModelSelection(GaussianMixture(covariance_type="spherical", random_state=0),
+                           {"n_components": [1, 2]}).fit(X)
+
+
+def test_weights_equal_repeated_rows_and_threads_equal_one_at_a_time():
+    X = _faithful()
+    w = np.random.default_rng(2).integers(1, 3, size=len(X))
+    grid = {"n_components": [1, 2, 3]}
+    est = GaussianMixture(covariance_type="diag", random_state=0)
+    a = _quiet(lambda: ModelSelection(est, grid).fit(X, sample_weight=w.astype(float)))
+    b = _quiet(lambda: ModelSelection(est, grid, n_jobs=2).fit(X, sample_weight=w.astype(float)))
+    np.testing.assert_allclose(a.results_["bic"], b.results_["bic"], rtol=1e-12)
+    # the weighted criteria are those of the expanded rows at the same parameters
+    rep = np.repeat(X, w, axis=0)
+    assert a.bic(X, sample_weight=w.astype(float)) == pytest.approx(a.bic(rep), rel=1e-12)
+
+
+def test_binomial_selection_and_default_grids():
+    from fastem.model_selection import default_grid
+
+    rng = np.random.default_rng(3)
+    z = rng.integers(2, size=600)
+    x = rng.binomial(12, np.array([0.15, 0.75])[z])
+    ms = _quiet(lambda: ModelSelection(BinomialMixture(n_trials=12, random_state=0),
+                                       {"n_components": [1, 2, 3, 4]}).fit(x))
+    assert ms.best_params_ == {"n_components": 2}
+    assert default_grid(BinomialMixture(), x) == {"n_components": list(range(1, 10))}
+    assert default_grid(GaussianMixture(), np.zeros((5, 1)))["covariance_type"] == \
+        ["full", "tied"]
+    assert len(default_grid(GaussianMixture(), np.zeros((5, 2)))["covariance_type"]) == 4
+
+
+def test_bad_arguments_name_themselves():
+    X = _faithful()
+    with pytest.raises(TypeError, match="estimator"):
+        ModelSelection(fastem.KMeans()).fit(X)
+    with pytest.raises(ValueError, match="criterion"):
+        ModelSelection(GaussianMixture(), criterion="bad").fit(X)
+    with pytest.raises(ValueError, match="param_grid.*'colour'"):
+        ModelSelection(GaussianMixture(), {"colour": [1]}).fit(X)
+    with pytest.raises(TypeError, match="param_grid"):
+        ModelSelection(GaussianMixture(), {"n_components": 3}).fit(X)
+    with pytest.raises(ValueError, match="n_jobs"):
+        ModelSelection(GaussianMixture(), n_jobs=0).fit(X)
+    with pytest.raises(fastem.NotFittedError):
+        ModelSelection(GaussianMixture()).predict(X)
