@@ -6,8 +6,8 @@ and compiled (or loaded from numba's on-disk cache), by the first fit that uses 
 
 from ._config import config_context, get_config, set_config
 from .binomial_mixture import BinomialMixture
-from .exceptions import (ConvergenceWarning, FastEMWarning, IdentifiabilityWarning,
-                         NotFittedError)
+from .exceptions import (ConvergenceWarning, DegenerateComponentWarning, FastEMWarning,
+                         IdentifiabilityWarning, NotFittedError)
 from .gaussian_mixture import GaussianMixture
 from ._stats import SufficientStatistics
 from .kmeans import KMeans, kmeans_plusplus
@@ -29,6 +29,7 @@ __all__ = [
     "warmup",
     "NotFittedError",
     "ConvergenceWarning",
+    "DegenerateComponentWarning",
     "FastEMWarning",
     "IdentifiabilityWarning",
     "__version__",

@@ -284,7 +284,7 @@ def reduce_statistics(est, data, params):
 
     info = data["dask"]
     params = {key: value for key, value in params.items()
-              if isinstance(value, np.ndarray)}
+              if isinstance(value, (np.ndarray, np.generic))}  # one shared variance: a scalar
     parts = [delayed(_chunk_statistics, pure=True)(info["proto"], info["backend"], params,
                                                    x, w, t, lc)
              for x, w, t, lc in zip(info["x"], info["w"], info["nt"], info["log_coef"])]

@@ -112,6 +112,36 @@ def _json_safe(value):
     return value
 
 
+def _selection_report(selection, names):
+    r = selection.results_
+    keys = names + ["bic", "aic", "icl", "log_likelihood", "n_parameters", "converged",
+                    "rank", "error"]
+    rows = [{key: (r[key][i].item() if hasattr(r[key][i], "item") else r[key][i])
+             for key in keys} for i in range(len(r["bic"]))]
+    return {"criterion": selection.criterion, "best": dict(selection.best_params_),
+            "table": rows}
+
+
+def _print_selection(selection, grid, criterion):
+    """The criterion table, one row per n_components and one column per covariance
+    type (mclust's BIC table, with fastem's sign: lower is better)."""
+    r = selection.results_
+    types = grid.get("covariance_type", [None])
+    print(f"{criterion.upper()} (lower is better; mclust prints minus these)")
+    print(f"{'k':>3} " + " ".join(f"{(t or criterion)[:14]:>14}" for t in types))
+    for k in grid["n_components"]:
+        cells = []
+        for t in types:
+            mask = r["n_components"] == k
+            if t is not None:
+                mask &= r["covariance_type"] == t
+            v = r[criterion][np.flatnonzero(mask)[0]]
+            cells.append(f"{v:14.3f}" if np.isfinite(v) else f"{'failed':>14}")
+        print(f"{k:>3} " + " ".join(cells))
+    best = ", ".join(f"{key}={value}" for key, value in selection.best_params_.items())
+    print(f"chosen: {best}\n")
+
+
 def check_options(args):
     """Refuse options that do not go with --model, before the file is read."""
     if args.covariance_type is not None and args.model != "gmm":
@@ -122,6 +152,9 @@ def check_options(args):
             raise UsageError(f"{flag} is for --model binomial")
     if args.model == "binomial" and args.n_trials is None and args.n_trials_column is None:
         raise UsageError("--model binomial needs --n-trials N or --n-trials-column C")
+    if args.model == "kmeans" and len(args.k) > 1:
+        raise UsageError("several -k values choose a model by a likelihood criterion: "
+                         "for --model gmm or binomial")
 
 
 def run_fit(args):
@@ -145,26 +178,37 @@ def run_fit(args):
     common = dict(random_state=args.seed, n_init=args.n_init, verbose=1 if args.verbose else 0)
     if args.max_iter is not None:
         common["max_iter"] = args.max_iter
+    types = args.covariance_type or ["full"]
+    k = args.k[0]
     if args.model == "kmeans":
-        est = fastem.KMeans(args.k, **common)
+        est = fastem.KMeans(k, **common)
     elif args.model == "gmm":
-        est = fastem.GaussianMixture(args.k, covariance_type=args.covariance_type or "full",
-                                     **common)
+        est = fastem.GaussianMixture(k, covariance_type=types[0], **common)
     else:
         if trials_col is not None:
             fit_kw["n_trials"] = data[:, [trials_col]]
         else:
             fit_kw["n_trials"] = args.n_trials
-        est = fastem.BinomialMixture(args.k, **common)
+        est = fastem.BinomialMixture(k, **common)
+    grid = {"n_components": args.k}
+    if args.model == "gmm":
+        grid["covariance_type"] = types
+    selecting = len(args.k) > 1 or len(types) > 1
     # progress goes to stderr, so that --json output stays clean
     with contextlib.redirect_stdout(sys.stderr), warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            est.fit(X, **fit_kw)
+            if selecting:
+                selection = fastem.ModelSelection(est, grid, criterion=args.criterion)
+                est = selection.fit(X, **fit_kw).best_estimator_
+            else:
+                est.fit(X, **fit_kw)
         except (ValueError, TypeError) as exc:
             raise CLIError(str(exc)) from None
     for w in caught:
         print(f"fastem: warning: {w.message}", file=sys.stderr)
+    k = est.n_components if args.model != "kmeans" else k
+    args.k = k
     report = {"model": type(est).__name__, "file": args.file, "n_samples": int(X.shape[0]),
               "columns": used, "n_components": args.k, "n_iter": int(est.n_iter_),
               "converged": bool(est.converged_), "backend": est.backend_}
@@ -180,9 +224,13 @@ def run_fit(args):
     else:
         report.update(mean_log_likelihood=est.lower_bound_, weights=est.weights_.tolist(),
                       probs=np.atleast_2d(est.probs_.T).T.tolist())
+    if selecting:
+        report["selection"] = _selection_report(selection, list(grid))
     if args.json:
         print(json.dumps(_json_safe(report), indent=2, allow_nan=False))
         return 0
+    if selecting:
+        _print_selection(selection, grid, args.criterion)
     print(f"{report['model']} with {args.k} components on {X.shape[0]} rows of "
           f"{', '.join(used)} ({args.file}), backend {est.backend_}")
     print(f"{'converged' if est.converged_ else 'stopped (not converged)'} after "

@@ -69,6 +69,36 @@ def _positive_int(text):
     return value
 
 
+def _k_values(text):
+    """``-k``: one count, a range ``a:b`` (both included) or a list ``a,b,c``."""
+    try:
+        if ":" in text:
+            lo, hi = (int(part) for part in text.split(":"))
+            values = list(range(lo, hi + 1))
+        else:
+            values = [int(part) for part in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"invalid value {text!r}: give a count (3), a range (1:9) or a list (2,4,8)"
+        ) from None
+    if not values or min(values) < 1:
+        raise argparse.ArgumentTypeError(f"counts must be at least 1, got {text!r}")
+    return values
+
+
+def _covariance_types(text):
+    """``--covariance-type``: one type, a comma list, or ``all``."""
+    from .gaussian_mixture import COVARIANCE_TYPES
+
+    values = list(COVARIANCE_TYPES) if text == "all" else text.split(",")
+    bad = [v for v in values if v not in COVARIANCE_TYPES]
+    if bad:
+        raise argparse.ArgumentTypeError(
+            f"invalid covariance type {bad[0]!r}: choose from {', '.join(COVARIANCE_TYPES)}, "
+            "a comma list of them, or all")
+    return values
+
+
 def build_parser():
     parser = _Parser(
         prog="fastem", description="Fast Expectation-Maximization: K-Means, Gaussian and "
@@ -83,10 +113,16 @@ def build_parser():
     fit.add_argument("file", help="data: .csv, .tsv or .npy (a non-numeric first row is a "
                                   "header)")
     fit.add_argument("--model", required=True, choices=["kmeans", "gmm", "binomial"])
-    fit.add_argument("-k", type=_positive_int, required=True,
-                     help="number of clusters or components")
-    fit.add_argument("--covariance-type", choices=["full", "tied", "diag", "spherical"],
-                     help="for --model gmm (default full)")
+    fit.add_argument("-k", type=_k_values, required=True,
+                     help="number of clusters or components; a range (1:9) or a list "
+                          "(2,4,8) chooses among them by --criterion (gmm, binomial)")
+    fit.add_argument("--covariance-type", type=_covariance_types,
+                     help="for --model gmm (default full): full, tied, diag, spherical, "
+                          "tied_diag, tied_spherical, a comma list of them, or all (more "
+                          "than one chooses among them by --criterion)")
+    fit.add_argument("--criterion", choices=["bic", "aic", "icl"], default="bic",
+                     help="the criterion that chooses the model when -k or "
+                          "--covariance-type give several (default bic; lower is better)")
     trials = fit.add_mutually_exclusive_group()
     trials.add_argument("--n-trials", type=_positive_int, metavar="N",
                         help="trials behind every count (--model binomial)")

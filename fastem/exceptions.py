@@ -1,7 +1,7 @@
 """Exceptions and warnings raised by fastem."""
 
 __all__ = ["NotFittedError", "ConvergenceWarning", "FastEMWarning",
-           "IdentifiabilityWarning"]
+           "IdentifiabilityWarning", "DegenerateComponentWarning"]
 
 
 class NotFittedError(ValueError, AttributeError):
@@ -25,3 +25,10 @@ class IdentifiabilityWarning(FastEMWarning):
     """The model cannot be identified from data of this shape (for instance a mixture
     of K binomials with n trials needs n >= 2K - 1): several parameter sets fit
     equally well, and the one returned is arbitrary."""
+
+
+class DegenerateComponentWarning(FastEMWarning):
+    """A fitted Gaussian component rests on fewer than n_features + 1 effective
+    points, or its smallest variance is down at the ``reg_covar`` floor: its
+    covariance (and the likelihood it gives) describes a few points, not a cluster.
+    Fewer components, a larger ``reg_covar``, or another covariance type help."""

@@ -9,11 +9,14 @@ from ._stats import SufficientStatistics
 from ._validation import (check_float_array, check_mixture_weights,
                           check_array, check_choice, check_features, check_float,
                           check_int, check_is_fitted, check_sample_weight, is_dask_array,
-                          record_features, seed_sequence, weighted_total)
+                          record_features, seed_sequence, warn, weighted_total)
+from .exceptions import DegenerateComponentWarning
 
 __all__ = ["GaussianMixture"]
 
-COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
+COVARIANCE_TYPES = ("full", "tied", "diag", "spherical", "tied_diag", "tied_spherical")
+# one set of variances for every component: mclust's EEI and EII
+SHARED_DIAGONAL = ("tied_diag", "tied_spherical")
 INIT_PARAMS = ("kmeans", "k-means++", "random", "random_from_data")
 _EMPTY_F = np.empty(0)
 _EMPTY_I = np.empty(0, dtype=np.int64)
@@ -84,8 +87,11 @@ def precision_cholesky(covariances, covariance_type, reg_covar=0.0):
             # rounding noise above the diagonal, then transpose to upper
             out = np.ascontiguousarray(np.tril(np.linalg.inv(L)).transpose(0, 2, 1))
         return out[0] if covariance_type == "tied" else out
-    _check_positive(covariances.reshape(covariances.shape[0], -1).min(axis=1),
-                    covariance_type, reg_covar)
+    if covariance_type in SHARED_DIAGONAL:
+        _check_positive(np.atleast_1d(covariances).min(keepdims=True), "tied", reg_covar)
+    else:
+        _check_positive(covariances.reshape(covariances.shape[0], -1).min(axis=1),
+                        covariance_type, reg_covar)
     return 1.0 / np.sqrt(covariances)
 
 
@@ -132,6 +138,8 @@ def log_det_cholesky(prec_chol, covariance_type, n_features):
         return np.log(np.diag(prec_chol)).sum()
     if covariance_type == "diag":
         return np.log(prec_chol).sum(axis=1)
+    if covariance_type == "tied_diag":
+        return np.log(prec_chol).sum()
     return n_features * np.log(prec_chol)
 
 
@@ -145,6 +153,8 @@ def kernel_precision(prec_chol, covariance_type, k, d):
             p = np.full((k, 1), prec_chol[0, 0])
         elif covariance_type == "diag":
             p = prec_chol
+        elif covariance_type in SHARED_DIAGONAL:
+            p = np.full((k, 1), np.ravel(prec_chol)[0])
         else:
             p = prec_chol[:, None]
         return "1d", np.ascontiguousarray(p, dtype=np.float64)
@@ -154,6 +164,9 @@ def kernel_precision(prec_chol, covariance_type, k, d):
         return "full", np.ascontiguousarray(prec_chol[None])
     if covariance_type == "diag":
         return "diag", np.ascontiguousarray(prec_chol)
+    if covariance_type in SHARED_DIAGONAL:  # the shared variances, once per component
+        return "diag", np.ascontiguousarray(np.broadcast_to(prec_chol, (k, d)),
+                                            dtype=np.float64)
     return "diag", np.ascontiguousarray(np.repeat(prec_chol[:, None], d, axis=1))
 
 
@@ -181,6 +194,12 @@ def m_step(N, S1, S2, centers, covariance_type, reg_covar, eps, unit=1.0):
         idx = np.arange(d)
         cov[:, idx, idx] += reg_covar
         return weights, means, cov
+    if covariance_type in SHARED_DIAGONAL:
+        # the variances pooled over the components, as "tied" pools the covariances
+        pooled = np.maximum((S2 - Ne[:, None] * delta ** 2).sum(axis=0), 0.0) / Ne.sum()
+        if covariance_type == "tied_diag":
+            return weights, means, pooled + reg_covar
+        return weights, means, np.asarray(pooled.mean() + reg_covar)
     var = np.maximum(S2 / Ne[:, None] - delta ** 2, 0.0)
     if covariance_type == "diag":
         return weights, means, var + reg_covar
@@ -201,12 +220,16 @@ def component_covariance(covariances, covariance_type, j, n_features):
         return covariances
     if covariance_type == "diag":
         return np.diag(covariances[j])
+    if covariance_type == "tied_diag":
+        return np.diag(covariances)
+    if covariance_type == "tied_spherical":
+        return np.eye(n_features) * float(covariances)
     return np.eye(n_features) * covariances[j]
 
 
 def n_parameters(covariance_type, k, d):
     cov = {"full": k * d * (d + 1) / 2.0, "tied": d * (d + 1) / 2.0, "diag": k * d,
-           "spherical": k}[covariance_type]
+           "spherical": k, "tied_diag": d, "tied_spherical": 1}[covariance_type]
     return int(cov + k * d + k - 1)
 
 
@@ -225,9 +248,12 @@ class GaussianMixture(MixtureBase):
     ----------
     n_components : int, default=1
         Number of mixture components.
-    covariance_type : {"full", "tied", "diag", "spherical"}, default="full"
+    covariance_type : {"full", "tied", "diag", "spherical", "tied_diag", \
+            "tied_spherical"}, default="full"
         Each component's own full covariance; one shared full covariance; a diagonal
-        covariance each; one variance each.
+        covariance each; one variance each; one diagonal covariance shared by all
+        (mclust's EEI); one variance shared by all (mclust's EII). The last two run
+        the diagonal kernels with the variances pooled over the components.
     tol : float, default=1e-3
         Stop when the mean log-likelihood per sample changes by less than ``tol``.
     reg_covar : float, default=1e-6
@@ -246,7 +272,9 @@ class GaussianMixture(MixtureBase):
     precisions_init : array-like, optional
         Shape (n_components, n_features, n_features) for "full", (n_features,
         n_features) for "tied", (n_components, n_features) for "diag",
-        (n_components,) for "spherical". Must be symmetric positive definite.
+        (n_components,) for "spherical", (n_features,) for "tied_diag", () (one
+        number) for "tied_spherical"; ``covariances_`` has the same shapes. Must be
+        symmetric positive definite.
     warm_start : bool, default=False
         Start the next ``fit`` from the fitted parameters (one run).
     backend : {"auto", "numba", "python"}, default="auto"
@@ -348,7 +376,7 @@ class GaussianMixture(MixtureBase):
         if self.precisions_init is not None:
             p = check_float_array(self.precisions_init, "precisions_init")
             expected = {"full": (k, d, d), "tied": (d, d), "diag": (k, d),
-                        "spherical": (k,)}[ct]
+                        "spherical": (k,), "tied_diag": (d,), "tied_spherical": ()}[ct]
             if p.shape != expected:
                 raise ValueError(f"precisions_init for covariance_type='{ct}' must have "
                                  f"shape {expected}, got {p.shape}.")
@@ -625,6 +653,36 @@ class GaussianMixture(MixtureBase):
         self._store_params(run.state)
         self.lower_bound_ = float(run.objectives[-1])
         self.lower_bounds_ = np.array(run.objectives, dtype=np.float64)
+        if "dask" not in data:
+            self._warn_degenerate(int(np.count_nonzero(data["sample_weight"] > 0)))
+
+    def _warn_degenerate(self, n_rows):
+        """DegenerateComponentWarning for the components on fewer than d + 1
+        effective points (weight x the rows of positive weight: the weights count
+        through their ratios, as everywhere) or with a variance at the reg_covar
+        floor (at most twice reg_covar)."""
+        k, d = self.means_.shape
+        ct = self._params_covariance_type
+        points = self.weights_ * n_rows
+        few = [j for j in range(k) if points[j] < d + 1]
+        if ct in ("full", "tied"):
+            mats = self.covariances_[None] if ct == "tied" else self.covariances_
+            smallest = np.linalg.eigvalsh(mats)[:, 0]
+        else:
+            smallest = np.atleast_2d(self.covariances_).reshape(
+                1 if ct in SHARED_DIAGONAL else k, -1).min(axis=1)
+        floor = self.reg_covar > 0 and (smallest <= 2.0 * self.reg_covar)
+        flat = [] if floor is False else list(np.flatnonzero(floor))
+        notes = [f"component {j} rests on {points[j]:.3f} effective points (fewer than "
+                 f"n_features + 1 = {d + 1})" for j in few]
+        shared = ct in ("tied",) + SHARED_DIAGONAL
+        notes += [("the shared covariance" if shared else f"component {j}") +
+                  f" has a variance of {smallest[j]:.3g}, at the reg_covar floor "
+                  f"({self.reg_covar:g})" for j in flat]
+        if notes:
+            warn("GaussianMixture: " + "; ".join(notes) + ". Such a component describes "
+                 "a few points, not a cluster: fit fewer components, raise reg_covar, or "
+                 "choose another covariance_type.", DegenerateComponentWarning)
 
     # ------------------------------------------------------------- prediction
     def _predict_pass(self, X, want):
@@ -780,6 +838,8 @@ class GaussianMixture(MixtureBase):
                 parts.append(rng.multivariate_normal(mean, self.covariances_[c], m))
             elif ct == "tied":
                 parts.append(rng.multivariate_normal(mean, self.covariances_, m))
+            elif ct in SHARED_DIAGONAL:  # (d,) variances or one, for every component
+                parts.append(mean + rng.standard_normal((m, d)) * np.sqrt(self.covariances_))
             else:  # diag: (d,) variances; spherical: one variance
                 parts.append(mean + rng.standard_normal((m, d)) * np.sqrt(self.covariances_[c]))
         y = np.concatenate([np.full(m, c, dtype=np.int64) for c, m in enumerate(counts)])

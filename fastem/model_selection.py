@@ -28,13 +28,14 @@ def default_grid(estimator, X):
     """mclust's default: ``n_components`` 1..9, and for a Gaussian mixture every
     covariance type (for one feature the two that differ: one variance per component,
     "full", and one for all, "tied")."""
+    from .gaussian_mixture import COVARIANCE_TYPES
+
     from .gaussian_mixture import GaussianMixture
 
     grid = {"n_components": list(DEFAULT_COMPONENTS)}
     if isinstance(estimator, GaussianMixture):
         one_feature = np.ndim(X) == 1 or np.shape(X)[1] == 1
-        grid["covariance_type"] = (["full", "tied"] if one_feature
-                                   else ["full", "tied", "diag", "spherical"])
+        grid["covariance_type"] = ["full", "tied"] if one_feature else list(COVARIANCE_TYPES)
     return grid
 
 

@@ -185,8 +185,8 @@ OK = "a,b\n1,2\n3,4\n"
     (OK, ["--model", "binomial", "--covariance-type", "full", "--n-trials", "4"], 2,
      "--covariance-type is for --model gmm"),
     (OK, ["--model", "nope"], 2, "argument --model: invalid choice: 'nope'"),
-    (OK, ["-k", "0"], 2, "argument -k: must be at least 1, got 0"),
-    (OK, ["-k", "two"], 2, "argument -k: invalid int value: 'two'"),
+    (OK, ["-k", "0"], 2, "argument -k: counts must be at least 1, got '0'"),
+    (OK, ["-k", "two"], 2, "argument -k: invalid value 'two'"),
     (OK, ["--model", "binomial", "--n-trials", "4", "--n-trials-column", "a"], 2,
      "not allowed with argument"),
     (None, ["--model", "kmeans", "--n-trials", "4"], 2, "--n-trials is for --model binomial"),
@@ -282,3 +282,49 @@ def test_fit_bad_npy_and_unknown_type(tmp_path):
     other.write_text("1,2")
     res = _fastem("fit", str(other), "--model", "kmeans", "-k", "2")
     assert res.returncode == 1 and "unknown file type .xlsx" in res.stderr
+
+
+def test_fit_chooses_k_and_covariance_type_by_bic(tmp_path):
+    from fastem.datasets import load_faithful
+
+    X = load_faithful()
+    path = tmp_path / "faithful.csv"
+    np.savetxt(path, X, delimiter=",", header="eruptions,waiting", comments="")
+    res = _fastem("fit", str(path), "--model", "gmm", "-k", "1:4", "--covariance-type",
+                  "all", "--n-init", "3")
+    assert res.returncode == 0, res.stderr
+    want = fastem.ModelSelection(fastem.GaussianMixture(n_init=3, random_state=0),
+                                 {"n_components": [1, 2, 3, 4],
+                                  "covariance_type": list(fastem.gaussian_mixture
+                                                          .COVARIANCE_TYPES)})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        want.fit(X)
+    lines = res.stdout.splitlines()
+    assert lines[0].startswith("BIC") and "tied_spherical" in lines[1]
+    row3 = [float(v) for v in lines[4].split()[1:]]  # k = 3, the six types
+    np.testing.assert_allclose(row3, want.results_["bic"][12:18], rtol=1e-6)
+    assert "chosen: n_components=3, covariance_type=tied" in res.stdout
+    res = _fastem("fit", str(path), "--model", "gmm", "-k", "2,3", "--covariance-type",
+                  "tied,full", "--criterion", "icl", "--json")
+    report = _strict_json(res.stdout)
+    sel = report["selection"]
+    assert sel["criterion"] == "icl" and len(sel["table"]) == 4
+    best = min(sel["table"], key=lambda row: row["icl"])
+    assert sel["best"] == {"n_components": best["n_components"],
+                           "covariance_type": best["covariance_type"]}
+    assert report["n_components"] == best["n_components"]
+    assert report["covariance_type"] == best["covariance_type"]
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["--model", "kmeans", "-k", "1:3"], "likelihood criterion"),
+    (["--model", "gmm", "-k", "0:3"], "at least 1"),
+    (["--model", "gmm", "-k", "a:b"], "invalid value 'a:b'"),
+    (["--model", "gmm", "-k", "2", "--covariance-type", "bogus"], "invalid covariance type"),
+])
+def test_fit_selection_usage_errors(tmp_path, argv, message):
+    path = tmp_path / "x.csv"
+    np.savetxt(path, np.random.default_rng(0).normal(size=(50, 2)), delimiter=",")
+    res = _fastem("fit", str(path), *argv)
+    assert res.returncode == 2 and message in res.stderr

@@ -10,6 +10,7 @@ distributed = pytest.importorskip("distributed")
 from conftest import quiet  # noqa: E402
 
 from fastem import BinomialMixture, GaussianMixture, KMeans  # noqa: E402
+from fastem.gaussian_mixture import COVARIANCE_TYPES as ALL_TYPES
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +54,7 @@ def test_kmeans_on_dask_equals_numpy(client, dtype):
                                ref.transform(X[:100]), rtol=1e-6)
 
 
-@pytest.mark.parametrize("covariance_type", ["full", "tied", "diag", "spherical"])
+@pytest.mark.parametrize("covariance_type", ALL_TYPES)
 def test_gmm_on_dask_equals_numpy(client, covariance_type):
     X = _blobs()
     with quiet():

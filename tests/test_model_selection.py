@@ -27,7 +27,8 @@ def _quiet(fn):
 
 # mclust 6.0.0 (R 4.2, Debian's r-cran-mclust), Mclust(faithful, G = 1:9): per model
 # and G, the log-likelihood and BIC (mclust's sign: higher is better). The models both
-# libraries have: VII = spherical, VVI = diag, EEE = tied, VVV = full.
+# libraries have: EII = tied_spherical, VII = spherical, EEI = tied_diag, VVI = diag,
+# EEE = tied, VVV = full.
 MCLUST_FAITHFUL = {
     ("tied", 3): (-1126.326236, -2314.316296),  # EEE,3: mclust's choice
     ("full", 2): (-1130.264068, -2322.191959),  # VVV,2
@@ -36,6 +37,8 @@ MCLUST_FAITHFUL = {
     ("full", 1): (-1289.796745, -2607.622500),
     ("diag", 1): (-1516.705827, -3055.834862),
     ("spherical", 1): (-2003.952037, -4024.721479),
+    ("tied_diag", 3): (-1133.478195, -2323.014411),  # EEI,3
+    ("tied_spherical", 2): (-1709.681820, -3452.998452),  # EII,2
 }
 
 
@@ -91,7 +94,7 @@ def test_selection_on_faithful_matches_mclust():
     ms = _quiet(lambda: ModelSelection(GaussianMixture(n_init=3, random_state=0)).fit(X))
     assert ms.best_params_ == {"n_components": 3, "covariance_type": "tied"}  # EEE,3
     r = ms.results_
-    assert len(r["bic"]) == 36 and (r["error"] == "").all()
+    assert len(r["bic"]) == 54 and (r["error"] == "").all()
     for (cov, k), (loglik, bic) in MCLUST_FAITHFUL.items():
         i = np.flatnonzero((r["covariance_type"] == cov) & (r["n_components"] == k))[0]
         # EM from other starts may find more; never noticeably less
@@ -189,7 +192,7 @@ def test_binomial_selection_and_default_grids():
     assert default_grid(BinomialMixture(), x) == {"n_components": list(range(1, 10))}
     assert default_grid(GaussianMixture(), np.zeros((5, 1)))["covariance_type"] == \
         ["full", "tied"]
-    assert len(default_grid(GaussianMixture(), np.zeros((5, 2)))["covariance_type"]) == 4
+    assert len(default_grid(GaussianMixture(), np.zeros((5, 2)))["covariance_type"]) == 6
 
 
 def test_bad_arguments_name_themselves():
@@ -206,3 +209,25 @@ def test_bad_arguments_name_themselves():
         ModelSelection(GaussianMixture(), n_jobs=0).fit(X)
     with pytest.raises(fastem.NotFittedError):
         ModelSelection(GaussianMixture()).predict(X)
+
+
+def test_degenerate_components_warn_and_are_recorded_per_combination():
+    # two far rows of their own: the third component sits on them
+    rng = np.random.default_rng(4)
+    X = np.vstack([rng.normal(0, 1, (150, 2)), rng.normal(8, 1, (150, 2)),
+                   [[40.0, 40.0], [40.0, 40.5]]])
+    means = np.array([[0.0, 0.0], [8.0, 8.0], [40.0, 40.25]])
+    with pytest.warns(fastem.DegenerateComponentWarning,
+                      match=r"component 2 rests on 2\.000 effective points \(fewer than "
+                            r"n_features \+ 1 = 3\)"):
+        GaussianMixture(3, means_init=means).fit(X)
+    # the count is of rows, whatever the scale of the weights
+    with pytest.warns(fastem.DegenerateComponentWarning, match="component 2"):
+        GaussianMixture(3, means_init=means).fit(X, sample_weight=np.full(len(X), 1e-20))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        GaussianMixture(2, means_init=means[:2]).fit(X[:300])  # no degenerate component
+    ms = _quiet(lambda: ModelSelection(GaussianMixture(means_init=None, random_state=0),
+                                       {"n_components": [2, 3]}).fit(X))
+    flagged = ["DegenerateComponentWarning" in text for text in ms.results_["warnings"]]
+    assert flagged == [False, True]

@@ -10,6 +10,7 @@ mpl.use("Agg")
 
 import fastem  # noqa: E402
 from fastem import datasets, plotting  # noqa: E402
+from fastem.gaussian_mixture import COVARIANCE_TYPES as ALL_TYPES
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +89,7 @@ def test_density_vs_kde(two_components):
 
 def test_ellipses(blobs):
     X, _ = blobs
-    for ct in ("full", "tied", "diag", "spherical"):
+    for ct in ALL_TYPES:
         gm = fastem.GaussianMixture(3, covariance_type=ct, random_state=0).fit(X)
         ax = plotting.plot_ellipses(gm, X).axes[0]
         ellipses = [p for p in ax.patches if type(p).__name__ == "Ellipse"]

@@ -7,6 +7,7 @@ from hypothesis.extra.numpy import arrays
 
 from fastem import KMeans
 from fastem._reference import kmeans as ref
+from fastem.gaussian_mixture import COVARIANCE_TYPES as ALL_TYPES
 from naive import kmeans_step
 
 SETTINGS = settings(max_examples=40, deadline=None,
@@ -98,7 +99,7 @@ def mixture_problems(draw):
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
     centers = rng.normal(scale=draw(st.floats(0.5, 10.0)), size=(k, d))
     X = centers[rng.integers(k, size=n)] + rng.standard_t(df=4, size=(n, d))
-    cov_type = draw(st.sampled_from(["full", "tied", "diag", "spherical"]))
+    cov_type = draw(st.sampled_from(list(ALL_TYPES)))
     init = draw(st.sampled_from(["kmeans", "k-means++", "random", "random_from_data"]))
     return X, rng.uniform(0.1, 3.0, size=n), k, cov_type, init
 

@@ -9,6 +9,7 @@ import pytest
 
 from fastem import BinomialMixture, GaussianMixture, KMeans, SufficientStatistics
 from fastem.exceptions import NotFittedError
+from fastem.gaussian_mixture import COVARIANCE_TYPES as ALL_TYPES
 
 from conftest import quiet
 from naive import binomial_step, gmm_step, kmeans_step
@@ -62,7 +63,7 @@ def test_kmeans_statistics_equal_the_naive_loop_and_add_over_chunks(backend):
     assert total.n_samples == X.shape[0]
 
 
-@pytest.mark.parametrize("covariance_type", ["full", "tied", "diag", "spherical"])
+@pytest.mark.parametrize("covariance_type", ALL_TYPES)
 def test_gmm_statistics_equal_the_scipy_loop(backend, covariance_type):
     X, _ = _blobs(n=1500)
     start = _gmm_start(X, 3, covariance_type)
@@ -188,7 +189,7 @@ def test_kmeans_by_hand_equals_fit():
     assert km.n_iter_ == 15
 
 
-@pytest.mark.parametrize("covariance_type", ["full", "tied", "diag", "spherical"])
+@pytest.mark.parametrize("covariance_type", ALL_TYPES)
 def test_gmm_by_hand_equals_fit(covariance_type):
     X, _ = _blobs(n=4000)
     start = _gmm_start(X, 4, covariance_type)
