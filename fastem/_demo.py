@@ -141,6 +141,18 @@ def run(seed=0, plots=None, out=print):
             "gmm_ellipses.png": plotting.plot_ellipses(
                 GaussianMixture(3, random_state=seed).fit(X), X),
         }
+        # model choice on a real data set, as mclust's BIC and classification plots
+        from .datasets import load_faithful
+        from .model_selection import ModelSelection
+
+        faithful = load_faithful()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the grid's degenerate high-k fits
+            selection = ModelSelection(GaussianMixture(n_init=3, random_state=seed)).fit(
+                faithful)
+        figures["bic_faithful.png"] = plotting.plot_criterion(selection)
+        figures["classification_faithful.png"] = plotting.plot_classification(
+            selection, faithful, feature_names=["eruptions (min)", "waiting (min)"])
         for name, fig in figures.items():
             fig.savefig(os.path.join(plots, name), dpi=90)
         out(f"figures written to {plots}: {', '.join(figures)}")

@@ -9,7 +9,8 @@ built without pyplot, so they work headless with any backend.
 import numpy as np
 
 __all__ = ["plot_kmeans_history", "plot_parameter_history", "plot_density_snapshots",
-           "plot_objective", "plot_density_vs_kde", "plot_ellipses"]
+           "plot_objective", "plot_density_vs_kde", "plot_ellipses", "plot_criterion",
+           "plot_classification"]
 
 
 def _one_feature(gmm, what):
@@ -177,4 +178,105 @@ def plot_ellipses(gmm, X, ax=None, n_std=2.0):
         ax.add_patch(Ellipse(mean, width, height, angle=angle, fill=False,
                              color=f"C{j % 10}", lw=2))
     ax.set_title(f"Gaussian mixture ({ct}): {n_std:g}-sigma ellipses")
+    return fig
+
+
+_MARKERS = "osD^v<>ph*"
+
+
+def plot_criterion(selection, ax=None):
+    """A fitted :class:`fastem.ModelSelection`'s criterion against ``n_components``,
+    one curve per covariance type (or per value of the grid's other parameter), the
+    chosen model ringed: mclust's BIC plot, with fastem's sign (lower is better).
+    Failed combinations are left out of their curve."""
+    results = getattr(selection, "results_", None)
+    if results is None:
+        raise ValueError("ModelSelection is not fitted: fit it first.")
+    if "n_components" not in results:
+        raise ValueError("plot_criterion draws against n_components; the grid has "
+                         f"{[k for k in results if k in selection.best_params_]}.")
+    criterion = selection.criterion
+    others = [name for name in selection.best_params_ if name != "n_components"]
+    fig, ax = _axes(ax)
+    k = np.asarray(results["n_components"])
+    score = np.asarray(results[criterion], dtype=np.float64)
+    if others:
+        series = results[others[0]]
+        labels = list(dict.fromkeys(series.tolist()))
+    else:
+        series, labels = np.zeros(k.shape, dtype=object), [None]
+    for i, label in enumerate(labels):
+        rows = np.array([v == label for v in series]) if label is not None \
+            else np.ones(k.shape, dtype=bool)
+        rows &= np.isfinite(score)
+        order = np.argsort(k[rows], kind="stable")
+        ax.plot(k[rows][order], score[rows][order], marker=_MARKERS[i % len(_MARKERS)],
+                color=f"C{i % 10}", label=str(label) if label is not None else criterion)
+    best = selection.best_index_
+    ax.plot([k[best]], [score[best]], "o", ms=14, mfc="none", mec="black",
+            label=f"chosen: {selection.best_params_}")
+    ax.set_xlabel("n_components")
+    ax.set_ylabel(f"{criterion.upper()} (lower is better)")
+    ax.set_xticks(np.unique(k))
+    ax.legend(fontsize="small")
+    ax.set_title(f"{criterion.upper()} by number of components")
+    return fig
+
+
+def plot_classification(model, X, n_std=2.0, feature_names=None, figsize=None):
+    """A scatter matrix of the features: points coloured by ``model.predict`` and
+    drawn larger the more uncertain their assignment (1 - max posterior), each
+    component's ``n_std`` ellipse in every pair of features, histograms by component
+    on the diagonal. ``model`` is a fitted GaussianMixture (or a ModelSelection: its
+    best model). Axis labels are the model's ``feature_names_in_`` (a DataFrame's
+    columns), else ``feature_names``, else x0, x1, ..."""
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Ellipse
+
+    from .gaussian_mixture import component_covariance
+
+    model = getattr(model, "best_estimator_", model)
+    if not hasattr(model, "means_") or not hasattr(model, "covariance_type"):
+        raise ValueError("plot_classification draws a fitted GaussianMixture.")
+    names = getattr(model, "feature_names_in_", None)
+    labels, doubt = model.predict(X), model.uncertainty(X)
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim == 1:
+        X = X[:, None]
+    d = X.shape[1]
+    if names is None:
+        names = feature_names if feature_names is not None else [f"x{j}" for j in range(d)]
+    names = [str(n) for n in names]
+    if len(names) != d:
+        raise ValueError(f"feature_names has {len(names)} names for {d} features.")
+    side = max(2.2, 7.0 / d)
+    fig = Figure(figsize=figsize or (side * d + 0.5, side * d), layout="constrained")
+    axes = np.atleast_2d(fig.subplots(d, d, squeeze=False))
+    k = model.means_.shape[0]
+    size = 6 + 60 * doubt / max(float(doubt.max()), 1e-12)
+    colors = [f"C{j % 10}" for j in labels]
+    ct = model._params_covariance_type
+    covs = [component_covariance(model.covariances_, ct, j, d) for j in range(k)]
+    for a in range(d):
+        for b in range(d):
+            ax = axes[a, b]
+            if a == b:
+                bins = np.histogram_bin_edges(X[:, a], bins=30)
+                for j in range(k):
+                    ax.hist(X[labels == j, a], bins=bins, color=f"C{j % 10}", alpha=0.6)
+            else:
+                ax.scatter(X[:, b], X[:, a], c=colors, s=size, alpha=0.6, lw=0)
+                for j in range(k):
+                    cov = covs[j][np.ix_([b, a], [b, a])]
+                    vals, vecs = np.linalg.eigh(cov)
+                    angle = np.degrees(np.arctan2(vecs[1, -1], vecs[0, -1]))
+                    width, height = 2 * n_std * np.sqrt(np.maximum(vals[::-1], 0.0))
+                    ax.add_patch(Ellipse((model.means_[j, b], model.means_[j, a]), width,
+                                         height, angle=angle, fill=False,
+                                         color=f"C{j % 10}", lw=1.5))
+            if a == d - 1:
+                ax.set_xlabel(names[b])
+            if b == 0:
+                ax.set_ylabel(names[a])
+    fig.suptitle(f"{k} components ({ct}); larger points: more uncertain")
     return fig

@@ -10,7 +10,7 @@ mpl.use("Agg")
 
 import fastem  # noqa: E402
 from fastem import datasets, plotting  # noqa: E402
-from fastem.gaussian_mixture import COVARIANCE_TYPES as ALL_TYPES
+from fastem.gaussian_mixture import COVARIANCE_TYPES as ALL_TYPES  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -118,3 +118,52 @@ def test_plotting_is_not_imported_by_fastem():
                           "print('fastem.plotting' in sys.modules, 'matplotlib' in sys.modules)"],
                          capture_output=True, text=True, check=True).stdout.split()
     assert out == ["False", "False"]
+
+
+@pytest.fixture(scope="module")
+def faithful_selection():
+    X = datasets.load_faithful()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ms = fastem.ModelSelection(fastem.GaussianMixture(random_state=0),
+                                   {"n_components": [1, 2, 3, 4],
+                                    "covariance_type": ["full", "tied", "tied_diag"]}).fit(X)
+    return X, ms
+
+
+def test_criterion_plot_has_one_curve_per_type_and_rings_the_choice(faithful_selection):
+    X, ms = faithful_selection
+    ax = plotting.plot_criterion(ms).axes[0]
+    curves = {ln.get_label(): ln for ln in ax.lines}
+    r = ms.results_
+    for ct in ("full", "tied", "tied_diag"):
+        rows = r["covariance_type"] == ct
+        np.testing.assert_array_equal(curves[ct].get_xdata(), r["n_components"][rows])
+        np.testing.assert_allclose(curves[ct].get_ydata(), r["bic"][rows])
+    chosen = [ln for label, ln in curves.items() if label.startswith("chosen")][0]
+    assert chosen.get_ydata()[0] == pytest.approx(r["bic"].min())
+    assert "BIC" in ax.get_ylabel()
+
+
+def test_classification_plot_is_a_scatter_matrix_with_ellipses(faithful_selection):
+    X, ms = faithful_selection
+    fig = plotting.plot_classification(ms, X, feature_names=["eruptions", "waiting"])
+    axes = fig.axes
+    assert len(axes) == 4
+    k = ms.best_estimator_.n_components
+    off = [axes[1], axes[2]]  # (0, 1) and (1, 0)
+    for ax in off:
+        assert len(ax.patches) == k  # one ellipse per component
+        sizes = ax.collections[0].get_sizes()
+        doubt = ms.uncertainty(X)
+        assert np.argmax(sizes) == np.argmax(doubt)  # the most uncertain point is largest
+    assert axes[2].get_xlabel() == "eruptions" and axes[2].get_ylabel() == "waiting"
+    with pytest.raises(ValueError, match="feature_names"):
+        plotting.plot_classification(ms, X, feature_names=["one"])
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame(X, columns=["eruptions", "waiting"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        gm = fastem.GaussianMixture(2, random_state=0).fit(frame)
+    fig = plotting.plot_classification(gm, frame)
+    assert fig.axes[2].get_xlabel() == "eruptions"
