@@ -6,6 +6,7 @@ the module returned here, so the two are interchangeable.
 """
 
 import importlib
+import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -128,5 +129,28 @@ def thread_context(rt):
         return
     from ._jit import thread_limit
 
+    if getattr(_held, "blas", False):  # held by blas_held around many calls already
+        with thread_limit(rt.n_threads):
+            yield
+        return
     with thread_limit(rt.n_threads), _blas().limit(limits=1, user_api="blas"):
         yield
+
+
+_held = threading.local()
+
+
+@contextmanager
+def blas_held():
+    """BLAS held to one thread once around many fits on this thread (a grid of small
+    fits: ModelSelection), so that each kernel call does not set and restore the
+    limit again (about 15 us a call)."""
+    if getattr(_held, "blas", False):
+        yield
+        return
+    with _blas().limit(limits=1, user_api="blas"):
+        _held.blas = True
+        try:
+            yield
+        finally:
+            _held.blas = False

@@ -494,6 +494,28 @@ class GaussianMixture(MixtureBase):
                 "covariances": covariances, "prec_chol": prec_chol,
                 "lower_bound": -np.inf}
 
+    def _kmeans_labels(self, X, w, k, rng):
+        """The KMeans labels that start a restart. ModelSelection shares them between
+        the covariance types of one n_components (a dict in ``_init_cache``, alive
+        for one ModelSelection.fit on one data set): the labels depend on the data,
+        the weights, k and the restart's seed only, and nothing after them draws from
+        ``rng``, so a shared start gives each fit exactly what it computes alone."""
+        from .kmeans import KMeans
+
+        cache = getattr(self, "_init_cache", None)
+        key = None
+        if cache is not None:
+            seq = rng.bit_generator.seed_seq
+            key = (k, X.shape, X.dtype.str, seq.entropy, tuple(seq.spawn_key),
+                   self.backend)
+            if key in cache:
+                return cache[key]
+        labels = KMeans(k, n_init=1, random_state=rng, backend=self.backend).fit(
+            X, sample_weight=w).labels_
+        if key is not None:
+            cache[key] = labels
+        return labels
+
     def _initial_statistics(self, X, w, rng):
         """Sufficient statistics of the initial responsibilities, (N, S1, S2, centres);
         never an (n_samples, n_components) matrix."""
@@ -503,10 +525,7 @@ class GaussianMixture(MixtureBase):
         kind = self.init_params
         if kind in ("kmeans", "random_from_data", "k-means++"):
             if kind == "kmeans":
-                from .kmeans import KMeans
-
-                labels = KMeans(k, n_init=1, random_state=rng, backend=self.backend).fit(
-                    X, sample_weight=w).labels_
+                labels = self._kmeans_labels(X, w, k, rng)
                 members = [np.flatnonzero(labels == c) for c in range(k)]
             elif kind == "random_from_data":
                 rows = rng.choice(n, size=k, replace=False, p=w / w.sum())

@@ -125,12 +125,20 @@ class ModelSelection(ParamsMixin):
                            else self.param_grid, self.estimator)
         names = list(grid)
         combos = [dict(zip(names, values)) for values in itertools.product(*grid.values())]
+        # the combinations that differ only in covariance type start from the same
+        # KMeans labels: computed once (see GaussianMixture._kmeans_labels)
+        self._init_cache = {}
         if n_jobs == 1:
-            rows = [self._fit_one(X, c, sample_weight, fit_params, None) for c in combos]
+            from ._backend import blas_held
+
+            with blas_held():
+                rows = [self._fit_one(X, c, sample_weight, fit_params, None)
+                        for c in combos]
         else:
             with ThreadPoolExecutor(n_jobs) as pool:
                 rows = list(pool.map(lambda c: self._fit_one(X, c, sample_weight,
                                                              fit_params, 1), combos))
+        del self._init_cache
         self.results_ = _results(names, combos, rows, criterion)
         scores = self.results_[criterion]
         if not np.isfinite(scores).any():
@@ -156,6 +164,7 @@ class ModelSelection(ParamsMixin):
         from .gaussian_mixture import GaussianMixture
 
         model = _clone(self.estimator).set_params(**combo)
+        model._init_cache = self._init_cache
         row = {"model": None, "error": "", "warnings": ""}
         tic = time.perf_counter()
         with warnings.catch_warnings(record=True) as caught:
@@ -169,11 +178,14 @@ class ModelSelection(ParamsMixin):
                 # the rows' other arguments (a binomial mixture's n_trials)
                 extra = () if isinstance(model, GaussianMixture) else \
                     (fit_params.get("n_trials"),)
-                total, weight = model._log_likelihood(X, *extra, sample_weight)
+                weight = _weighted(np.zeros(np.shape(X)[0]), sample_weight)[1]
+                # the fit's final E-step: the mean log-likelihood at the final parameters
+                total = float(model.history_["objective"][-1]) * weight
                 n_par = model._n_parameters()
                 entropy, _ = _weighted(np.log(1.0 - model.uncertainty(X, *extra)),
                                        sample_weight)
                 bic = -2.0 * total + n_par * np.log(weight)
+                del model._init_cache  # the fitted model keeps no reference to it
                 row.update(model=model, log_likelihood=total, n_parameters=n_par, bic=bic,
                            aic=-2.0 * total + 2.0 * n_par, icl=bic - 2.0 * entropy,
                            converged=bool(model.converged_), n_iter=int(model.n_iter_))
