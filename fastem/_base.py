@@ -160,7 +160,11 @@ class EMBase(ParamsMixin):
         # the fit runs on weights rescaled by a power of two (see
         # rescaled_sample_weight); a summed objective is scaled back when reported
         sample_weight, exponent = rescaled_sample_weight(sample_weight)
-        data, rt = self._batch_data(X, sample_weight, fitting=True, **kwargs)
+        self._weight_exponent = exponent  # a prior counts the weights as frequencies
+        try:
+            data, rt = self._batch_data(X, sample_weight, fitting=True, **kwargs)
+        finally:
+            del self._weight_exponent
         if self._objective_is_sum:
             data["objective_exponent"] = exponent
         if getattr(self, "warm_start", False) and self._is_fitted():

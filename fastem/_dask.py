@@ -181,6 +181,10 @@ def fit_dask(est, X, sample_weight, n_trials=None):
     from dask import delayed
 
     model = est._kernel_module
+    if getattr(est, "prior", None) is not None:
+        raise ValueError("prior needs the whole data in memory (its hyperparameters are "
+                         "the data's mean and variance): fit a NumPy array, or set "
+                         "prior=None")
     one_d = X.ndim == 1
     dtypes = (np.float64,) if model == "binomial_mixture" else (np.float64, np.float32)
     X = _rows(X, allow_1d=model != "kmeans", dtypes=dtypes)

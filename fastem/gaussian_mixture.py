@@ -170,20 +170,108 @@ def kernel_precision(prec_chol, covariance_type, k, d):
     return "diag", np.ascontiguousarray(np.repeat(prec_chol[:, None], d, axis=1))
 
 
-def m_step(N, S1, S2, centers, covariance_type, reg_covar, eps, unit=1.0):
+def default_prior(X, sample_weight, n_components, covariance_type, overrides=None,
+                  frequency=1.0):
+    """mclust's default conjugate prior (``defaultPrior``; Fraley & Raftery 2007) for
+    a mixture of ``n_components`` on X: ``shrinkage`` 0.01 of a Gaussian prior on
+    each mean toward ``mean``, the data's mean; an inverse Wishart (inverse gamma for
+    the diagonal and spherical types and for one feature) on the covariances with
+    ``dof`` = d + 2 degrees of freedom and ``scale`` var(X) / G^(2/d) (a matrix for
+    "full" and "tied" with two or more features; otherwise a number, the mean of the
+    variances over G^(2/d)). The variance is R's ``var``: divisor n - 1, with n the
+    sum of the weights times ``frequency`` (the weights as frequencies, in the
+    caller's scale). ``overrides`` replaces any key."""
+    X = np.asarray(X, dtype=np.float64)
+    w = np.asarray(sample_weight, dtype=np.float64)
+    n, d = X.shape
+    mean = w @ X / w.sum()
+    diff = X - mean
+    rows = int(np.count_nonzero(w > 0))
+    total = float(w.sum()) * frequency
+    cov = (diff * w[:, None]).T @ diff / w.sum() * (total / (total - 1) if total > 1 else 1.0)
+    fac = (1.0 / n_components) ** (2.0 / d)
+    if covariance_type in ("full", "tied") and d > 1:
+        scale = fac * (cov if rows > d else np.diag(np.diag(cov)))
+    else:
+        scale = float(fac * np.trace(cov) / d)
+    prior = {"shrinkage": 0.01, "mean": mean, "dof": float(d + 2), "scale": scale}
+    for key, value in (overrides or {}).items():
+        if key not in prior:
+            raise ValueError(f"prior: unknown key {key!r}; the keys are shrinkage, mean, "
+                             "dof and scale")
+        prior[key] = np.asarray(value, dtype=np.float64) if key in ("mean", "scale") \
+            else float(value)
+    if np.shape(prior["mean"]) != (d,):
+        raise ValueError(f"prior['mean'] must have shape ({d},), got "
+                         f"{np.shape(prior['mean'])}")
+    want = (d, d) if covariance_type in ("full", "tied") and d > 1 else ()
+    if np.shape(prior["scale"]) != want:
+        raise ValueError(f"prior['scale'] for covariance_type='{covariance_type}' with {d} "
+                         f"feature(s) must have shape {want}, got {np.shape(prior['scale'])}")
+    if not (prior["shrinkage"] >= 0 and prior["dof"] > 0 and np.all(np.isfinite(
+            prior["scale"])) and np.all(np.isfinite(prior["mean"]))):
+        raise ValueError("prior: shrinkage must be >= 0, dof > 0, mean and scale finite")
+    return prior
+
+
+def _map_step(Ne, delta, centers, S2, covariance_type, reg_covar, prior):
+    """The M-step's means and covariances at the posterior mode under ``prior``
+    (Fraley & Raftery 2007, table 2): each mean shrunk toward the prior mean, each
+    covariance (scale + within scatter + shrinkage scatter) over its degrees of
+    freedom."""
+    k, d = centers.shape
+    kappa, mu, nu, scale = prior["shrinkage"], prior["mean"], prior["dof"], prior["scale"]
+    ybar = centers + delta
+    means = (Ne[:, None] * ybar + kappa * mu) / (Ne + kappa)[:, None]
+    dm = ybar - mu
+    c = kappa * Ne / (Ne + kappa)
+    n = Ne.sum()
+    if S2.ndim == 3:
+        outer = delta[:, :, None] * delta[:, None, :]
+        scatter = S2 - Ne[:, None, None] * outer + c[:, None, None] * (
+            dm[:, :, None] * dm[:, None, :])
+        if covariance_type == "tied":
+            cov = (scale + scatter.sum(axis=0)) / (nu + n + d + k + 1)
+            cov.flat[:: d + 1] += reg_covar
+            return means, cov
+        cov = (scale + scatter) / (nu + Ne + d + 2)[:, None, None]
+        idx = np.arange(d)
+        cov[:, idx, idx] += reg_covar
+        return means, cov
+    scatter = np.maximum(S2 - Ne[:, None] * delta ** 2, 0.0) + c[:, None] * dm ** 2
+    if covariance_type == "tied_diag" or (covariance_type == "tied" and d == 1):
+        var = (scale + scatter.sum(axis=0)) / (nu + n + k + 2)
+        return means, (var[None] if covariance_type == "tied" else var) + reg_covar
+    if covariance_type == "tied_spherical":
+        return means, np.asarray((scale + scatter.sum()) / (nu + (n + k) * d + 2) + reg_covar)
+    if covariance_type == "spherical":
+        return means, (scale + scatter.sum(axis=1)) / (nu + (Ne + 1) * d + 2) + reg_covar
+    var = (scale + scatter) / (nu + Ne + 3)[:, None] + reg_covar  # diag, or full in 1-D
+    return means, (var[:, :, None] if covariance_type == "full" else var)
+
+
+def m_step(N, S1, S2, centers, covariance_type, reg_covar, eps, unit=1.0, prior=None):
     """Parameters from sufficient statistics centred on ``centers`` (k, d).
 
     ``S2`` is (k, d, d) for the full family or (k, d) for the diagonal one (and for
     one feature). Like scikit-learn, ``10 * eps`` times ``unit``, the weight of one
     row (the mean sample weight; 1 with unit weights, as in scikit-learn), is added to
     every N[k] so that an empty component keeps finite parameters: relative to the
-    weights, so that a common factor on them changes nothing.
+    weights, so that a common factor on them changes nothing. ``prior`` (see
+    :func:`default_prior`): the posterior mode instead of the maximum likelihood.
     """
     k, d = centers.shape
     Ne = N + 10.0 * eps * unit
     delta = S1 / Ne[:, None]
     means = centers + delta
     weights = Ne / Ne.sum()
+    if prior is not None:
+        f = prior.get("frequency", 1.0)
+        means, cov = _map_step(Ne * f, delta, centers, S2 * f, covariance_type, reg_covar,
+                               prior)
+        if covariance_type == "tied" and d == 1:
+            cov = cov.reshape(1, 1)
+        return weights, means, cov
     if S2.ndim == 3:
         outer = delta[:, :, None] * delta[:, None, :]
         if covariance_type == "tied":
@@ -291,6 +379,18 @@ class GaussianMixture(MixtureBase):
     learning_decay : float in (0.5, 1], default=0.7
         ``alpha`` of that step size: near 0.5 forgets early batches fast, 1 averages
         all batches equally.
+    prior : None, "default" or dict, default=None
+        None: maximum likelihood. "default": mclust's conjugate prior (Fraley &
+        Raftery 2007; :func:`default_prior`): the means shrunk toward the data's mean
+        with shrinkage 0.01, an inverse Wishart (inverse gamma) on the covariances
+        with d + 2 degrees of freedom and scale var(X) / n_components^(2/d); EM then
+        finds the posterior mode (MAP), which keeps components from collapsing onto
+        a few points. A dict overrides any of its keys (``shrinkage``, ``mean``,
+        ``dof``, ``scale``). The resolved hyperparameters are ``prior_params_``.
+        ``lower_bound_``, ``score`` and ``bic`` stay the log-likelihood's (as
+        mclust's BIC with a prior). Sample weights count as frequencies here (the
+        prior's weight is against their sum). ``partial_fit`` and Dask fits refuse a
+        prior.
 
     Attributes
     ----------
@@ -340,9 +440,10 @@ class GaussianMixture(MixtureBase):
                  max_iter=100, n_init=1, init_params="kmeans", weights_init=None,
                  means_init=None, precisions_init=None, warm_start=False, backend="auto",
                  random_state=None, record_history=False, verbose=0, learning_offset=2.0,
-                 learning_decay=0.7):
+                 learning_decay=0.7, prior=None):
         self.n_components = n_components
         self.covariance_type = covariance_type
+        self.prior = prior
         self.tol = tol
         self.reg_covar = reg_covar
         self.max_iter = max_iter
@@ -454,6 +555,7 @@ class GaussianMixture(MixtureBase):
                                  f"n_components={k} samples with positive sample_weight.")
             record_features(self, X_raw, X)
             self._eps = float(np.finfo(X.dtype).eps)
+            self._set_prior(X, sample_weight, k)
         else:
             inits = {}
             check_features(self, X_raw, X)
@@ -464,6 +566,34 @@ class GaussianMixture(MixtureBase):
         family_work = d * d if self.covariance_type in ("full", "tied") else d
         rt = runtime(self.backend, self._kernel_module, n * k * family_work)
         return self._prepare(X, sample_weight, rt, inits=inits), rt
+
+    def _check_stream_params(self):
+        super()._check_stream_params()
+        if self.prior is not None:
+            raise ValueError("prior is for fit (its hyperparameters come from the whole "
+                             "data); partial_fit runs maximum likelihood: set prior=None")
+
+    def _set_prior(self, X, sample_weight, k):
+        """``prior_params_`` from ``prior`` and the data that starts the model."""
+        if self.prior is None or self.prior is False:
+            if hasattr(self, "prior_params_"):
+                del self.prior_params_
+            return
+        if isinstance(self.prior, str):
+            check_choice(self.prior, "prior", ("default",))
+            overrides = None
+        elif isinstance(self.prior, dict):
+            overrides = self.prior
+        else:
+            raise TypeError(f"prior must be None, 'default' or a dict of shrinkage, mean, "
+                            f"dof and scale, got {self.prior!r}")
+        # the fit's weights are rescaled by a power of two (rescaled_sample_weight): the
+        # prior and the M-step take them back to the caller's scale, where they count
+        # as frequencies
+        frequency = 2.0 ** getattr(self, "_weight_exponent", 0)
+        self.prior_params_ = default_prior(X, sample_weight, k, self.covariance_type,
+                                           overrides, frequency=frequency)
+        self.prior_params_["frequency"] = frequency
 
     # ------------------------------------------------------------------ hooks
     def _prepare(self, X, sample_weight, rt, inits):
@@ -480,7 +610,8 @@ class GaussianMixture(MixtureBase):
         if need_resp:
             N, S1, S2, centers, rows = self._initial_statistics(X, w, rng)
             weights, means, covariances = m_step(N, S1, S2, centers, ct, reg, data["eps"],
-                                                 unit=N.sum() / rows)
+                                                 unit=N.sum() / rows,
+                                                 prior=getattr(self, "prior_params_", None))
         weights = inits.get("weights", weights)
         means = inits.get("means", means)
         if "precisions" in inits:
@@ -621,7 +752,8 @@ class GaussianMixture(MixtureBase):
             eps = getattr(self, "_eps", float(np.finfo(np.float64).eps))
         weights, means, covariances = m_step(stats.N, stats.S1, stats.S2, stats.center,
                                              self.covariance_type, self.reg_covar, eps,
-                                             unit=stats.weight / stats.n_samples)
+                                             unit=stats.weight / stats.n_samples,
+                                             prior=getattr(self, "prior_params_", None))
         prec_chol = precision_cholesky(covariances, self.covariance_type, self.reg_covar)
         return {"weights": weights, "means": means, "covariances": covariances,
                 "prec_chol": prec_chol}
