@@ -115,7 +115,7 @@ def _json_safe(value):
 def _selection_report(selection, names):
     r = selection.results_
     keys = names + ["bic", "aic", "icl", "log_likelihood", "n_parameters", "converged",
-                    "rank", "error"]
+                    "degenerate", "rank", "error"]
     rows = [{key: (r[key][i].item() if hasattr(r[key][i], "item") else r[key][i])
              for key in keys} for i in range(len(r["bic"]))]
     return {"criterion": selection.criterion, "best": dict(selection.best_params_),
@@ -135,9 +135,14 @@ def _print_selection(selection, grid, criterion):
             mask = r["n_components"] == k
             if t is not None:
                 mask &= r["covariance_type"] == t
-            v = r[criterion][np.flatnonzero(mask)[0]]
-            cells.append(f"{v:14.3f}" if np.isfinite(v) else f"{'failed':>14}")
+            i = np.flatnonzero(mask)[0]
+            v = r[criterion][i]
+            mark = "*" if r["degenerate"][i] else " "
+            cells.append(f"{v:13.3f}{mark}" if np.isfinite(v) else f"{'failed':>14}")
         print(f"{k:>3} " + " ".join(cells))
+    if r["degenerate"].any():
+        print("* a degenerate component (see fastem.DegenerateComponentWarning): chosen "
+              "only if every fit has one")
     best = ", ".join(f"{key}={value}" for key, value in selection.best_params_.items())
     print(f"chosen: {best}\n")
 

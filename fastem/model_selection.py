@@ -78,6 +78,13 @@ class ModelSelection(ParamsMixin):
         Combinations fitted at once, on threads (each fit's kernels then run on one
         thread, so that the threads do not fight for the cores). None or 1: one at a
         time, each fit with every thread.
+    allow_degenerate : bool, default=False
+        False: a fit that raised a :class:`fastem.DegenerateComponentWarning` (a
+        component on fewer than d + 1 points, or a variance at the reg_covar floor,
+        whose likelihood grows without bound as the component shrinks) is chosen
+        only if every fit did. On Old Faithful, whose waiting times are whole
+        minutes, well-converged fits of 5 diagonal components put one on 14 rows of
+        the same waiting time, and its BIC would win. True: the criterion alone.
 
     Attributes
     ----------
@@ -91,17 +98,21 @@ class ModelSelection(ParamsMixin):
         One row per combination, in grid order (the last parameter varies fastest):
         each grid parameter's values, ``bic``, ``aic``, ``icl``, ``log_likelihood``
         (NaN where the fit failed), ``n_parameters``, ``converged``, ``n_iter``,
-        ``fit_time`` (seconds), ``rank`` (1 = best by ``criterion``; failed rows rank
-        last), ``error`` (why a fit failed, "" otherwise) and ``warnings`` (the
-        warnings a fit raised, joined by "; "). ``pandas.DataFrame(results_)`` makes
+        ``fit_time`` (seconds), ``degenerate`` (the fit raised a
+        DegenerateComponentWarning), ``rank`` (1 = best by ``criterion`` among the
+        rows that can be chosen, then the degenerate ones, failed rows last),
+        ``error`` (why a fit failed, "" otherwise) and ``warnings`` (the warnings a
+        fit raised, joined by "; "). ``pandas.DataFrame(results_)`` makes
         a table of it.
     """
 
-    def __init__(self, estimator, param_grid=None, criterion="bic", n_jobs=None):
+    def __init__(self, estimator, param_grid=None, criterion="bic", n_jobs=None,
+                 allow_degenerate=False):
         self.estimator = estimator
         self.param_grid = param_grid
         self.criterion = criterion
         self.n_jobs = n_jobs
+        self.allow_degenerate = allow_degenerate
 
     # ------------------------------------------------------------------ fitting
     def fit(self, X, y=None, sample_weight=None, **fit_params):
@@ -120,6 +131,8 @@ class ModelSelection(ParamsMixin):
                             f"BinomialMixture, got {type(self.estimator).__name__}")
         criterion = check_choice(self.criterion, "criterion", CRITERIA)
         n_jobs = self._check_n_jobs()
+        if not isinstance(self.allow_degenerate, (bool, np.bool_)):
+            raise TypeError(f"allow_degenerate must be a bool, got {self.allow_degenerate!r}")
         X = _prepared(X)
         grid = _check_grid(default_grid(self.estimator, X) if self.param_grid is None
                            else self.param_grid, self.estimator)
@@ -139,12 +152,12 @@ class ModelSelection(ParamsMixin):
                 rows = list(pool.map(lambda c: self._fit_one(X, c, sample_weight,
                                                              fit_params, 1), combos))
         del self._init_cache
-        self.results_ = _results(names, combos, rows, criterion)
+        self.results_ = _results(names, combos, rows, criterion, bool(self.allow_degenerate))
         scores = self.results_[criterion]
         if not np.isfinite(scores).any():
             reasons = "; ".join(sorted(set(self.results_["error"]) - {""}))
             raise ValueError(f"no combination of the grid could be fitted ({reasons})")
-        self.best_index_ = int(np.nanargmin(np.where(np.isfinite(scores), scores, np.nan)))
+        self.best_index_ = int(np.argmin(self.results_["rank"]))
         self.best_params_ = combos[self.best_index_]
         self.best_estimator_ = rows[self.best_index_]["model"]
         self._warn_at_edge(grid, criterion)
@@ -268,7 +281,7 @@ def _weighted(values, sample_weight):
     return weighted_total(values, sample_weight)
 
 
-def _results(names, combos, rows, criterion):
+def _results(names, combos, rows, criterion, allow_degenerate):
     n = len(combos)
     out = {}
     for name in names:
@@ -287,9 +300,16 @@ def _results(names, combos, rows, criterion):
     out["converged"] = np.array([r.get("converged", False) for r in rows], dtype=bool)
     out["n_iter"] = np.array([r.get("n_iter", 0) for r in rows], dtype=np.int64)
     out["fit_time"] = np.array([r["fit_time"] for r in rows], dtype=np.float64)
+    out["degenerate"] = np.array(["DegenerateComponentWarning" in r["warnings"]
+                                  for r in rows], dtype=bool)
     scores = out[criterion]
-    key = np.where(np.isfinite(scores), scores, np.inf)
-    order = np.argsort(key, kind="stable")
+    finite = np.isfinite(scores)
+    # chosen first: the finite rows (not degenerate ones, unless allowed or all are)
+    tier = np.where(finite, 0, 2)
+    if not allow_degenerate and (finite & ~out["degenerate"]).any():
+        tier = np.where(finite & out["degenerate"], 1, tier)
+    key = np.where(finite, scores, np.inf)
+    order = np.lexsort((key, tier))
     rank = np.empty(n, dtype=np.int64)
     rank[order] = np.arange(1, n + 1)
     out["rank"] = rank
