@@ -191,7 +191,8 @@ class ModelSelection(ParamsMixin):
                 # the rows' other arguments (a binomial mixture's n_trials)
                 extra = () if isinstance(model, GaussianMixture) else \
                     (fit_params.get("n_trials"),)
-                weight = _weighted(np.zeros(np.shape(X)[0]), sample_weight)[1]
+                weight = float(np.shape(X)[0] if sample_weight is None
+                               else np.sum(sample_weight))  # checked by the fit
                 # the fit's final E-step: the mean log-likelihood at the final parameters
                 total = float(model.history_["objective"][-1]) * weight
                 n_par = model._n_parameters()

@@ -303,3 +303,33 @@ print(len(K._nearest_rows.signatures), len(K._nearest_tile.signatures),
     first, second = [line.split() for line in res.stdout.splitlines()[-2:]]
     assert first == ["1", "0", "0"]
     assert second[1:] == ["1", "0"]
+
+
+@requires_numba
+@pytest.mark.parametrize("parallel,threads", [(False, None), (True, 1), (True, 2)])
+@pytest.mark.parametrize("n", [CHUNK + 1, 60 * CHUNK + 7])
+def test_many_centres_take_fewer_blocks_and_the_same_step(parallel, threads, n, dtype):
+    # k x (d + 1) = 600 x 65 values per block: the partial sums' budget allows 53
+    # blocks, not MAX_BLOCKS, so blocks hold other chunks than with few centres. The
+    # oracle is the NumPy twin (itself checked against the naive loop above)
+    from fastem._kernels.kmeans import MAX_BLOCKS, STATS_BUDGET, _block_layout
+
+    n_blocks, block_rows = _block_layout(n, CHUNK, 600, 64)
+    assert n_blocks == -(-n // block_rows) <= STATS_BUDGET // (600 * 65) < MAX_BLOCKS
+    assert block_rows % CHUNK == 0
+    X, w, centers = _data(n, 64, 600, dtype, seed=5)
+    out = {}
+    for name in ("reference", "numba"):
+        labels = np.full(n, -1, dtype=np.int32)
+        sums, wsums = np.empty((600, 64)), np.empty(600)
+        res = _call(name, parallel, threads, "lloyd_iter", X, w, centers, _offset(centers),
+                    labels, sums, wsums, CHUNK)
+        out[name] = (labels, sums, wsums) + tuple(res)
+    (labels, sums, wsums, inertia, changed), ref_out = out["numba"], out["reference"]
+    rtol = rtol_for(dtype)
+    np.testing.assert_array_equal(labels, ref_out[0])
+    np.testing.assert_allclose(sums, ref_out[1], rtol=rtol,
+                               atol=rtol * (1 + np.abs(ref_out[1]).max()))
+    np.testing.assert_allclose(wsums, ref_out[2], rtol=1e-12)
+    assert inertia == pytest.approx(ref_out[3], rel=rtol)
+    assert changed == ref_out[4] == n
