@@ -332,6 +332,9 @@ def map_rows(est, X, method, **kwargs):
         dtype = X.dtype if (model != "binomial_mixture") else np.float64
         return da.map_blocks(_apply, *arrays, est=fitted, method=method, kwargs=kwargs,
                              dtype=dtype, chunks=(X.chunks[0], (k,)))
+    if method == "impute":
+        return da.map_blocks(_apply, *arrays, est=fitted, method=method, kwargs=kwargs,
+                             dtype=np.float64, chunks=(X.chunks[0], (X.shape[1],)))
     dtype = {"predict": np.int32 if model == "kmeans" else np.int64,
              "score_samples": np.float64}[method]
     return da.map_blocks(_apply, *arrays, est=fitted, method=method, kwargs=kwargs,

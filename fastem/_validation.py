@@ -49,7 +49,7 @@ def is_dask_array(X):
 
 
 def check_array(X, *, name="X", allow_1d=False, dtype=FLOAT_DTYPES, min_samples=1,
-                estimator=None):
+                estimator=None, allow_nan=False, nan_hint=""):
     """Validate a data array and return it as a C-contiguous floating array.
 
     Parameters
@@ -66,6 +66,11 @@ def check_array(X, *, name="X", allow_1d=False, dtype=FLOAT_DTYPES, min_samples=
         Minimum number of rows.
     estimator : str, optional
         Estimator name for messages.
+    allow_nan : bool
+        Accept NaN (missing values); infinity is refused all the same.
+    nan_hint : str
+        Appended to the message that refuses NaN (for instance the option that
+        accepts them).
 
     Returns
     -------
@@ -119,9 +124,11 @@ def check_array(X, *, name="X", allow_1d=False, dtype=FLOAT_DTYPES, min_samples=
     with np.errstate(over="ignore", invalid="ignore"):
         total = X.sum(dtype=np.float64)
     if not np.isfinite(total) and not np.isfinite(X).all():
-        kind = "NaN" if np.isnan(X).any() else "infinity"
-        raise ValueError(f"{name} contains {kind}; fastem needs finite values "
-                         "(remove or impute them first).")
+        if np.isinf(X).any():
+            raise ValueError(f"{name} contains infinity; fastem needs finite values.")
+        if not allow_nan:
+            raise ValueError(f"{name} contains NaN; fastem needs finite values (remove "
+                             f"or impute them first{nan_hint}).")
     return X
 
 

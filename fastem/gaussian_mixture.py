@@ -5,6 +5,7 @@ import numpy as np
 
 from ._backend import runtime, thread_context
 from ._base import MixtureBase
+from ._missing import MISSING_CHOICES, missing_layout
 from ._stats import SufficientStatistics
 from ._validation import (check_float_array, check_mixture_weights,
                           check_array, check_choice, check_features, check_float,
@@ -315,6 +316,38 @@ def component_covariance(covariances, covariance_type, j, n_features):
     return np.eye(n_features) * covariances[j]
 
 
+def full_covariances(covariances, covariance_type, k, d):
+    """The covariances as (k, d, d) matrices, or (1, d, d) for the shared types, for
+    the missing-value kernels (which factorise observed blocks of them)."""
+    if covariance_type == "full":
+        out = np.reshape(covariances, (k, d, d))
+    elif covariance_type == "tied":
+        out = np.reshape(covariances, (1, d, d))
+    elif covariance_type == "diag":
+        out = np.reshape(covariances, (k, d))[:, :, None] * np.eye(d)
+    elif covariance_type == "spherical":
+        out = np.reshape(covariances, (k,))[:, None, None] * np.eye(d)
+    elif covariance_type == "tied_diag":
+        out = np.diag(np.reshape(covariances, (d,)))[None]
+    else:
+        out = (float(covariances) * np.eye(d))[None]
+    return np.ascontiguousarray(out, dtype=np.float64)
+
+
+def _observed_moments(X, mask, w, fallback_mean, fallback_var):
+    """Per-feature weighted mean and variance of the observed entries of X (rows
+    weighted by w); a feature with no observed weight gets the fallbacks."""
+    obs = ~mask
+    wo = obs * w[:, None]
+    tot = wo.sum(axis=0)
+    Xz = np.where(obs, X, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(tot > 0, (wo * Xz).sum(axis=0) / tot, fallback_mean)
+        dev = np.where(obs, Xz - mean, 0.0)
+        var = np.where(tot > 0, (wo * dev * dev).sum(axis=0) / tot, fallback_var)
+    return mean, var
+
+
 def n_parameters(covariance_type, k, d):
     cov = {"full": k * d * (d + 1) / 2.0, "tied": d * (d + 1) / 2.0, "diag": k * d,
            "spherical": k, "tied_diag": d, "tied_spherical": 1}[covariance_type]
@@ -391,6 +424,22 @@ class GaussianMixture(MixtureBase):
         mclust's BIC with a prior). Sample weights count as frequencies here (the
         prior's weight is against their sum). ``partial_fit`` and Dask fits refuse a
         prior.
+    missing : {"raise", "em"}, default="raise"
+        "raise": NaN in X is an error. "em": NaN marks a missing value (missing at
+        random) and EM maximises the likelihood of the observed entries exactly
+        (Ghahramani & Jordan 1994): each row's responsibilities come from the
+        marginal density of its observed coordinates, and the statistics use the
+        conditional mean (and, in the second moments, the conditional covariance)
+        of the missing coordinates given the observed ones under each component.
+        Rows are grouped by their pattern of missing values, and each (pattern,
+        component) factorises its observed block once per pass. A row with every
+        value missing carries nothing and is left out (``lower_bound_`` is the mean
+        observed-data log-likelihood of the other rows). ``predict``,
+        ``predict_proba``, ``score_samples``, ``score``, ``bic`` and ``aic`` then
+        read NaN in their input the same way, and :meth:`impute` fills NaN with
+        their conditional expectation. Without NaN the fit is the same as with
+        "raise". How initialisation treats the holes: see the README, "Missing
+        values".
 
     Attributes
     ----------
@@ -440,8 +489,9 @@ class GaussianMixture(MixtureBase):
                  max_iter=100, n_init=1, init_params="kmeans", weights_init=None,
                  means_init=None, precisions_init=None, warm_start=False, backend="auto",
                  random_state=None, record_history=False, verbose=0, learning_offset=2.0,
-                 learning_decay=0.7, prior=None):
+                 learning_decay=0.7, prior=None, missing="raise"):
         self.n_components = n_components
+        self.missing = missing
         self.covariance_type = covariance_type
         self.prior = prior
         self.tol = tol
@@ -527,6 +577,7 @@ class GaussianMixture(MixtureBase):
 
     def _check_hyper_params(self):
         check_choice(self.covariance_type, "covariance_type", COVARIANCE_TYPES)
+        check_choice(self.missing, "missing", MISSING_CHOICES)
         check_choice(self.init_params, "init_params", INIT_PARAMS)
         check_float(self.reg_covar, "reg_covar", min_value=0.0)
         return check_int(self.n_components, "n_components", min_value=1)
@@ -543,7 +594,7 @@ class GaussianMixture(MixtureBase):
         (init checks, feature names recorded); otherwise it must match the model."""
         k = self._check_hyper_params()
         X_raw = X
-        X = check_array(X, allow_1d=True, estimator=type(self).__name__)
+        X = self._check_X(X)
         n, d = X.shape
         sample_weight = check_sample_weight(sample_weight, n, allow_zero_sum=not fitting)
         if fitting:
@@ -566,6 +617,12 @@ class GaussianMixture(MixtureBase):
         family_work = d * d if self.covariance_type in ("full", "tied") else d
         rt = runtime(self.backend, self._kernel_module, n * k * family_work)
         return self._prepare(X, sample_weight, rt, inits=inits), rt
+
+    def _check_X(self, X, allow_nan=False):
+        em = self.missing == "em" or allow_nan
+        return check_array(X, allow_1d=True, estimator=type(self).__name__, allow_nan=em,
+                           nan_hint="" if em else ", or set missing='em' to fit the "
+                           "observed entries by exact EM")
 
     def _check_stream_params(self):
         super()._check_stream_params()
@@ -597,8 +654,24 @@ class GaussianMixture(MixtureBase):
 
     # ------------------------------------------------------------------ hooks
     def _prepare(self, X, sample_weight, rt, inits):
-        return {"X": X, "sample_weight": sample_weight, "wsum": float(sample_weight.sum()),
-                "inits": inits, "eps": float(np.finfo(X.dtype).eps)}
+        data = {"X": X, "inits": inits, "eps": float(np.finfo(X.dtype).eps)}
+        if self.missing == "em" and X.size and np.isnan(X.sum(dtype=np.float64)):
+            mask = np.isnan(X)
+            empty = mask.all(axis=1)
+            if empty.all():
+                raise ValueError("X has no observed value: every entry is NaN.")
+            if empty.any():  # a row with nothing observed carries nothing
+                sample_weight = np.where(empty, 0.0, sample_weight)
+                if not sample_weight.sum() > 0:
+                    raise ValueError("sample_weight is zero on every row of X that has an "
+                                     "observed value.")
+            k, d = self.n_components, X.shape[1]
+            data["mask"] = mask
+            data["missing"] = missing_layout(mask, rt.chunk_size, k, d,
+                                             rows=np.flatnonzero(~empty & (sample_weight > 0)))
+        data["sample_weight"] = sample_weight
+        data["wsum"] = float(sample_weight.sum())
+        return data
 
     def _initialize(self, data, rng, rt):
         X, w = data["X"], data["sample_weight"]
@@ -608,7 +681,11 @@ class GaussianMixture(MixtureBase):
         need_resp = not ("weights" in inits and "means" in inits and "precisions" in inits)
         weights = means = covariances = None
         if need_resp:
-            N, S1, S2, centers, rows = self._initial_statistics(X, w, rng)
+            if "mask" in data:
+                N, S1, S2, centers, rows = self._initial_statistics_missing(
+                    X, w, rng, data["mask"])
+            else:
+                N, S1, S2, centers, rows = self._initial_statistics(X, w, rng)
             weights, means, covariances = m_step(N, S1, S2, centers, ct, reg, data["eps"],
                                                  unit=N.sum() / rows,
                                                  prior=getattr(self, "prior_params_", None))
@@ -696,6 +773,95 @@ class GaussianMixture(MixtureBase):
                 S2 += resp.T @ (diff * diff)
         return N, S1, S2, np.repeat(center[None], k, axis=0), n
 
+    def _initial_statistics_missing(self, X, w, rng, mask):
+        """As :meth:`_initial_statistics`, on X with holes. The rows that start the
+        components come from X with each missing entry set to its feature's observed
+        mean (K-Means and the seeds see complete rows); the statistics then read the
+        observed entries only: each component's means and variances are those of its
+        observed entries, a missing entry counts at the component's mean in the
+        second moments, and the component's variance of that feature is added for
+        it (so the variances are not shrunk by the holes)."""
+        k = self.n_components
+        n, d = X.shape
+        full = self.covariance_type in ("full", "tied") and d > 1
+        Xf = X.astype(np.float64)
+        col_mean, col_var = _observed_moments(Xf, mask, w, 0.0, 0.0)
+        never = np.flatnonzero((~mask & (w[:, None] > 0)).sum(axis=0) == 0)
+        if never.size:
+            raise ValueError(f"feature {int(never[0])} of X has no observed value (among "
+                             "the rows of positive sample_weight): drop it.")
+        filled = np.where(mask, col_mean, Xf)
+        kind = self.init_params
+        N = np.zeros(k)
+        centers = np.empty((k, d))
+        S2 = np.zeros((k, d, d) if full else (k, d))
+
+        def add(c, resp_w, Xc, Mc):
+            # resp_w: the rows' responsibilities times weights; Xc, Mc their values, mask
+            N[c] += resp_w.sum()
+            diff = np.where(Mc, 0.0, Xc - centers[c])
+            extra = (Mc * resp_w[:, None]).sum(axis=0) * var[c]
+            if full:
+                S2[c] += (diff * resp_w[:, None]).T @ diff + np.diag(extra)
+            else:
+                S2[c] += resp_w @ (diff * diff) + extra
+
+        if kind in ("kmeans", "random_from_data", "k-means++"):
+            if kind == "kmeans":
+                labels = self._kmeans_labels(filled, w, k, rng)
+                members = [np.flatnonzero(labels == c) for c in range(k)]
+            elif kind == "random_from_data":
+                rows = rng.choice(n, size=k, replace=False, p=w / w.sum())
+                members = [rows[c:c + 1] for c in range(k)]
+            else:
+                from .kmeans import kmeans_plusplus
+
+                _, rows = kmeans_plusplus(filled, k, sample_weight=w, random_state=rng)
+                members = [rows[c:c + 1] for c in range(k)]
+            var = np.zeros((k, d))
+            for c, idx in enumerate(members):
+                wc = w[idx] if kind == "kmeans" else np.ones(len(idx))
+                centers[c], var[c] = _observed_moments(Xf[idx], mask[idx], wc, col_mean,
+                                                       col_var)
+                add(c, wc, Xf[idx], mask[idx])
+            return N, np.zeros((k, d)), S2, centers, (n if kind == "kmeans" else k)
+        # random responsibilities, drawn block by block twice from one seed: the
+        # components' observed means first, then the second moments about them
+        seed = rng.integers(2 ** 63)
+        sums = np.zeros((k, d))
+        counts = np.zeros((k, d))
+        for start, resp in self._random_blocks(n, k, w, seed):
+            obs = ~mask[start:start + resp.shape[0]]
+            sums += resp.T @ np.where(obs, Xf[start:start + resp.shape[0]], 0.0)
+            counts += resp.T @ obs
+        with np.errstate(invalid="ignore", divide="ignore"):
+            centers[:] = np.where(counts > 0, sums / counts, col_mean)
+        sq = np.zeros((k, d))
+        for start, resp in self._random_blocks(n, k, w, seed):
+            stop = start + resp.shape[0]
+            obs = ~mask[start:stop]
+            for c in range(k):
+                dev = np.where(obs, Xf[start:stop] - centers[c], 0.0)
+                sq[c] += resp[:, c] @ (dev * dev)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            var = np.where(counts > 0, sq / counts, col_var)
+        for start, resp in self._random_blocks(n, k, w, seed):
+            stop = start + resp.shape[0]
+            for c in range(k):
+                add(c, resp[:, c], Xf[start:stop], mask[start:stop])
+        return N, np.zeros((k, d)), S2, centers, n
+
+    @staticmethod
+    def _random_blocks(n, k, w, seed):
+        """Random responsibilities times weights, block by block (the same draws for
+        the same seed)."""
+        rng = np.random.default_rng(seed)
+        for start in range(0, n, _INIT_CHUNK):
+            stop = min(start + _INIT_CHUNK, n)
+            resp = rng.uniform(size=(stop - start, k))
+            resp *= (w[start:stop] / resp.sum(axis=1))[:, None]
+            yield start, resp
+
     def _warm_params(self):
         return {"weights": self.weights_.copy(), "means": self.means_.copy(),
                 "covariances": self.covariances_.copy(),
@@ -736,6 +902,9 @@ class GaussianMixture(MixtureBase):
     def _block_statistics(self, data, params, rt):
         X, w = data["X"], data["sample_weight"]
         k, d = params["means"].shape
+        layout = self._layout_of(data, rt)
+        if layout is not None:
+            return self._missing_statistics(X, w, params, layout, rt)
         family, prec = kernel_precision(params["prec_chol"], self.covariance_type, k, d)
         log_const = self._log_const(params["weights"], params["prec_chol"], d,
                                     self.covariance_type)
@@ -746,6 +915,39 @@ class GaussianMixture(MixtureBase):
             X, w, means, prec, log_const, N, S1, S2, rt.chunk_size, rt.parallel)
         return SufficientStatistics("gaussian_mixture", {"N": N, "S1": S1, "S2": S2},
                                     total, float(w.sum()), X.shape[0], center=means)
+
+    def _layout_of(self, data, rt):
+        """The missing-value layout of the data of a pass (None without NaN); built
+        here for data that skipped ``_prepare`` (the chunks of a Dask fit)."""
+        if "missing" in data or self.missing != "em":
+            return data.get("missing")
+        X, w = data["X"], data["sample_weight"]
+        if not (X.size and np.isnan(X.sum(dtype=np.float64))):
+            data["missing"] = None
+            return None
+        mask = np.isnan(X)
+        live = ~mask.all(axis=1) & (w > 0)
+        data["missing"] = missing_layout(mask, rt.chunk_size, self.n_components,
+                                         X.shape[1], rows=np.flatnonzero(live))
+        return data["missing"]
+
+    def _missing_statistics(self, X, w, params, layout, rt):
+        k, d = params["means"].shape
+        ct = self.covariance_type
+        cov = full_covariances(params["covariances"], ct, k, d)
+        with np.errstate(divide="ignore"):
+            log_w = np.log(params["weights"])
+        means = np.ascontiguousarray(params["means"], dtype=np.float64)
+        N, S1, S2 = np.zeros(k), np.zeros((k, d)), np.zeros((k, d, d))
+        total = rt.kernels.em_step_missing(X, w, means, cov, log_w, *layout.arrays(), N, S1,
+                                           S2, rt.parallel)
+        if not (ct in ("full", "tied") and d > 1):
+            S2 = np.ascontiguousarray(np.diagonal(S2, axis1=1, axis2=2))
+        # rows with nothing observed are not part of the fit
+        weight = float(w[layout.order].sum())
+        return SufficientStatistics("gaussian_mixture", {"N": N, "S1": S1, "S2": S2},
+                                    total, weight, X.shape[0] - layout.n_empty,
+                                    center=means)
 
     def _params_from_statistics(self, stats, params, eps=None):
         if eps is None:
@@ -776,16 +978,18 @@ class GaussianMixture(MixtureBase):
         if "dask" in data:
             stats = self._pass_statistics(data, state, rt)
             return stats.objective / stats.weight
-        lpn = self._e_step(data["X"], state, rt, want="lpn")
+        lpn = self._e_step(data["X"], state, rt, want="lpn", layout=data.get("missing"))
         w = data["sample_weight"]
         live = w > 0  # a zero-weight row at -inf must not give 0 * -inf
         return float(w[live] @ lpn[live]) / data["wsum"]
 
-    def _e_step(self, X, params, rt, want):
+    def _e_step(self, X, params, rt, want, layout=None):
         # the covariance type of the parameters: the fitted one when predicting, even if
         # covariance_type was set to another since
         ct = params.get("covariance_type", self.covariance_type)
         k, d = params["means"].shape
+        if layout is not None:
+            return self._missing_e_step(X, params, ct, rt, want, layout)
         family, prec = kernel_precision(params["prec_chol"], ct, k, d)
         log_const = self._log_const(params["weights"], params["prec_chol"], d, ct)
         n = X.shape[0]
@@ -795,6 +999,24 @@ class GaussianMixture(MixtureBase):
         getattr(rt.kernels, f"e_step_{family}")(X, params["means"], prec, log_const, lpn,
                                                 labels, resp, rt.chunk_size, rt.parallel)
         return {"lpn": lpn, "labels": labels, "resp": resp}[want]
+
+    def _missing_e_step(self, X, params, ct, rt, want, layout):
+        k, d = params["means"].shape
+        n = X.shape[0]
+        cov = full_covariances(params["covariances"], ct, k, d)
+        with np.errstate(divide="ignore"):
+            log_w = np.log(params["weights"])
+        # rows outside the layout (nothing observed) keep these: density 1
+        lpn = np.zeros(n) if want == "lpn" else _EMPTY_F
+        labels = np.empty(n, dtype=np.int64) if want == "labels" else _EMPTY_I
+        resp = np.empty((n, k)) if want == "resp" else _EMPTY_R
+        imputed = np.empty((n, d)) if want == "impute" else _EMPTY_R
+        rt.kernels.e_step_missing(X, np.ascontiguousarray(params["means"], dtype=np.float64),
+                                  cov, log_w, *layout.arrays(), lpn, labels, resp, imputed,
+                                  rt.parallel)
+        if want == "resp":
+            return resp.astype(X.dtype, copy=False)
+        return {"lpn": lpn, "labels": labels, "impute": imputed}[want]
 
     def _snapshot(self, state):
         return {"weights": state["weights"].copy(), "means": state["means"].copy(),
@@ -842,8 +1064,8 @@ class GaussianMixture(MixtureBase):
             from ._dask import map_rows
 
             return map_rows(self, X, {"lpn": "score_samples", "labels": "predict",
-                                      "resp": "predict_proba"}[want])
-        X_checked = check_array(X, allow_1d=True, estimator=type(self).__name__)
+                                      "resp": "predict_proba", "impute": "impute"}[want])
+        X_checked = self._check_X(X, allow_nan=want == "impute")
         if np.ndim(X) == 1 and self.n_features_in_ > 1:
             raise ValueError(
                 f"X has 1 features, but {type(self).__name__} is expecting "
@@ -856,9 +1078,30 @@ class GaussianMixture(MixtureBase):
         work = n * k * (d * d if ct in ("full", "tied") else d)
         rt = runtime(self.backend, self._kernel_module, work)
         params = {"weights": self.weights_, "means": np.ascontiguousarray(self.means_),
-                  "prec_chol": self.precisions_cholesky_, "covariance_type": ct}
+                  "prec_chol": self.precisions_cholesky_, "covariance_type": ct,
+                  "covariances": self.covariances_}
+        layout = None
+        if want == "impute" or np.isnan(X_checked.sum(dtype=np.float64)):
+            # every row, also those with nothing observed (density 1: the weights)
+            layout = missing_layout(np.isnan(X_checked), rt.chunk_size, k, d)
         with thread_context(rt):
-            return self._e_step(X_checked, params, rt, want)
+            return self._e_step(X_checked, params, rt, want, layout=layout)
+
+    def impute(self, X):
+        """X with each missing value (NaN) replaced by its conditional expectation
+        under the fitted mixture, ``sum_c p(c | x_O) E[x_M | x_O, c]`` (the observed
+        entries ``x_O`` of the row are kept; a row with nothing observed gets the
+        mixture's mean).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or (n_samples,), NaN where missing
+
+        Returns
+        -------
+        X_imputed : ndarray of shape (n_samples, n_features), float64
+        """
+        return self._predict_pass(X, "impute")
 
     def score_samples(self, X):
         """Log-likelihood of each row under the mixture.

@@ -11,11 +11,12 @@ n_samples, and the layout depends only on (n, chunk_size, k, d), never on thread
 import numpy as np
 
 from .._jit import jit, jit_variants, prange
-from ._tiles import (TILE_PAD, finish_tile, log_densities, reduce_moments,
+from ._tiles import (TILE_PAD, exp_tile, finish_tile, log_densities, reduce_moments,
                      responsibilities_tile, tree_sum)
+from ._vmath import log64
 
 __all__ = ["em_step_full", "em_step_diag", "em_step_1d",
-           "e_step_full", "e_step_diag", "e_step_1d"]
+           "e_step_full", "e_step_diag", "e_step_1d", "em_step_missing", "e_step_missing"]
 
 MAX_BLOCKS = 64
 STATS_BUDGET = 1 << 21
@@ -333,10 +334,280 @@ def _e_diag(X, means, prec, log_const, lpn_out, labels_out, resp_out, chunk_size
                       lpn_out, labels_out, resp_out)
 
 
+# ------------------------------------------------------------- missing values
+# See the reference twin for the definitions. Per (pattern, component), with O the
+# observed and M the missing coordinates: L L^T = S_OO (Cholesky), and the d x o matrix
+# G_c = [L^-1; S_MO S_OO^-1] maps a centred observed block to the whitened residuals
+# (first o rows) and the conditional means of the missing coordinates less mu_M (the
+# last d - o). The k matrices are stacked, so that one matrix product per segment of
+# rows (BLAS) gives both for every component, with the rows along the second axis.
+
+_LOG_2PI_K = np.log(2.0 * np.pi)
+
+
+@jit
+def _pattern_factors(X, row0, means, cov, log_w, center, obs, mis, gbuf, goff, lconst,
+                     cond, work):
+    """The factors of the pattern of row ``row0`` of X: obs (o,) and mis (q,) indices
+    (returns o), G stacked in gbuf as (k*d, o), goff[c, r] = G_c[r] @ (mu_c,O - center_O),
+    lconst[c] = log w_c - log det L_c - o/2 log 2 pi, cond[c, :q, :q] the conditional
+    covariances of the missing block. ``work``: (3, d, d) scratch."""
+    k, d = means.shape
+    o = 0
+    q = 0
+    for f in range(d):
+        if np.isnan(X[row0, f]):
+            mis[q] = f
+            q += 1
+        else:
+            obs[o] = f
+            o += 1
+    G = gbuf[:k * d * o].reshape((k * d, o))
+    L = work[0]
+    Li = work[1]
+    T = work[2]
+    for c in range(k):
+        S = cov[0] if cov.shape[0] == 1 else cov[c]
+        logdet = 0.0
+        # Cholesky of the observed block: L L^T = S_OO
+        for j in range(o):
+            for i in range(j + 1):
+                acc = S[obs[j], obs[i]]
+                for l in range(i):
+                    acc -= L[j, l] * L[i, l]
+                if i == j:
+                    L[j, j] = np.sqrt(acc) if acc > 0.0 else np.nan
+                else:
+                    L[j, i] = acc / L[i, i]
+            logdet += np.log(L[j, j])
+        # Li = L^-1 (lower triangular), by forward substitution
+        for j in range(o):
+            for i in range(o):
+                Li[j, i] = 0.0
+            Li[j, j] = 1.0 / L[j, j]
+            for i in range(j):
+                acc = 0.0
+                for l in range(i, j):
+                    acc -= L[j, l] * Li[l, i]
+                Li[j, i] = acc / L[j, j]
+        # T = S_MO L^-T (q x o): B = S_MO S_OO^-1 = T L^-1, cond = S_MM - T T^T
+        for a in range(q):
+            for j in range(o):
+                acc = 0.0
+                for l in range(j + 1):
+                    acc += S[mis[a], obs[l]] * Li[j, l]
+                T[a, j] = acc
+        base = c * d
+        for j in range(o):
+            for f in range(o):
+                G[base + j, f] = Li[j, f]
+        for a in range(q):
+            for f in range(o):
+                acc = 0.0
+                for j in range(f, o):
+                    acc += T[a, j] * Li[j, f]
+                G[base + o + a, f] = acc
+            for a2 in range(q):
+                acc = S[mis[a], mis[a2]]
+                for j in range(o):
+                    acc -= T[a, j] * T[a2, j]
+                cond[c, a, a2] = acc
+        for r in range(d):
+            acc = 0.0
+            for f in range(o):
+                acc += G[base + r, f] * (means[c, obs[f]] - center[obs[f]])
+            goff[c, r] = acc
+        lconst[c] = log_w[c] - logdet - 0.5 * o * _LOG_2PI_K
+    return o
+
+
+@jit
+def _missing_block(b, X, sample_weight, means, cov, log_w, center, order, seg_start,
+                   seg_pattern, block_seg, chunk_size, em, pN, pS1, pS2, pll, lpn_out,
+                   labels_out, resp_out, imputed_out):
+    """Block b of the missing-value pass: EM statistics into slot b of the partial
+    statistics (``em``), or the E-step outputs of its rows."""
+    k, d = means.shape
+    obs = np.empty(d, dtype=np.int64)
+    mis = np.empty(d, dtype=np.int64)
+    gbuf = np.empty(k * d * d)
+    goff = np.empty((k, d))
+    lconst = np.empty(k)
+    cond = np.empty((k, d, d))
+    work = np.empty((3, d, d))
+    xbuf = np.empty(d * chunk_size)
+    ybuf = np.empty(k * d * chunk_size)
+    lp = np.empty((k, chunk_size + TILE_PAD))
+    top = np.empty(chunk_size)
+    s = np.empty(chunk_size)
+    scale = np.empty(chunk_size)
+    wseg = np.empty(chunk_size)
+    tbuf = np.empty((d + 1) * chunk_size)
+    rbuf = np.empty((d + 1) * chunk_size)
+    gram = np.empty((d + 1, d + 1))
+    ll = 0.0
+    o = 0
+    q = 0
+    last = -1
+    for sg in range(block_seg[b], block_seg[b + 1]):
+        if seg_pattern[sg] != last:
+            last = seg_pattern[sg]
+            o = _pattern_factors(X, order[seg_start[sg]], means, cov, log_w, center, obs,
+                                 mis, gbuf, goff, lconst, cond, work)
+            q = d - o
+        r0 = seg_start[sg]
+        m = seg_start[sg + 1] - r0
+        Y = ybuf[:k * d * m].reshape((k * d, m))
+        if o > 0:
+            xt = xbuf[:o * m].reshape((o, m))
+            for f in range(o):
+                cf = center[obs[f]]
+                for i in range(m):
+                    xt[f, i] = X[order[r0 + i], obs[f]] - cf
+            np.dot(gbuf[:k * d * o].reshape((k * d, o)), xt, Y)
+        else:
+            Y[:, :] = 0.0
+        for c in range(k):
+            base = c * d
+            for i in range(m):
+                lp[c, i] = 0.0
+            for j in range(o):
+                gj = goff[c, j]
+                y = Y[base + j]
+                for i in range(m):
+                    t = y[i] - gj
+                    lp[c, i] += t * t
+        log_densities(lp, lconst, m, top)
+        if not em:
+            for i in range(m):
+                row = order[r0 + i]
+                if labels_out.shape[0] > 0:
+                    best = 0
+                    for c in range(1, k):
+                        if lp[c, i] > lp[best, i]:
+                            best = c
+                    labels_out[row] = best
+            if lpn_out.shape[0] == 0 and resp_out.shape[0] == 0 and imputed_out.shape[0] == 0:
+                continue
+            exp_tile(lp, top, m, s)
+            for i in range(m):
+                row = order[r0 + i]
+                inv = 1.0 / s[i] if s[i] > 0.0 else 0.0
+                if lpn_out.shape[0] > 0:
+                    lpn_out[row] = top[i] + log64(s[i]) if s[i] > 0.0 else -np.inf
+                if resp_out.shape[0] > 0:
+                    for c in range(k):
+                        resp_out[row, c] = lp[c, i] * inv
+                if imputed_out.shape[0] > 0:
+                    for f in range(o):
+                        imputed_out[row, obs[f]] = X[row, obs[f]]
+                    for a in range(q):
+                        f = mis[a]
+                        acc = 0.0
+                        for c in range(k):
+                            acc += lp[c, i] * inv * (means[c, f] + Y[c * d + o + a, i]
+                                                     - goff[c, o + a])
+                        imputed_out[row, f] = acc
+            continue
+        for i in range(m):
+            wseg[i] = sample_weight[order[r0 + i]]
+        ll += responsibilities_tile(lp, top, m, wseg, 0, s, scale)
+        tt = tbuf[:(d + 1) * m].reshape((d + 1, m))
+        rt = rbuf[:(d + 1) * m].reshape((d + 1, m))
+        for i in range(m):
+            tt[d, i] = 1.0
+        for c in range(k):
+            r = lp[c]
+            for i in range(m):
+                r[i] *= scale[i]  # responsibilities times weights
+                rt[d, i] = r[i]
+            for j in range(o):
+                f = obs[j]
+                mu = means[c, f]
+                for i in range(m):
+                    tt[f, i] = X[order[r0 + i], f] - mu
+            for a in range(q):
+                f = mis[a]
+                y = Y[c * d + o + a]
+                ga = goff[c, o + a]
+                for i in range(m):
+                    tt[f, i] = y[i] - ga
+            for f in range(d):
+                t = tt[f]
+                v = rt[f]
+                for i in range(m):
+                    v[i] = r[i] * t[i] if r[i] > 0.0 else 0.0  # no 0 * inf from far rows
+            np.dot(rt, tt.T, gram)
+            pN[b, c] += gram[d, d]
+            for f in range(d):
+                pS1[b, c, f] += gram[f, d]
+                for g in range(d):
+                    pS2[b, c, f, g] += gram[f, g]
+            for a in range(q):
+                for a2 in range(q):
+                    pS2[b, c, mis[a], mis[a2]] += gram[d, d] * cond[c, a, a2]
+    if em:
+        pll[b] = ll
+
+
+def _missing_pass(X, sample_weight, means, cov, log_w, center, order, seg_start,
+                  seg_pattern, block_seg, chunk_size, em, N, S1, S2, lpn_out, labels_out,
+                  resp_out, imputed_out):
+    k, d = means.shape
+    n_blocks = block_seg.shape[0] - 1
+    nb = n_blocks if em else 1
+    pN = np.zeros((nb, k))
+    pS1 = np.zeros((nb, k, d))
+    pS2 = np.zeros((nb, k, d, d))
+    pll = np.zeros(nb)
+    for b in prange(n_blocks):
+        _missing_block(np.int64(b), X, sample_weight, means, cov, log_w, center, order,
+                       seg_start, seg_pattern, block_seg, chunk_size, em, pN, pS1, pS2,
+                       pll, lpn_out, labels_out, resp_out, imputed_out)
+    if not em:
+        return 0.0
+    return _reduce_full(pN, pS1, pS2, pll, N, S1, S2)
+
+
 _em_full_serial, _em_full_parallel = jit_variants(_em_full)
 _em_diag_serial, _em_diag_parallel = jit_variants(_em_diag)
 _e_full_serial, _e_full_parallel = jit_variants(_e_full)
 _e_diag_serial, _e_diag_parallel = jit_variants(_e_diag)
+
+
+_missing_serial, _missing_parallel = jit_variants(_missing_pass)
+
+
+def _segment_rows(seg_start):
+    return max(1, int(np.diff(seg_start).max())) if seg_start.shape[0] > 1 else 1
+
+
+def em_step_missing(X, sample_weight, means, cov, log_weights, order, seg_start,
+                    seg_pattern, block_seg, N, S1, S2, parallel=False):
+    """One fused EM pass over the rows in ``order``, NaN entries missing; see the
+    reference twin."""
+    fn = _missing_parallel if parallel else _missing_serial
+    center = np.ascontiguousarray(means.mean(axis=0))  # less cancellation in G @ x
+    return float(fn(X, sample_weight, means, cov, log_weights, center, order, seg_start,
+                    seg_pattern, block_seg, _segment_rows(seg_start), True, N, S1, S2,
+                    _EMPTY_F, _EMPTY_I, _EMPTY_R, _EMPTY_R))
+
+
+def e_step_missing(X, means, cov, log_weights, order, seg_start, seg_pattern, block_seg,
+                   lpn_out, labels_out, resp_out, imputed_out, parallel=False):
+    """E-step only over the rows in ``order``, NaN entries missing; see the reference
+    twin."""
+    fn = _missing_parallel if parallel else _missing_serial
+    k, d = means.shape
+    center = np.ascontiguousarray(means.mean(axis=0))
+    fn(X, _EMPTY_F, means, cov, log_weights, center, order, seg_start, seg_pattern,
+       block_seg, _segment_rows(seg_start), False, np.zeros(k), np.zeros((k, d)),
+       np.zeros((k, d, d)), lpn_out, labels_out, resp_out, imputed_out)
+
+
+_EMPTY_F = np.empty(0)
+_EMPTY_I = np.empty(0, dtype=np.int64)
+_EMPTY_R = np.empty((0, 0))
 
 
 def _tile_terms(X, *params):

@@ -28,7 +28,7 @@ responsibilities 0.
 import numpy as np
 
 __all__ = ["em_step_full", "em_step_diag", "em_step_1d",
-           "e_step_full", "e_step_diag", "e_step_1d"]
+           "e_step_full", "e_step_diag", "e_step_1d", "em_step_missing", "e_step_missing"]
 
 
 def _log_prob_full(Xc, means, prec_chol, log_const):
@@ -166,3 +166,120 @@ def e_step_1d(X, means, prec, log_const, lpn_out, labels_out, resp_out, chunk_si
               parallel=False):
     """E-step only, one feature; outputs as :func:`e_step_full`."""
     e_step_diag(X, means, prec, log_const, lpn_out, labels_out, resp_out, chunk_size)
+
+
+# ------------------------------------------------------------- missing values
+# Exact EM over the observed entries (Ghahramani & Jordan 1994). Rows come grouped by
+# their pattern of missing values (``fastem._missing.missing_layout``). Under
+# component c, with O the observed and M the missing coordinates of a row,
+#
+#     log p(x, c) = log w_c + log N(x_O; mu_O, S_OO)
+#     E[x_M | x_O, c] = mu_M + S_MO S_OO^-1 (x_O - mu_O)
+#     Cov[x_M | x_O, c] = S_MM - S_MO S_OO^-1 S_OM
+#
+# and the statistics are the expected complete-data ones: x_M replaced by its
+# conditional mean in S1 and S2, plus the conditional covariance of the missing block
+# in S2 (times the row's responsibility). Buffers: X (n, d) float32/float64 IN, NaN
+# where missing; sample_weight (n,) float64 IN; means (k, d) float64 IN; cov (k or 1,
+# d, d) float64 IN, the covariances (one matrix: tied), positive definite; log_weights
+# (k,) float64 IN; the layout arrays IN; N (k,), S1 (k, d), S2 (k, d, d) float64 OUT,
+# centred on ``means`` as in the complete-data kernels. Only the rows in ``order`` are
+# read; a row with no observed value has density 1 under every component.
+
+
+def _pattern_rows(order, seg_start, seg_pattern):
+    """(rows of X, pattern number) per pattern, in pattern order."""
+    out = []
+    s = 0
+    n_seg = seg_pattern.shape[0]
+    while s < n_seg:
+        t = s
+        while t + 1 < n_seg and seg_pattern[t + 1] == seg_pattern[s]:
+            t += 1
+        out.append(order[seg_start[s]:seg_start[t + 1]])
+        s = t + 1
+    return out
+
+
+def _missing_pattern(Xp, means, cov, log_weights):
+    """Log-densities (m, k), the centred completed rows per component (k, m, d) and the
+    conditional covariances of the missing block per component (k, d, d), zero outside
+    M x M, for the rows Xp (m, d) of one pattern."""
+    miss = np.isnan(Xp[0])
+    O = np.flatnonzero(~miss)
+    M = np.flatnonzero(miss)
+    k, d = means.shape
+    m = Xp.shape[0]
+    lp = np.empty((m, k))
+    filled = np.zeros((k, m, d))
+    cond = np.zeros((k, d, d))
+    xo = Xp[:, O].astype(np.float64)
+    for c in range(k):
+        S = cov[0 if cov.shape[0] == 1 else c]
+        diff = xo - means[c, O]
+        if O.size:
+            S_oo = S[np.ix_(O, O)]
+            sol = np.linalg.solve(S_oo, diff.T)          # S_OO^-1 (x_O - mu_O)
+            with np.errstate(over="ignore", invalid="ignore"):
+                maha = np.einsum("ij,ji->i", diff, sol)
+            _, logdet = np.linalg.slogdet(S_oo)
+        else:
+            sol = np.zeros((0, m))
+            maha = np.zeros(m)
+            logdet = 0.0
+        lp[:, c] = log_weights[c] - 0.5 * (O.size * np.log(2.0 * np.pi) + logdet + maha)
+        filled[c][:, O] = diff
+        if M.size:
+            S_mo = S[np.ix_(M, O)]
+            filled[c][:, M] = (S_mo @ sol).T
+            reg = S_mo @ np.linalg.solve(S[np.ix_(O, O)], S_mo.T) if O.size else 0.0
+            cond[c][np.ix_(M, M)] = S[np.ix_(M, M)] - reg
+    return lp, filled, cond
+
+
+def em_step_missing(X, sample_weight, means, cov, log_weights, order, seg_start,
+                    seg_pattern, block_seg, N, S1, S2, parallel=False):
+    """One fused EM pass over the rows in ``order``, NaN entries missing. Returns the
+    weighted observed-data log-likelihood ``sum_i w_i log p(x_i,O)``."""
+    N[...] = 0.0
+    S1[...] = 0.0
+    S2[...] = 0.0
+    total = 0.0
+    for rows in _pattern_rows(order, seg_start, seg_pattern):
+        lp, filled, cond = _missing_pattern(X[rows], means, cov, log_weights)
+        lpn, resp = _normalise(lp)
+        w = sample_weight[rows]
+        live = w > 0
+        total += float(w[live] @ lpn[live]) if live.any() else 0.0
+        r = resp * w[:, None]
+        N += r.sum(axis=0)
+        for c in range(means.shape[0]):
+            keep = r[:, c] > 0  # no 0 * inf from far rows, as the complete kernels
+            rc, dc = r[keep, c], filled[c][keep]
+            S1[c] += rc @ dc
+            S2[c] += (dc * rc[:, None]).T @ dc + rc.sum() * cond[c]
+    return total
+
+
+def e_step_missing(X, means, cov, log_weights, order, seg_start, seg_pattern, block_seg,
+                   lpn_out, labels_out, resp_out, imputed_out, parallel=False):
+    """E-step only over the rows in ``order``, NaN entries missing; outputs as
+    :func:`e_step_full` (indexed by row of X), and ``imputed_out`` (n, d): the rows with
+    each missing entry replaced by its conditional expectation under the mixture,
+    ``sum_c p(c | x_O) E[x_M | x_O, c]`` (observed entries copied). Empty outputs are
+    skipped."""
+    for rows in _pattern_rows(order, seg_start, seg_pattern):
+        lp, filled, _ = _missing_pattern(X[rows], means, cov, log_weights)
+        lpn, resp = _normalise(lp)
+        if lpn_out.shape[0]:
+            lpn_out[rows] = lpn
+        if labels_out.shape[0]:
+            labels_out[rows] = np.argmax(lp, axis=1)
+        if resp_out.shape[0]:
+            resp_out[rows] = resp
+        if imputed_out.shape[0]:
+            Xp = X[rows].astype(np.float64)
+            miss = np.isnan(Xp[0])
+            est = np.einsum("ic,cif->if", resp, filled + means[:, None, :])
+            Xp[:, miss] = est[:, miss]
+            imputed_out[rows] = Xp
