@@ -1135,8 +1135,18 @@ class GaussianMixture(MixtureBase):
 
     def _log_likelihood(self, X, sample_weight):
         """Sum of sample_weight x log-likelihood over the rows of X, and the weights'
-        sum (the number of rows without weights)."""
-        return weighted_total(self.score_samples(X), sample_weight)
+        sum (the number of rows without weights). Rows with nothing observed (all
+        NaN) count in neither, as in a fit."""
+        values = self.score_samples(X)
+        if self.missing == "em" and not is_dask_array(X) and not is_dask_array(values):
+            Xa = self._check_X(X, allow_nan=True)
+            empty = np.isnan(Xa).all(axis=1)
+            if empty.any():
+                n = empty.shape[0]
+                w = np.ones(n) if sample_weight is None else check_sample_weight(
+                    sample_weight, n, allow_zero_sum=True)
+                sample_weight = np.where(empty, 0.0, w)
+        return weighted_total(values, sample_weight)
 
     def predict(self, X):
         """Most probable component of each row, ndarray of shape (n_samples,)."""

@@ -133,3 +133,61 @@ def binomial_step(X, n_trials, sample_weight, weights, probs):
                 SX[c, f] += rw * X[i, f]
                 SN[c, f] += rw * nt[i, f]
     return lpn, resp, N, SX, SN, total
+
+
+def gmm_missing_step(X, sample_weight, weights, means, covariances):
+    """As :func:`gmm_step` for X with NaN where missing, one row at a time by direct
+    linear algebra: the marginal density of the observed coordinates (SciPy), the
+    conditional mean mu_M + S_MO inv(S_OO) (x_O - mu_O) and covariance S_MM - S_MO
+    inv(S_OO) S_OM of the missing ones. Returns lpn, resp, N, S1, S2 (expected
+    complete-data statistics centred on ``means``), the weighted log-likelihood, and
+    the imputed rows (sum_c resp_c E[x_M | x_O, c])."""
+    from scipy.stats import multivariate_normal
+
+    n, d = X.shape
+    k = means.shape[0]
+    lpn = np.empty(n)
+    resp = np.empty((n, k))
+    imputed = np.empty((n, d))
+    N = np.zeros(k)
+    S1 = np.zeros((k, d))
+    S2 = np.zeros((k, d, d))
+    total = 0.0
+    for i in range(n):
+        x = np.asarray(X[i], dtype=np.float64)
+        O = np.flatnonzero(~np.isnan(x))
+        M = np.flatnonzero(np.isnan(x))
+        joint, cmeans, ccovs = [], [], []
+        for c in range(k):
+            S = covariances[c]
+            if O.size:
+                logpdf = float(multivariate_normal(means[c, O], S[np.ix_(O, O)]).logpdf(
+                    x[O]))
+                inv = np.linalg.inv(S[np.ix_(O, O)])
+                cm = means[c, M] + S[np.ix_(M, O)] @ inv @ (x[O] - means[c, O])
+                cc = S[np.ix_(M, M)] - S[np.ix_(M, O)] @ inv @ S[np.ix_(O, M)]
+            else:
+                logpdf = 0.0
+                cm, cc = means[c].copy(), S.copy()
+            joint.append(math.log(weights[c]) + logpdf)
+            cmeans.append(cm)
+            ccovs.append(cc)
+        top = max(joint)
+        lpn[i] = top + math.log(sum(math.exp(v - top) for v in joint))
+        total += float(sample_weight[i]) * lpn[i]
+        imputed[i] = x
+        imputed[i, M] = 0.0
+        for c in range(k):
+            r = math.exp(joint[c] - lpn[i])
+            resp[i, c] = r
+            imputed[i, M] += r * cmeans[c]
+            full = x.copy()
+            full[M] = cmeans[c]
+            diff = full - means[c]
+            extra = np.zeros((d, d))
+            extra[np.ix_(M, M)] = ccovs[c]
+            rw = r * float(sample_weight[i])
+            N[c] += rw
+            S1[c] += rw * diff
+            S2[c] += rw * (np.outer(diff, diff) + extra)
+    return lpn, resp, N, S1, S2, total, imputed
