@@ -114,6 +114,13 @@ def _chunk_data(proto, X, w, nt, log_coef):
     if proto._kernel_module == "binomial_mixture":
         nt = np.asarray(nt, dtype=np.float64)
         nt = nt.reshape((1,) * (2 - nt.ndim) + nt.shape) if nt.ndim < 2 else nt
+        if getattr(proto, "missing", "raise") == "em" and np.isnan(X.sum()):
+            # as check_counts: a missing count is 0 successes out of 0 trials
+            mask = np.isnan(X)
+            X = np.where(mask, 0.0, X)
+            nt = np.array(np.broadcast_to(nt, X.shape))
+            nt[mask] = 0.0
+            w = np.where(mask.all(axis=1), 0.0, w)
         keep = w > 0
         if not keep.all():  # as in-memory fits: rows of weight 0 are dropped
             X, w = X[keep], w[keep]

@@ -30,9 +30,13 @@ def _number(text):
         return None
 
 
-def read_table(path):
+MISSING_CELLS = ("", "NA", "NaN", "nan", "N/A")  # read as missing with --missing em
+
+
+def read_table(path, missing=False):
     """Read CSV (.csv), TSV (.tsv, .tab) or NumPy (.npy): (data as float array, column
-    names). A first row that is not all numbers is a header."""
+    names). A first row that is not all numbers is a header. ``missing``: empty cells
+    and NA (``MISSING_CELLS``) are NaN; otherwise they are an error naming the cell."""
     if not os.path.exists(path):
         raise CLIError(f"{path}: no such file")
     ext = os.path.splitext(path)[1].lower()
@@ -65,7 +69,8 @@ def read_table(path):
     if not rows:
         raise CLIError(f"{path}: the file is empty")
     header = None
-    if any(_number(cell) is None for cell in rows[0][1]):
+    if any(_number(cell) is None and cell.strip() not in MISSING_CELLS
+           for cell in rows[0][1]):
         header, rows = [c.strip() for c in rows[0][1]], rows[1:]
     if not rows:
         raise CLIError(f"{path}: no data rows")
@@ -76,7 +81,15 @@ def read_table(path):
             raise CLIError(f"{path}: line {line} has {len(row)} fields, expected {width}")
         for j, cell in enumerate(row):
             value = _number(cell)
-            if value is None:
+            text = cell.strip()
+            if text in MISSING_CELLS or (value is not None and math.isnan(value)):
+                if not missing:
+                    name = header[j] if header else j
+                    raise CLIError(f"{path}: line {line}, column {name!r}: a missing value "
+                                   f"({cell!r}); fit it with --missing em (gmm, binomial) "
+                                   "or remove the row")
+                value = math.nan
+            elif value is None:
                 name = header[j] if header else j
                 raise CLIError(f"{path}: line {line}, column {name!r}: {cell!r} is not a "
                                f"number")
@@ -157,6 +170,8 @@ def check_options(args):
             raise UsageError(f"{flag} is for --model binomial")
     if args.model == "binomial" and args.n_trials is None and args.n_trials_column is None:
         raise UsageError("--model binomial needs --n-trials N or --n-trials-column C")
+    if args.missing == "em" and args.model == "kmeans":
+        raise UsageError("--missing em is for --model gmm or binomial")
     if args.model == "kmeans" and len(args.k) > 1:
         raise UsageError("several -k values choose a model by a likelihood criterion: "
                          "for --model gmm or binomial")
@@ -164,7 +179,7 @@ def check_options(args):
 
 def run_fit(args):
     check_options(args)
-    data, names = read_table(args.file)
+    data, names = read_table(args.file, missing=args.missing == "em")
     trials_col = None
     if args.n_trials_column is not None:
         trials_col = _column_index(names, args.n_trials_column)
@@ -188,13 +203,14 @@ def run_fit(args):
     if args.model == "kmeans":
         est = fastem.KMeans(k, **common)
     elif args.model == "gmm":
-        est = fastem.GaussianMixture(k, covariance_type=types[0], **common)
+        est = fastem.GaussianMixture(k, covariance_type=types[0], missing=args.missing,
+                                     **common)
     else:
         if trials_col is not None:
             fit_kw["n_trials"] = data[:, [trials_col]]
         else:
             fit_kw["n_trials"] = args.n_trials
-        est = fastem.BinomialMixture(k, **common)
+        est = fastem.BinomialMixture(k, missing=args.missing, **common)
     grid = {"n_components": args.k}
     if args.model == "gmm":
         grid["covariance_type"] = types

@@ -12,6 +12,7 @@ from ._validation import (check_float_array, check_mixture_weights,
                           check_int, check_is_fitted, check_sample_weight, is_dask_array,
                           record_features, seed_sequence, warn,
                           weighted_total)
+from ._missing import MISSING_CHOICES
 from .exceptions import IdentifiabilityWarning
 
 __all__ = ["BinomialMixture"]
@@ -29,8 +30,9 @@ def _whole(a):
     return np.all(a == np.floor(a))
 
 
-def check_counts(X, n_trials, *, estimator=None):
-    """Validate success counts and trial counts.
+def check_counts(X, n_trials, *, estimator=None, allow_nan=False):
+    """Validate success counts and trial counts (``allow_nan``: NaN counts are
+    missing; they are checked as if they were 0).
 
     Returns
     -------
@@ -41,7 +43,12 @@ def check_counts(X, n_trials, *, estimator=None):
         Whether X was given as a vector (one count per row).
     """
     one_d = np.ndim(X) == 1
-    X = check_array(X, allow_1d=True, dtype=(np.float64,), estimator=estimator)
+    X = check_array(X, allow_1d=True, dtype=(np.float64,), estimator=estimator,
+                    allow_nan=allow_nan, nan_hint="" if allow_nan else ", or set "
+                    "missing='em' to leave missing counts out of the likelihood")
+    mask = np.isnan(X) if allow_nan and np.isnan(X.sum()) else None
+    if mask is not None:
+        X = np.where(mask, 0.0, X)  # checked as 0, then dropped (below)
     if n_trials is None:
         raise ValueError("n_trials is required: the number of trials behind each count "
                          "(a scalar, or an array broadcastable to X; n_trials=1 for binary "
@@ -77,6 +84,12 @@ def check_counts(X, n_trials, *, estimator=None):
         row, col = (int(v) for v in np.argwhere(above)[0])
         raise ValueError(f"X has more successes than n_trials: row {row} has "
                          f"{X[row, col]:g} > {np.broadcast_to(nt, X.shape)[row, col]:g}.")
+    if mask is not None:
+        # a missing count: 0 successes out of 0 trials, which adds nothing to the row's
+        # likelihood (0 log p + 0 log(1 - p), binomial coefficient 1) nor to the
+        # statistics: it is left out exactly
+        nt = np.array(np.broadcast_to(nt, X.shape))
+        nt[mask] = 0.0
     return X, np.ascontiguousarray(nt), one_d
 
 
@@ -200,6 +213,12 @@ class BinomialMixture(MixtureBase):
         ``(t + t0) ** -learning_decay`` (1 for the first batch).
     learning_decay : float in (0.5, 1], default=0.7
         ``alpha`` of that step size.
+    missing : {"raise", "em"}, default="raise"
+        "raise": NaN in X is an error. "em": a NaN count is missing (at random): it
+        is left out of its row's likelihood and of the statistics (counted as 0
+        successes out of 0 trials, which is exact), and a row with every count
+        missing is left out of the fit. Prediction and scores read NaN the same way;
+        :meth:`impute` gives the expected counts.
 
     Attributes
     ----------
@@ -237,8 +256,10 @@ class BinomialMixture(MixtureBase):
     def __init__(self, n_components=2, *, n_trials=None, fit_weights=True, tol=1e-6,
                  max_iter=100, n_init=1, init_params="random", weights_init=None,
                  probs_init=None, warm_start=False, backend="auto", random_state=None,
-                 record_history=False, verbose=0, learning_offset=2.0, learning_decay=0.7):
+                 record_history=False, verbose=0, learning_offset=2.0, learning_decay=0.7,
+                 missing="raise"):
         self.n_components = n_components
+        self.missing = missing
         self.n_trials = n_trials
         self.fit_weights = fit_weights
         self.tol = tol
@@ -324,11 +345,17 @@ class BinomialMixture(MixtureBase):
             n_trials = self.n_trials
         if n_trials is None and not fitting:
             n_trials = getattr(self, "n_trials_", None)
-        X, nt, one_d = check_counts(X, n_trials, estimator=type(self).__name__)
+        check_choice(self.missing, "missing", MISSING_CHOICES)
+        X, nt, one_d = check_counts(X, n_trials, estimator=type(self).__name__,
+                                    allow_nan=self.missing == "em")
         n, d = X.shape
         k = check_int(self.n_components, "n_components", min_value=1)
         sample_weight = check_sample_weight(sample_weight, n, allow_zero_sum=not fitting)
         if fitting:
+            if (self.missing == "em" and nt.shape[0] > 1
+                    and not (sample_weight > 0)[nt.max(axis=1) > 0].any()):
+                raise ValueError("X has no observed count (among the rows of positive "
+                                 "sample_weight): every entry is NaN.")
             self._check_n_samples(n, k)
             inits = self._check_inits(k, d)
             if self.warm_start and self._is_fitted() and self._probs2d().shape != (k, d):
@@ -338,11 +365,14 @@ class BinomialMixture(MixtureBase):
             self._warn_identifiability(nt, k, d)
             record_features(self, X_raw if not one_d else X, X)
             self._one_d = one_d
-            self.n_trials_ = float(nt.ravel()[0]) if nt.size == 1 else None
+            given = np.asarray(n_trials, dtype=np.float64)
+            self.n_trials_ = float(given.ravel()[0]) if given.size == 1 else None
         else:
             inits = {}
             check_features(self, X_raw if not one_d else X, X)
         keep = sample_weight > 0
+        if nt.shape[0] > 1 and self.missing == "em":
+            keep &= nt.max(axis=1) > 0  # every count missing: the row carries nothing
         if not keep.all():  # rows of weight 0 carry nothing, and may be impossible
             X, sample_weight = X[keep], sample_weight[keep]
             nt = nt[keep] if nt.shape[0] > 1 else nt
@@ -375,7 +405,10 @@ class BinomialMixture(MixtureBase):
         else:
             from .kmeans import KMeans
 
-            prop = X / nt
+            ntb = np.broadcast_to(nt, X.shape)
+            # a missing count (0 of 0 trials) sits at its feature's pooled proportion
+            with np.errstate(invalid="ignore", divide="ignore"):
+                prop = np.where(ntb > 0, X / ntb, (w @ X) / (w @ ntb))
             # the fit may run on fewer distinct rows than components (binary data on
             # one feature has two): those clusters come from KMeans, the others start
             # at random probabilities with no mass
@@ -508,16 +541,46 @@ class BinomialMixture(MixtureBase):
             raise ValueError("n_trials is required: the model was fitted with varying "
                              "trials, so pass the trials of these rows.")
         X_raw = X
-        X, nt, one_d = check_counts(X, n_trials, estimator=type(self).__name__)
+        X, nt, one_d = check_counts(X, n_trials, estimator=type(self).__name__,
+                                    allow_nan=self.missing == "em" or want == "impute")
         check_features(self, X_raw if not one_d else X, X)
         k, d = self._probs2d().shape
         rt = runtime(self.backend, self._kernel_module, X.shape[0] * k * d)
         with thread_context(rt):
             out = self._e_step(X, nt, np.ascontiguousarray(self._probs2d()), self.weights_,
-                               rt, want)
+                               rt, "resp" if want == "impute" else want)
         if want == "lpn":
             out = out + log_binomial_coefficients(X, nt)
         return out
+
+    def impute(self, X, n_trials=None):
+        """X with each missing count (NaN) replaced by its expected value under the
+        fitted mixture, ``n_trials * sum_c p(c | observed counts) p_c``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples,) or (n_samples, d), NaN where missing
+        n_trials : int or array-like, optional
+
+        Returns
+        -------
+        X_imputed : ndarray of the shape of X, float64
+        """
+        check_is_fitted(self, "probs_")
+        if is_dask_array(X):
+            from ._dask import map_rows
+
+            return map_rows(self, X, "impute", n_trials=n_trials)
+        resp = self._predict_pass(X, n_trials, "impute")
+        if n_trials is None:
+            n_trials = self.n_trials if self.n_trials is not None else self.n_trials_
+        X2 = np.array(X, dtype=np.float64).reshape(resp.shape[0], -1)
+        nt = np.broadcast_to(np.asarray(n_trials, dtype=np.float64).reshape(
+            (-1, 1) if np.ndim(X) == 1 and np.ndim(n_trials) == 1 else np.shape(n_trials)),
+            X2.shape)
+        expected = nt * (resp @ self._probs2d())
+        out = np.where(np.isnan(X2), expected, X2)
+        return out[:, 0] if np.ndim(X) == 1 else out
 
     def score_samples(self, X, n_trials=None):
         """Log-likelihood of each row (binomial coefficients included).
@@ -553,7 +616,17 @@ class BinomialMixture(MixtureBase):
         return total / weight
 
     def _log_likelihood(self, X, n_trials, sample_weight):
-        return weighted_total(self.score_samples(X, n_trials), sample_weight)
+        """Weighted sum of log-likelihoods and of weights; rows with every count
+        missing count in neither, as in a fit."""
+        values = self.score_samples(X, n_trials)
+        if self.missing == "em" and not is_dask_array(X) and not is_dask_array(values):
+            Xa = check_array(X, allow_1d=True, dtype=(np.float64,), allow_nan=True)
+            empty = np.isnan(Xa).all(axis=1)
+            if empty.any():
+                w = np.ones(empty.shape[0]) if sample_weight is None else \
+                    check_sample_weight(sample_weight, empty.shape[0], allow_zero_sum=True)
+                sample_weight = np.where(empty, 0.0, w)
+        return weighted_total(values, sample_weight)
 
     def predict(self, X, n_trials=None):
         """Most probable component of each row, shape (n_samples,)."""

@@ -130,6 +130,10 @@ def build_parser():
                         help="column holding the trials of each row (--model binomial)")
     fit.add_argument("--columns", nargs="+", metavar="C",
                      help="columns to fit, by name or 0-based index (default: all)")
+    fit.add_argument("--missing", choices=["raise", "em"], default="raise",
+                     help="empty cells, NA and NaN: an error (raise, the default) or "
+                     "missing values fitted by exact EM over the observed entries (em; "
+                     "gmm and binomial)")
     fit.add_argument("--n-init", type=_positive_int, default=1, help="restarts (default 1)")
     fit.add_argument("--max-iter", type=_positive_int, help="iterations per restart")
     fit.add_argument("--seed", type=int, default=0, help="random seed (default 0)")

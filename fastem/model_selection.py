@@ -191,13 +191,13 @@ class ModelSelection(ParamsMixin):
                 # the rows' other arguments (a binomial mixture's n_trials)
                 extra = () if isinstance(model, GaussianMixture) else \
                     (fit_params.get("n_trials"),)
-                weight = float(np.shape(X)[0] if sample_weight is None
-                               else np.sum(sample_weight))  # checked by the fit
+                w_fit = _fit_weights(model, X, sample_weight)
+                weight = float(np.shape(X)[0] if w_fit is None
+                               else np.sum(w_fit))  # checked by the fit
                 # the fit's final E-step: the mean log-likelihood at the final parameters
                 total = float(model.history_["objective"][-1]) * weight
                 n_par = model._n_parameters()
-                entropy, _ = _weighted(np.log(1.0 - model.uncertainty(X, *extra)),
-                                       sample_weight)
+                entropy, _ = _weighted(np.log(1.0 - model.uncertainty(X, *extra)), w_fit)
                 bic = -2.0 * total + n_par * np.log(weight)
                 del model._init_cache  # the fitted model keeps no reference to it
                 row.update(model=model, log_likelihood=total, n_parameters=n_par, bic=bic,
@@ -261,6 +261,19 @@ class ModelSelection(ParamsMixin):
     def uncertainty(self, X, *args, **kw):
         """The best model's ``uncertainty`` (1 - max posterior per row)."""
         return self._best().uncertainty(X, *args, **kw)
+
+
+def _fit_weights(model, X, sample_weight):
+    """The weights the fit counted: with ``missing="em"``, rows with every value
+    missing count for nothing (None: unit weights on every row)."""
+    if getattr(model, "missing", "raise") != "em":
+        return sample_weight
+    empty = np.isnan(np.asarray(X, dtype=np.float64).reshape(np.shape(X)[0], -1)).all(axis=1)
+    if not empty.any():
+        return sample_weight
+    w = np.ones(empty.shape[0]) if sample_weight is None else np.asarray(
+        sample_weight, dtype=np.float64)
+    return np.where(empty, 0.0, w)
 
 
 def _prepared(X):

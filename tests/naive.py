@@ -102,7 +102,8 @@ def binomial_step(X, n_trials, sample_weight, weights, probs):
     one component at a time. X (n, d); n_trials broadcastable to X; probs (k, d).
 
     Returns lpn (n,) with binomial coefficients, resp (n, k), N (k,), SX (k, d),
-    SN (k, d), and the weighted log-likelihood.
+    SN (k, d), and the weighted log-likelihood. A NaN count (missing) is left out of
+    its row's likelihood and of the statistics.
     """
     from scipy.stats import binom
 
@@ -118,7 +119,8 @@ def binomial_step(X, n_trials, sample_weight, weights, probs):
         for c in range(k):
             v = math.log(weights[c]) if weights[c] > 0 else -math.inf
             for f in range(d):
-                v += float(binom.logpmf(X[i, f], nt[i, f], probs[c, f]))
+                if not math.isnan(X[i, f]):  # a missing count is left out
+                    v += float(binom.logpmf(X[i, f], nt[i, f], probs[c, f]))
             joint.append(v)
         top = max(joint)
         s = sum(math.exp(v - top) for v in joint)
@@ -130,8 +132,9 @@ def binomial_step(X, n_trials, sample_weight, weights, probs):
             rw = r * float(sample_weight[i])
             N[c] += rw
             for f in range(d):
-                SX[c, f] += rw * X[i, f]
-                SN[c, f] += rw * nt[i, f]
+                if not math.isnan(X[i, f]):
+                    SX[c, f] += rw * X[i, f]
+                    SN[c, f] += rw * nt[i, f]
     return lpn, resp, N, SX, SN, total
 
 

@@ -178,3 +178,42 @@ def test_review_fixes_for_dask_input(client):
     for nt in (trials, da.from_array(trials, chunks=70)):
         got = bm.predict_proba(da.from_array(heads, chunks=100), n_trials=nt).compute()
         np.testing.assert_allclose(got, expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("covariance_type", ["full", "diag"])
+def test_gmm_with_missing_values_on_dask_equals_numpy(client, covariance_type):
+    X = _blobs()
+    rng = np.random.default_rng(5)
+    X[rng.random(X.shape) < 0.2] = np.nan
+    X[:3] = np.nan  # rows with nothing observed carry nothing, in memory and on Dask
+    with quiet():
+        start = GaussianMixture(4, covariance_type=covariance_type, random_state=0,
+                                max_iter=2, missing="em").fit(X[:600])
+    kw = dict(covariance_type=covariance_type, weights_init=start.weights_,
+              means_init=start.means_, precisions_init=start.precisions_, tol=1e-8,
+              max_iter=40, missing="em")
+    w = rng.uniform(0.0, 1.0, X.shape[0])
+    with quiet():
+        ref = GaussianMixture(4, **kw).fit(X, sample_weight=w)
+        got = GaussianMixture(4, **kw).fit(da.from_array(X, chunks=3000),
+                                           sample_weight=da.from_array(w, chunks=3000))
+    _close(got, ref, ["weights_", "means_", "covariances_", "lower_bound_", "lower_bounds_"])
+    assert got.n_iter_ == ref.n_iter_
+    Xd = da.from_array(X[:500], chunks=200)
+    np.testing.assert_allclose(got.score_samples(Xd).compute(), ref.score_samples(X[:500]),
+                               rtol=1e-7, atol=1e-12)  # (log of the weights' sum: 0)
+    np.testing.assert_allclose(got.impute(Xd).compute(), ref.impute(X[:500]), rtol=1e-7)
+
+
+def test_binomial_with_missing_counts_on_dask_equals_numpy(client):
+    rng = np.random.default_rng(6)
+    z = rng.integers(0, 2, 8000)
+    X = rng.binomial(10, np.array([[0.2, 0.7, 0.4], [0.8, 0.3, 0.5]])[z]).astype(float)
+    X[rng.random(X.shape) < 0.3] = np.nan
+    kw = dict(n_trials=10, probs_init=[[0.3, 0.6, 0.4], [0.6, 0.4, 0.5]], tol=1e-10,
+              missing="em")
+    ref = BinomialMixture(2, **kw).fit(X)
+    got = BinomialMixture(2, **kw).fit(da.from_array(X, chunks=2000))
+    _close(got, ref, ["weights_", "probs_", "lower_bound_"])
+    np.testing.assert_allclose(got.impute(da.from_array(X[:300], chunks=100)).compute(),
+                               ref.impute(X[:300]), rtol=1e-7)

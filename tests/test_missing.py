@@ -435,3 +435,120 @@ def test_bad_input():
     inf[0, 0] = np.inf
     with pytest.raises(ValueError, match="infinity"):
         GaussianMixture(2, missing="em").fit(inf)
+
+
+# ---------------------------------------------------------- binomial mixtures
+
+def _counts(n=600, d=4, frac=0.25, seed=0, trials=12):
+    rng = np.random.default_rng(seed)
+    P = rng.uniform(0.1, 0.9, size=(2, d))
+    z = rng.integers(0, 2, n)
+    nt = rng.integers(1, trials + 1, size=(n, d)).astype(float)
+    X = rng.binomial(nt.astype(int), P[z]).astype(float)
+    X[rng.random(X.shape) < frac] = np.nan
+    return X, nt
+
+
+def test_binomial_missing_counts_against_the_naive_step(backend):
+    from fastem import BinomialMixture
+
+    X, nt = _counts()
+    w = np.random.default_rng(3).uniform(0.5, 1.5, X.shape[0])
+    bm = BinomialMixture(2, missing="em", random_state=0, backend=backend, tol=1e-12,
+                         max_iter=500).fit(X, n_trials=nt, sample_weight=w)
+    lpn, resp, N, SX, SN, total = naive.binomial_step(X, nt, w, bm.weights_, bm.probs_)
+    live = ~np.isnan(X).all(axis=1)
+    np.testing.assert_allclose(bm.score_samples(X, n_trials=nt), lpn, rtol=1e-10)
+    np.testing.assert_allclose(bm.predict_proba(X, n_trials=nt), resp, rtol=1e-8,
+                               atol=1e-12)
+    # converged: the fit is EM's fixed point over the observed counts
+    np.testing.assert_allclose(bm.probs_, SX / SN, rtol=1e-7)
+    np.testing.assert_allclose(bm.weights_, N / N.sum(), rtol=1e-7)
+    assert np.isclose(bm.score(X, n_trials=nt, sample_weight=w),
+                      (w[live] @ lpn[live]) / w[live].sum(), rtol=1e-12)
+    expected = nt * (resp @ bm.probs_)
+    np.testing.assert_allclose(bm.impute(X, n_trials=nt), np.where(np.isnan(X), expected, X),
+                               rtol=1e-8)
+
+
+def test_binomial_without_nan_and_nan_rows(backend):
+    from fastem import BinomialMixture
+
+    X, _ = _counts(frac=0.0, seed=1)
+    a = BinomialMixture(2, n_trials=12, random_state=0, backend=backend).fit(
+        np.minimum(X, 12))
+    b = BinomialMixture(2, n_trials=12, random_state=0, backend=backend,
+                        missing="em").fit(np.minimum(X, 12))
+    np.testing.assert_array_equal(a.probs_, b.probs_)
+    # 1-D counts: NaN rows carry nothing
+    rng = np.random.default_rng(0)
+    x = rng.binomial(10, np.where(rng.random(500) < 0.5, 0.2, 0.8)).astype(float)
+    xm = x.copy()
+    xm[rng.random(500) < 0.1] = np.nan
+    for init in ("random", "kmeans"):
+        a = BinomialMixture(2, n_trials=10, missing="em", random_state=0, init_params=init,
+                            backend=backend).fit(xm)
+        b = BinomialMixture(2, n_trials=10, random_state=0, init_params=init,
+                            backend=backend).fit(xm[~np.isnan(xm)])
+        np.testing.assert_allclose(a.probs_, b.probs_, rtol=1e-10)
+        assert np.isclose(a.lower_bound_, b.lower_bound_, rtol=1e-12)
+    with pytest.raises(ValueError, match="missing='em'"):
+        BinomialMixture(2, n_trials=10).fit(xm)
+    with pytest.raises(ValueError, match="every entry is NaN"):
+        BinomialMixture(2, n_trials=10, missing="em").fit(np.full(5, np.nan))
+
+
+def test_binomial_kmeans_init_and_log_likelihood_never_decreases(backend):
+    from fastem import BinomialMixture
+
+    X, nt = _counts(frac=0.4, seed=4)
+    bm = BinomialMixture(2, missing="em", init_params="kmeans", random_state=0,
+                         backend=backend, tol=0, max_iter=40)
+    with quiet():
+        bm.fit(X, n_trials=nt)
+    assert np.all(np.diff(bm.history_["objective"]) >= -1e-12)
+
+
+# ------------------------------------------------- the rest of fastem
+
+def test_model_selection_passes_missing_through():
+    from fastem import ModelSelection
+
+    _, Xm = _data(n=600, frac=0.2, seed=15)
+    sel = ModelSelection(GaussianMixture(missing="em", random_state=0),
+                         {"n_components": [1, 2, 3, 4], "covariance_type": ["full", "diag"]})
+    with quiet():
+        sel.fit(Xm)
+    assert sel.best_params_["n_components"] == 3
+    best = sel.best_estimator_
+    assert best.missing == "em"
+    live = ~np.isnan(Xm).all(axis=1)
+    i = sel.best_index_
+    assert np.isclose(sel.results_["bic"][i], best.bic(Xm), rtol=1e-10)
+    assert np.isclose(best.bic(Xm), -2 * best.score_samples(Xm).sum()
+                      + best._n_parameters() * np.log(live.sum()), rtol=1e-12)
+
+
+def test_cli_reads_empty_cells_and_na_as_missing(tmp_path):
+    import subprocess
+    import sys
+
+    _, Xm = _data(n=300, frac=0.15, seed=16)
+    lines = ["a,b,c,d"] + [",".join("NA" if np.isnan(v) and j % 2 else
+                                    ("" if np.isnan(v) else repr(float(v)))
+                                    for j, v in enumerate(row)) for row in Xm]
+    path = tmp_path / "holes.csv"
+    path.write_text("\n".join(lines) + "\n")
+    run = [sys.executable, "-m", "fastem", "fit", str(path), "--model", "gmm", "-k", "3",
+           "--json"]
+    refused = subprocess.run(run, capture_output=True, text=True, timeout=600)
+    assert refused.returncode == 1 and "--missing em" in refused.stderr
+    res = subprocess.run(run + ["--missing", "em"], capture_output=True, text=True,
+                         timeout=600)
+    assert res.returncode == 0, res.stderr
+    import json
+
+    report = json.loads(res.stdout)
+    lib = GaussianMixture(3, missing="em", random_state=0).fit(Xm)
+    np.testing.assert_allclose(np.sort(np.array(report["means"])[:, 0]),
+                               np.sort(lib.means_[:, 0]), rtol=1e-9)
