@@ -153,6 +153,17 @@ def run(seed=0, plots=None, out=print):
         figures["bic_faithful.png"] = plotting.plot_criterion(selection)
         figures["classification_faithful.png"] = plotting.plot_classification(
             selection, faithful, feature_names=["eruptions (min)", "waiting (min)"])
+        # exact EM on real data with holes, beside complete-case analysis
+        from .datasets import load_airquality
+
+        air = load_airquality()
+        em = GaussianMixture(2, missing="em", n_init=5, random_state=seed).fit(air)
+        cc = GaussianMixture(2, n_init=5, random_state=seed).fit(
+            air[~np.isnan(air).any(axis=1)])
+        figures["missing_airquality.png"] = plotting.plot_missing(
+            em, air, features=(3, 0), complete_case=cc,
+            feature_names=["ozone (ppb)", "solar radiation (Langleys)", "wind (mph)",
+                           "temperature (F)"])
         for name, fig in figures.items():
             fig.savefig(os.path.join(plots, name), dpi=90)
         out(f"figures written to {plots}: {', '.join(figures)}")

@@ -27,6 +27,7 @@ __all__ = ["MissingLayout", "missing_layout", "MISSING_CHOICES"]
 MISSING_CHOICES = ("raise", "em")
 MAX_BLOCKS = 64
 STATS_BUDGET = 1 << 21  # float64 values of partial statistics, as the complete kernels
+PATTERN_COST = 1.0  # a pattern's factorisations cost about d rows (measured at d = 8, 16)
 
 
 @dataclass(frozen=True)
@@ -75,11 +76,20 @@ def missing_layout(mask, chunk_size, k, d, rows=None):
     seg = [np.arange(a, b, chunk_size) for a, b in zip(starts, stops)]
     seg_start = np.concatenate(seg + [np.array([order.size])]).astype(np.int64)
     seg_pattern = sorted_pattern[seg_start[:-1]].astype(np.int64)
-    # blocks: consecutive segments, about order.size / n_blocks rows each
+    # blocks: consecutive segments of about equal cost, counting a row as 1 and the
+    # factorisations of a pattern (once per block that meets it) as PATTERN_COST x d
+    # rows: cut by rows only, the blocks of many small patterns took 2-3x as long as
+    # those of the complete rows, and the threads waited for them
     per_block = k * (1 + d + d * d) + 1
-    n_blocks = max(1, min(MAX_BLOCKS, STATS_BUDGET // per_block, seg_start.size - 1))
-    target = -(-order.size // n_blocks)
-    first = np.searchsorted(seg_start[:-1], np.arange(1, n_blocks) * target, side="left")
+    n_seg = seg_start.size - 1
+    n_blocks = max(1, min(MAX_BLOCKS, STATS_BUDGET // per_block, n_seg))
+    new_pattern = np.ones(n_seg, dtype=bool)
+    new_pattern[1:] = seg_pattern[1:] != seg_pattern[:-1]
+    cost = np.diff(seg_start) + PATTERN_COST * d * new_pattern
+    before = np.concatenate(([0], np.cumsum(cost)[:-1]))  # cost before each segment
+    target = before[-1] + cost[-1]
+    first = np.searchsorted(before, np.arange(1, n_blocks) * (target / n_blocks),
+                            side="left")
     block_seg = np.unique(np.concatenate(([0], first, [seg_start.size - 1]))).astype(
         np.int64)
     return MissingLayout(order.astype(np.int64), seg_start, seg_pattern, block_seg,

@@ -9,7 +9,7 @@ import numpy as np
 from ._validation import check_int, seed_sequence
 
 __all__ = ["make_blobs", "make_coin_trials", "make_gaussian_mixture_1d", "load_faithful",
-           "TEXTBOOK_HEADS", "TEXTBOOK_TOSSES"]
+           "load_airquality", "AIRQUALITY_COLUMNS", "TEXTBOOK_HEADS", "TEXTBOOK_TOSSES"]
 
 #: Do & Batzoglou's five sets of ten tosses (Nature Biotechnology, 2008): heads per set.
 TEXTBOOK_HEADS = np.array([5, 9, 8, 4, 7])
@@ -31,6 +31,29 @@ def load_faithful():
 
     return np.loadtxt(Path(__file__).parent / "data" / "faithful.csv", delimiter=",",
                       skiprows=1)
+
+
+#: Columns of :func:`load_airquality`.
+AIRQUALITY_COLUMNS = ("ozone", "solar_r", "wind", "temp")
+
+
+def load_airquality():
+    """New York air quality, May to September 1973 (R's ``datasets::airquality``, 153
+    daily rows): mean ozone (ppb, 13:00-15:00 at Roosevelt Island), solar radiation
+    (Langleys, 08:00-12:00 at Central Park), mean wind speed (mph, LaGuardia) and
+    maximum temperature (degrees F, LaGuardia). Real data with holes: 37 ozone and 7
+    solar radiation values are missing (NaN), 42 rows in all.
+
+    Returns
+    -------
+    X : ndarray of shape (153, 4)
+        Columns :data:`AIRQUALITY_COLUMNS`, NaN where missing.
+    """
+    from pathlib import Path
+
+    table = np.genfromtxt(Path(__file__).parent / "data" / "airquality.csv", delimiter=",",
+                          skip_header=1, filling_values=np.nan)
+    return np.ascontiguousarray(table[:, :4])
 
 
 def _rng(random_state):

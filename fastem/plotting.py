@@ -10,7 +10,7 @@ import numpy as np
 
 __all__ = ["plot_kmeans_history", "plot_parameter_history", "plot_density_snapshots",
            "plot_objective", "plot_density_vs_kde", "plot_ellipses", "plot_criterion",
-           "plot_classification"]
+           "plot_classification", "plot_missing"]
 
 
 def _one_feature(gmm, what):
@@ -279,4 +279,81 @@ def plot_classification(model, X, n_std=2.0, feature_names=None, figsize=None):
             if b == 0:
                 ax.set_ylabel(names[a])
     fig.suptitle(f"{k} components ({ct}); larger points: more uncertain")
+    return fig
+
+
+def _ellipse(ax, mean, cov, n_std, color, **kw):
+    from matplotlib.patches import Ellipse
+
+    vals, vecs = np.linalg.eigh(cov)
+    angle = np.degrees(np.arctan2(vecs[1, -1], vecs[0, -1]))
+    width, height = 2 * n_std * np.sqrt(np.maximum(vals[::-1], 0.0))
+    return ax.add_patch(Ellipse(mean, width, height, angle=angle, fill=False, color=color,
+                                **kw))
+
+
+def plot_missing(model, X, features=(0, 1), complete_case=None, feature_names=None,
+                 n_std=2.0, ax=None):
+    """Two features of data with holes: the rows with both observed (coloured by
+    ``model.predict``, which reads every observed coordinate), the rows with one of
+    the two missing at their imputed value (``model.impute``, hollow markers), the
+    ``n_std`` ellipses of the model's components in these two features (solid) and,
+    when given, those of ``complete_case``, a model fitted on the complete rows only
+    (dashed).
+
+    Parameters
+    ----------
+    model : GaussianMixture
+        Fitted with ``missing="em"`` (or on complete data).
+    X : array-like of shape (n_samples, n_features), NaN where missing
+    features : (int, int)
+        The two columns to draw.
+    complete_case : GaussianMixture, optional
+    feature_names : list of str, optional
+        Axis labels (default: the model's ``feature_names_in_``, else x0, x1, ...).
+    """
+    from matplotlib.lines import Line2D
+
+    from .gaussian_mixture import component_covariance
+
+    model = getattr(model, "best_estimator_", model)
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 2 or X.shape[1] < 2:
+        raise ValueError(f"plot_missing draws two features of 2-D data, got shape {X.shape}.")
+    a, b = (int(f) for f in features)
+    d = X.shape[1]
+    names = getattr(model, "feature_names_in_", None)
+    if names is None:
+        names = feature_names if feature_names is not None else [f"x{j}" for j in range(d)]
+    fig, ax = _axes(ax)
+    labels = model.predict(X)
+    filled = model.impute(X)
+    both = ~np.isnan(X[:, a]) & ~np.isnan(X[:, b])
+    some = (~both) & ~(np.isnan(X[:, a]) & np.isnan(X[:, b]))
+    colors = np.array([f"C{j % 10}" for j in labels])
+    ax.scatter(X[both, a], X[both, b], c=colors[both], s=12, alpha=0.7, lw=0)
+    if some.any():
+        ax.scatter(filled[some, a], filled[some, b], facecolors="none",
+                   edgecolors=colors[some], s=28, lw=1.0)
+    ct = model._params_covariance_type
+    pair = np.ix_([a, b], [a, b])
+    for j in range(model.means_.shape[0]):
+        cov = component_covariance(model.covariances_, ct, j, d)[pair]
+        _ellipse(ax, model.means_[j, [a, b]], cov, n_std, f"C{j % 10}", lw=2)
+    handles = [Line2D([], [], color="k", lw=2, label=f"EM on all {X.shape[0]} rows"),
+               Line2D([], [], marker="o", ls="", mfc="none", mec="k",
+                      label=f"{int(some.sum())} rows with one of the two missing, imputed")]
+    if complete_case is not None:
+        cct = complete_case._params_covariance_type
+        for j in range(complete_case.means_.shape[0]):
+            cov = component_covariance(complete_case.covariances_, cct, j, d)[pair]
+            _ellipse(ax, complete_case.means_[j, [a, b]], cov, n_std, "0.3", lw=1.5,
+                     ls="--")
+        n_cc = int((~np.isnan(X).any(axis=1)).sum())
+        handles.append(Line2D([], [], color="0.3", lw=1.5, ls="--",
+                              label=f"complete cases only ({n_cc} rows)"))
+    ax.legend(handles=handles, loc="best", fontsize=8)
+    ax.set_xlabel(str(names[a]))
+    ax.set_ylabel(str(names[b]))
+    ax.set_title(f"{model.means_.shape[0]} components ({ct}): {n_std:g}-sigma ellipses")
     return fig

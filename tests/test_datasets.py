@@ -35,3 +35,15 @@ def test_gaussian_mixture_1d():
         assert x[labels == j].std() == pytest.approx(s, rel=0.08)
     with pytest.raises(ValueError, match="same length"):
         datasets.make_gaussian_mixture_1d((1, 2), (1,), (10, 10))
+
+
+def test_airquality_is_rs_data_set_with_its_holes():
+    from fastem.datasets import load_airquality
+
+    X = load_airquality()
+    assert X.shape == (153, 4)
+    # R: colSums(is.na(airquality[1:4])), colMeans(airquality[1:4], na.rm = TRUE)
+    np.testing.assert_array_equal(np.isnan(X).sum(axis=0), [37, 7, 0, 0])
+    np.testing.assert_allclose(np.nanmean(X, axis=0),
+                               [42.12931, 185.93151, 9.957516, 77.88235], rtol=1e-6)
+    assert np.isnan(X).any(axis=1).sum() == 42

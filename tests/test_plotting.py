@@ -167,3 +167,22 @@ def test_classification_plot_is_a_scatter_matrix_with_ellipses(faithful_selectio
         gm = fastem.GaussianMixture(2, random_state=0).fit(frame)
     fig = plotting.plot_classification(gm, frame)
     assert fig.axes[2].get_xlabel() == "eruptions"
+
+
+def test_missing_plot_draws_both_fits_and_the_imputed_rows():
+    X = datasets.load_airquality()
+    em = fastem.GaussianMixture(2, missing="em", random_state=0).fit(X)
+    cc = fastem.GaussianMixture(2, random_state=0).fit(X[~np.isnan(X).any(axis=1)])
+    fig = plotting.plot_missing(em, X, features=(3, 0), complete_case=cc,
+                                feature_names=["ozone", "solar", "wind", "temp"])
+    ax = fig.axes[0]
+    assert len(ax.patches) == 4  # two solid ellipses, two dashed
+    assert [p.get_linestyle() for p in ax.patches].count("--") == 2
+    both = ~np.isnan(X[:, 3]) & ~np.isnan(X[:, 0])
+    solid, hollow = ax.collections
+    np.testing.assert_array_equal(solid.get_offsets(), X[both][:, [3, 0]])
+    # temp is never missing: the hollow points are the rows of missing ozone, imputed
+    np.testing.assert_allclose(hollow.get_offsets(), em.impute(X)[~both][:, [3, 0]])
+    assert ax.get_xlabel() == "temp" and ax.get_ylabel() == "ozone"
+    with pytest.raises(ValueError, match="two features"):
+        plotting.plot_missing(em, X[:, 0])

@@ -343,15 +343,57 @@ def _e_diag(X, means, prec, log_const, lpn_out, labels_out, resp_out, chunk_size
 # rows (BLAS) gives both for every component, with the rows along the second axis.
 
 _LOG_2PI_K = np.log(2.0 * np.pi)
+# Segments of fewer rows than this multiply by plain loops: a BLAS call costs more than
+# the product itself when a pattern has a handful of rows (many patterns at d >= 16).
+SMALL_SEGMENT = 16
 
 
 @jit
-def _pattern_factors(X, row0, means, cov, log_w, center, obs, mis, gbuf, goff, lconst,
-                     cond, work):
-    """The factors of the pattern of row ``row0`` of X: obs (o,) and mis (q,) indices
-    (returns o), G stacked in gbuf as (k*d, o), goff[c, r] = G_c[r] @ (mu_c,O - center_O),
-    lconst[c] = log w_c - log det L_c - o/2 log 2 pi, cond[c, :q, :q] the conditional
-    covariances of the missing block. ``work``: (3, d, d) scratch."""
+def _matmul_small(A, B, out):
+    """out = A @ B by loops, rows of B innermost."""
+    n_r, n_in = A.shape
+    m = B.shape[1]
+    for r in range(n_r):
+        for i in range(m):
+            out[r, i] = 0.0
+        for j in range(n_in):
+            a = A[r, j]
+            b = B[j]
+            for i in range(m):
+                out[r, i] += a * b[i]
+
+
+@jit
+def _gram_small(R, T, out):
+    """out = R @ T.T by loops (R, T: (d + 1, m))."""
+    n_r, m = R.shape
+    for f in range(n_r):
+        rf = R[f]
+        for g in range(n_r):
+            tg = T[g]
+            acc = 0.0
+            for i in range(m):
+                acc += rf[i] * tg[i]
+            out[f, g] = acc
+
+
+@jit
+def _pattern_factors(X, row0, means, cov, prec, log_w, center, obs, mis, gbuf, goff,
+                     lconst, cond, work):
+    """The factors of the pattern of row ``row0`` of X: the obs (o,) and mis (q,)
+    indices; per component c a (w + q) x o block G_c of gbuf (rows c (w + q) ...),
+    whose first w rows whiten the centred observed coordinates (the squared norm of
+    their product is the Mahalanobis distance of x_O) and last q rows give the
+    conditional means of the missing coordinates less mu_M;
+    goff[c, r] = G_c[r] @ (mu_c,O - center_O); lconst[c] = log w_c - log det(S_OO)/2
+    - o/2 log 2 pi; cond[c, :q, :q] the conditional covariances of the missing block.
+    Returns (o, w). ``work``: (3, d, d) scratch.
+
+    Two factorisations give the same numbers, and the cheaper is taken: from the
+    covariance, the Cholesky factor of S_OO (w = o rows: L^-1); from the precision
+    P P^T = S^-1 (``prec``, upper triangular), the Cholesky factor of its missing
+    block, Lambda_MM = Cov[x_M | x_O]^-1, whose cost grows with q, not o (w = d rows:
+    P^T applied to the completed row)."""
     k, d = means.shape
     o = 0
     q = 0
@@ -362,67 +404,134 @@ def _pattern_factors(X, row0, means, cov, log_w, center, obs, mis, gbuf, goff, l
         else:
             obs[o] = f
             o += 1
-    G = gbuf[:k * d * o].reshape((k * d, o))
+    # multiply-adds of the two ways, per component
+    by_cov = o * o * o // 3 + q * o * o + q * q * o
+    by_prec = q * q * q // 3 + q * q * d + q * o * d + d * o * q // 2 + d * o
+    use_prec = q > 0 and by_prec < by_cov
+    w = d if use_prec else o
+    h = w + q
+    G = gbuf[:k * h * o].reshape((k * h, o))
     L = work[0]
     Li = work[1]
     T = work[2]
     for c in range(k):
-        S = cov[0] if cov.shape[0] == 1 else cov[c]
-        logdet = 0.0
-        # Cholesky of the observed block: L L^T = S_OO
-        for j in range(o):
-            for i in range(j + 1):
-                acc = S[obs[j], obs[i]]
-                for l in range(i):
-                    acc -= L[j, l] * L[i, l]
-                if i == j:
-                    L[j, j] = np.sqrt(acc) if acc > 0.0 else np.nan
-                else:
-                    L[j, i] = acc / L[i, i]
-            logdet += np.log(L[j, j])
-        # Li = L^-1 (lower triangular), by forward substitution
-        for j in range(o):
-            for i in range(o):
-                Li[j, i] = 0.0
-            Li[j, j] = 1.0 / L[j, j]
-            for i in range(j):
-                acc = 0.0
-                for l in range(i, j):
-                    acc -= L[j, l] * Li[l, i]
-                Li[j, i] = acc / L[j, j]
-        # T = S_MO L^-T (q x o): B = S_MO S_OO^-1 = T L^-1, cond = S_MM - T T^T
-        for a in range(q):
-            for j in range(o):
-                acc = 0.0
-                for l in range(j + 1):
-                    acc += S[mis[a], obs[l]] * Li[j, l]
-                T[a, j] = acc
-        base = c * d
-        for j in range(o):
-            for f in range(o):
-                G[base + j, f] = Li[j, f]
-        for a in range(q):
-            for f in range(o):
-                acc = 0.0
-                for j in range(f, o):
-                    acc += T[a, j] * Li[j, f]
-                G[base + o + a, f] = acc
-            for a2 in range(q):
-                acc = S[mis[a], mis[a2]]
+        base = c * h
+        if use_prec:
+            P = prec[0] if prec.shape[0] == 1 else prec[c]
+            logdet = 0.0  # log det S_OO / 2 = log det R - log det P, R R^T = Lambda_MM
+            for r in range(d):
+                logdet -= np.log(P[r, r])
+            # T[a, j] = Lambda_MO, L = chol(Lambda_MM), both from rows of P
+            for a in range(q):
+                pa = P[mis[a]]
                 for j in range(o):
-                    acc -= T[a, j] * T[a2, j]
-                cond[c, a, a2] = acc
-        for r in range(d):
+                    pj = P[obs[j]]
+                    acc = 0.0
+                    for r in range(max(mis[a], obs[j]), d):
+                        acc += pa[r] * pj[r]
+                    T[a, j] = acc
+            for a in range(q):
+                for b2 in range(a + 1):
+                    pa = P[mis[a]]
+                    pb = P[mis[b2]]
+                    acc = 0.0
+                    for r in range(max(mis[a], mis[b2]), d):
+                        acc += pa[r] * pb[r]
+                    for l in range(b2):
+                        acc -= L[a, l] * L[b2, l]
+                    if a == b2:
+                        L[a, a] = np.sqrt(acc) if acc > 0.0 else np.nan
+                    else:
+                        L[a, b2] = acc / L[b2, b2]
+                logdet += np.log(L[a, a])
+            # Li = L^-1; cond = Lambda_MM^-1 = Li^T Li; B = -Lambda_MM^-1 Lambda_MO
+            for a in range(q):
+                for b2 in range(q):
+                    Li[a, b2] = 0.0
+                Li[a, a] = 1.0 / L[a, a]
+                for b2 in range(a):
+                    acc = 0.0
+                    for l in range(b2, a):
+                        acc -= L[a, l] * Li[l, b2]
+                    Li[a, b2] = acc / L[a, a]
+            for a in range(q):
+                for a2 in range(q):
+                    acc = 0.0
+                    for l in range(max(a, a2), q):
+                        acc += Li[l, a] * Li[l, a2]
+                    cond[c, a, a2] = acc
+            for a in range(q):
+                for j in range(o):
+                    acc = 0.0
+                    for a2 in range(q):
+                        acc -= cond[c, a, a2] * T[a2, j]
+                    G[base + d + a, j] = acc
+            # whitening rows: (P^T z)[r] with z_O = x_O - mu_O, z_M = B (x_O - mu_O)
+            for r in range(d):
+                for j in range(o):
+                    G[base + r, j] = P[obs[j], r]
+            for a in range(q):
+                pa = P[mis[a]]
+                for r in range(mis[a], d):
+                    u = pa[r]
+                    for j in range(o):
+                        G[base + r, j] += u * G[base + d + a, j]
+        else:
+            S = cov[0] if cov.shape[0] == 1 else cov[c]
+            logdet = 0.0
+            # Cholesky of the observed block: L L^T = S_OO
+            for j in range(o):
+                for i in range(j + 1):
+                    acc = S[obs[j], obs[i]]
+                    for l in range(i):
+                        acc -= L[j, l] * L[i, l]
+                    if i == j:
+                        L[j, j] = np.sqrt(acc) if acc > 0.0 else np.nan
+                    else:
+                        L[j, i] = acc / L[i, i]
+                logdet += np.log(L[j, j])
+            # Li = L^-1 (lower triangular), by forward substitution
+            for j in range(o):
+                for i in range(o):
+                    Li[j, i] = 0.0
+                Li[j, j] = 1.0 / L[j, j]
+                for i in range(j):
+                    acc = 0.0
+                    for l in range(i, j):
+                        acc -= L[j, l] * Li[l, i]
+                    Li[j, i] = acc / L[j, j]
+            # T = S_MO L^-T (q x o): B = S_MO S_OO^-1 = T L^-1, cond = S_MM - T T^T
+            for a in range(q):
+                for j in range(o):
+                    acc = 0.0
+                    for l in range(j + 1):
+                        acc += S[mis[a], obs[l]] * Li[j, l]
+                    T[a, j] = acc
+            for j in range(o):
+                for f in range(o):
+                    G[base + j, f] = Li[j, f]
+            for a in range(q):
+                for f in range(o):
+                    acc = 0.0
+                    for j in range(f, o):
+                        acc += T[a, j] * Li[j, f]
+                    G[base + o + a, f] = acc
+                for a2 in range(q):
+                    acc = S[mis[a], mis[a2]]
+                    for j in range(o):
+                        acc -= T[a, j] * T[a2, j]
+                    cond[c, a, a2] = acc
+        for r in range(h):
             acc = 0.0
             for f in range(o):
                 acc += G[base + r, f] * (means[c, obs[f]] - center[obs[f]])
             goff[c, r] = acc
         lconst[c] = log_w[c] - logdet - 0.5 * o * _LOG_2PI_K
-    return o
+    return o, w
 
 
 @jit
-def _missing_block(b, X, sample_weight, means, cov, log_w, center, order, seg_start,
+def _missing_block(b, X, sample_weight, means, cov, prec, log_w, center, order, seg_start,
                    seg_pattern, block_seg, chunk_size, em, pN, pS1, pS2, pll, lpn_out,
                    labels_out, resp_out, imputed_out):
     """Block b of the missing-value pass: EM statistics into slot b of the partial
@@ -430,13 +539,13 @@ def _missing_block(b, X, sample_weight, means, cov, log_w, center, order, seg_st
     k, d = means.shape
     obs = np.empty(d, dtype=np.int64)
     mis = np.empty(d, dtype=np.int64)
-    gbuf = np.empty(k * d * d)
-    goff = np.empty((k, d))
+    gbuf = np.empty(k * 2 * d * d)
+    goff = np.empty((k, 2 * d))
     lconst = np.empty(k)
     cond = np.empty((k, d, d))
     work = np.empty((3, d, d))
     xbuf = np.empty(d * chunk_size)
-    ybuf = np.empty(k * d * chunk_size)
+    ybuf = np.empty(k * 2 * d * chunk_size)
     lp = np.empty((k, chunk_size + TILE_PAD))
     top = np.empty(chunk_size)
     s = np.empty(chunk_size)
@@ -448,30 +557,37 @@ def _missing_block(b, X, sample_weight, means, cov, log_w, center, order, seg_st
     ll = 0.0
     o = 0
     q = 0
+    nw = 0
+    h = 0
     last = -1
     for sg in range(block_seg[b], block_seg[b + 1]):
         if seg_pattern[sg] != last:
             last = seg_pattern[sg]
-            o = _pattern_factors(X, order[seg_start[sg]], means, cov, log_w, center, obs,
-                                 mis, gbuf, goff, lconst, cond, work)
+            o, nw = _pattern_factors(X, order[seg_start[sg]], means, cov, prec, log_w,
+                                     center, obs, mis, gbuf, goff, lconst, cond, work)
             q = d - o
+            h = nw + q
         r0 = seg_start[sg]
         m = seg_start[sg + 1] - r0
-        Y = ybuf[:k * d * m].reshape((k * d, m))
+        Y = ybuf[:k * h * m].reshape((k * h, m))
         if o > 0:
             xt = xbuf[:o * m].reshape((o, m))
             for f in range(o):
                 cf = center[obs[f]]
                 for i in range(m):
                     xt[f, i] = X[order[r0 + i], obs[f]] - cf
-            np.dot(gbuf[:k * d * o].reshape((k * d, o)), xt, Y)
+            G = gbuf[:k * h * o].reshape((k * h, o))
+            if m < SMALL_SEGMENT:
+                _matmul_small(G, xt, Y)
+            else:
+                np.dot(G, xt, Y)
         else:
             Y[:, :] = 0.0
         for c in range(k):
-            base = c * d
+            base = c * h
             for i in range(m):
                 lp[c, i] = 0.0
-            for j in range(o):
+            for j in range(nw):
                 gj = goff[c, j]
                 y = Y[base + j]
                 for i in range(m):
@@ -505,8 +621,8 @@ def _missing_block(b, X, sample_weight, means, cov, log_w, center, order, seg_st
                         f = mis[a]
                         acc = 0.0
                         for c in range(k):
-                            acc += lp[c, i] * inv * (means[c, f] + Y[c * d + o + a, i]
-                                                     - goff[c, o + a])
+                            acc += lp[c, i] * inv * (means[c, f] + Y[c * h + nw + a, i]
+                                                     - goff[c, nw + a])
                         imputed_out[row, f] = acc
             continue
         for i in range(m):
@@ -528,8 +644,8 @@ def _missing_block(b, X, sample_weight, means, cov, log_w, center, order, seg_st
                     tt[f, i] = X[order[r0 + i], f] - mu
             for a in range(q):
                 f = mis[a]
-                y = Y[c * d + o + a]
-                ga = goff[c, o + a]
+                y = Y[c * h + nw + a]
+                ga = goff[c, nw + a]
                 for i in range(m):
                     tt[f, i] = y[i] - ga
             for f in range(d):
@@ -537,7 +653,10 @@ def _missing_block(b, X, sample_weight, means, cov, log_w, center, order, seg_st
                 v = rt[f]
                 for i in range(m):
                     v[i] = r[i] * t[i] if r[i] > 0.0 else 0.0  # no 0 * inf from far rows
-            np.dot(rt, tt.T, gram)
+            if m < SMALL_SEGMENT:
+                _gram_small(rt, tt, gram)
+            else:
+                np.dot(rt, tt.T, gram)
             pN[b, c] += gram[d, d]
             for f in range(d):
                 pS1[b, c, f] += gram[f, d]
@@ -550,7 +669,7 @@ def _missing_block(b, X, sample_weight, means, cov, log_w, center, order, seg_st
         pll[b] = ll
 
 
-def _missing_pass(X, sample_weight, means, cov, log_w, center, order, seg_start,
+def _missing_pass(X, sample_weight, means, cov, prec, log_w, center, order, seg_start,
                   seg_pattern, block_seg, chunk_size, em, N, S1, S2, lpn_out, labels_out,
                   resp_out, imputed_out):
     k, d = means.shape
@@ -561,7 +680,7 @@ def _missing_pass(X, sample_weight, means, cov, log_w, center, order, seg_start,
     pS2 = np.zeros((nb, k, d, d))
     pll = np.zeros(nb)
     for b in prange(n_blocks):
-        _missing_block(np.int64(b), X, sample_weight, means, cov, log_w, center, order,
+        _missing_block(np.int64(b), X, sample_weight, means, cov, prec, log_w, center, order,
                        seg_start, seg_pattern, block_seg, chunk_size, em, pN, pS1, pS2,
                        pll, lpn_out, labels_out, resp_out, imputed_out)
     if not em:
@@ -578,6 +697,12 @@ _e_diag_serial, _e_diag_parallel = jit_variants(_e_diag)
 _missing_serial, _missing_parallel = jit_variants(_missing_pass)
 
 
+def _upper_precision(cov):
+    """Upper-triangular P with P P^T = inverse of each covariance (k or 1, d, d)."""
+    L = np.linalg.cholesky(cov)
+    return np.ascontiguousarray(np.tril(np.linalg.inv(L)).transpose(0, 2, 1))
+
+
 def _segment_rows(seg_start):
     return max(1, int(np.diff(seg_start).max())) if seg_start.shape[0] > 1 else 1
 
@@ -588,7 +713,8 @@ def em_step_missing(X, sample_weight, means, cov, log_weights, order, seg_start,
     reference twin."""
     fn = _missing_parallel if parallel else _missing_serial
     center = np.ascontiguousarray(means.mean(axis=0))  # less cancellation in G @ x
-    return float(fn(X, sample_weight, means, cov, log_weights, center, order, seg_start,
+    return float(fn(X, sample_weight, means, cov, _upper_precision(cov), log_weights, center,
+                    order, seg_start,
                     seg_pattern, block_seg, _segment_rows(seg_start), True, N, S1, S2,
                     _EMPTY_F, _EMPTY_I, _EMPTY_R, _EMPTY_R))
 
@@ -600,7 +726,8 @@ def e_step_missing(X, means, cov, log_weights, order, seg_start, seg_pattern, bl
     fn = _missing_parallel if parallel else _missing_serial
     k, d = means.shape
     center = np.ascontiguousarray(means.mean(axis=0))
-    fn(X, _EMPTY_F, means, cov, log_weights, center, order, seg_start, seg_pattern,
+    fn(X, _EMPTY_F, means, cov, _upper_precision(cov), log_weights, center, order,
+       seg_start, seg_pattern,
        block_seg, _segment_rows(seg_start), False, np.zeros(k), np.zeros((k, d)),
        np.zeros((k, d, d)), lpn_out, labels_out, resp_out, imputed_out)
 
