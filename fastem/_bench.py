@@ -112,6 +112,77 @@ def run_large_k(quick=False, only=None, out=print):
     return rows
 
 
+# --missing: GaussianMixture(missing="em") on data with entries missing completely at
+# random, against the complete-data fit of the same shape from the same start: (name,
+# n, d, k, covariance type, fraction missing, target ratio or None); the first is
+# issue 15's target, the others a grid around it
+MISSING_CASES = [("gmm-missing-1e5-d8-k5-full-10%", 100_000, 8, 5, "full", 0.1, 3.0)] + [
+    (f"gmm-missing-1e5-d{d}-k{k}-{ct}-{round(100 * f)}%", 100_000, d, k, ct, f, None)
+    for ct, d, k, f in
+    [("full", d, k, f) for d in (2, 4, 8, 16) for k in (2, 10) for f in (0.05, 0.3)]
+    + [(ct, 8, 5, f) for ct in ("tied", "diag", "spherical") for f in (0.1, 0.3)]]
+
+
+def run_missing(quick=False, only=None, out=print, repeats=5):
+    """``fastem bench --missing``: the cost of an EM iteration with missing values
+    (``missing="em"``) over that of the complete data, same shape, same start. An
+    iteration is (fit of 21 iterations - fit of 1) / 20, each the best of
+    ``repeats``, the complete and the incomplete fits interleaved so that both see the
+    same machine. Returns one dict per case: ``case``, ``patterns``,
+    ``complete_ms``, ``missing_ms``, ``ratio`` (missing / complete) and ``target``."""
+    import fastem
+
+    out(f"machine: {machine_description()}")
+    out(f"one EM iteration, best of {repeats}, interleaved; ratio = missing / complete "
+        "(lower is better)")
+    out(f"{'case':38} {'patterns':>8} {'complete ms':>11} {'missing ms':>10} "
+        f"{'ratio':>6} {'target':>6}")
+    rows = []
+    for name, n, d, k, ct, frac, target in MISSING_CASES:
+        if only and not any(o in name for o in only):
+            continue
+        if quick:
+            n //= 10
+        rng = np.random.default_rng(0)
+        X = rng.normal(scale=3.0, size=(k, d))[rng.integers(k, size=n)] + rng.normal(
+            size=(n, d))
+        Xm = X.copy()
+        Xm[rng.random(X.shape) < frac] = np.nan
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            start = fastem.GaussianMixture(k, covariance_type=ct, random_state=0,
+                                           max_iter=10).fit(X)
+        kw = dict(covariance_type=ct, tol=0.0, weights_init=start.weights_,
+                  means_init=start.means_, precisions_init=start.precisions_)
+
+        def fit(data, iters, missing):
+            tic = time.perf_counter()
+            fastem.GaussianMixture(k, max_iter=iters, missing=missing, **kw).fit(data)
+            return time.perf_counter() - tic
+
+        best = {}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fit(Xm[:2000], 2, "em")  # compile
+            time.sleep(QUIET_SECONDS)
+            for _ in range(repeats):
+                for key, data, missing in (("c", X, "raise"), ("m", Xm, "em")):
+                    for iters in (21, 1):
+                        t = fit(data, iters, missing)
+                        best[key, iters] = min(best.get((key, iters), np.inf), t)
+        complete = (best["c", 21] - best["c", 1]) / 20
+        missing = (best["m", 21] - best["m", 1]) / 20
+        patterns = len(np.unique(np.packbits(np.isnan(Xm), axis=1), axis=0))
+        row = {"case": name, "patterns": patterns, "complete_ms": 1e3 * complete,
+               "missing_ms": 1e3 * missing, "ratio": missing / complete, "target": target}
+        out(f"{name:38} {patterns:8d} {row['complete_ms']:11.2f} {row['missing_ms']:10.2f} "
+            f"{row['ratio']:5.2f}x " + (f"{target:5.1f}x" if target else f"{'':>6}"))
+        rows.append(row)
+    if quick:
+        out("(--quick: sizes cut tenfold, so the target is not judged)")
+    return rows
+
+
 def grid_cases(quick=False):
     """The --grid cases: K-Means for d in 2..128 and k in 3..256 (n = 100 000), every
     covariance type for d in 1..32 and k in 2..32 (n = 50 000); a tenth of the rows

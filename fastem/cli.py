@@ -21,9 +21,11 @@ EXIT_INTERRUPTED = 128 + 2
 
 
 def _bench(args):
-    from ._bench import run, run_grid, run_large_k
+    from ._bench import run, run_grid, run_large_k, run_missing
 
-    if args.grid:
+    if args.missing:
+        run_missing(quick=args.quick, only=args.only)
+    elif args.grid:
         run_grid(quick=args.quick, only=args.only)
     elif args.large_k:
         run_large_k(quick=args.quick, only=args.only)
@@ -155,6 +157,9 @@ def build_parser():
                        help="a grid of shapes instead of the table: K-Means for d in "
                             "2..128 and k in 3..256, every covariance type for d in "
                             "1..32 and k in 2..32")
+    bench.add_argument("--missing", action="store_true",
+                       help="GaussianMixture(missing='em'): an iteration on data with "
+                       "holes against the complete data's, over a grid of shapes")
     bench.add_argument("--large-k", action="store_true",
                        help="K-Means with 100 to 1000 clusters, whole fits to convergence "
                             "with each search method against scikit-learn")

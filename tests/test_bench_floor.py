@@ -101,3 +101,15 @@ def test_run_large_k_times_every_method_against_scikit_learn():
         assert row[f"{m}_ms"] > 0
         assert row[f"{m}_ratio"] == pytest.approx(row["sklearn_ms"] / row[f"{m}_ms"])
     assert any(ln.startswith("kmeans-5e4-d2-k1000") for ln in lines)
+
+
+def test_run_missing_times_the_incomplete_against_the_complete_fit():
+    from fastem._bench import MISSING_CASES, run_missing
+
+    lines = []
+    (row,) = run_missing(quick=True, only=["d8-k5-full-10%"], out=lines.append, repeats=1)
+    assert row["case"] == MISSING_CASES[0][0] and row["target"] == 3.0
+    assert 1 < row["patterns"] <= 256
+    assert row["complete_ms"] > 0 and row["missing_ms"] > 0
+    assert row["ratio"] == pytest.approx(row["missing_ms"] / row["complete_ms"])
+    assert any(ln.startswith(row["case"]) for ln in lines)
