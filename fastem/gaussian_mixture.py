@@ -934,15 +934,26 @@ class GaussianMixture(MixtureBase):
     def _missing_statistics(self, X, w, params, layout, rt):
         k, d = params["means"].shape
         ct = self.covariance_type
-        cov = full_covariances(params["covariances"], ct, k, d)
-        with np.errstate(divide="ignore"):
-            log_w = np.log(params["weights"])
         means = np.ascontiguousarray(params["means"], dtype=np.float64)
-        N, S1, S2 = np.zeros(k), np.zeros((k, d)), np.zeros((k, d, d))
-        total = rt.kernels.em_step_missing(X, w, means, cov, log_w, *layout.arrays(), N, S1,
-                                           S2, rt.parallel)
-        if not (ct in ("full", "tied") and d > 1):
-            S2 = np.ascontiguousarray(np.diagonal(S2, axis1=1, axis2=2))
+        N, S1 = np.zeros(k), np.zeros((k, d))
+        family, prec = kernel_precision(params["prec_chol"], ct, k, d)
+        if family != "full":
+            # diagonal covariances: nothing to factorise per pattern, the rows are read
+            # in order with the missing entries masked (rows with nothing observed
+            # must carry no weight)
+            if layout.n_empty:
+                w = np.where(np.isnan(X).all(axis=1), 0.0, w)
+            log_const = self._log_const(params["weights"], params["prec_chol"], d, ct)
+            S2 = np.zeros((k, d))
+            total = rt.kernels.em_step_diag_missing(X, w, means, prec, log_const, N, S1, S2,
+                                                    rt.chunk_size, rt.parallel)
+        else:
+            cov = full_covariances(params["covariances"], ct, k, d)
+            with np.errstate(divide="ignore"):
+                log_w = np.log(params["weights"])
+            S2 = np.zeros((k, d, d))
+            total = rt.kernels.em_step_missing(X, w, means, cov, log_w, *layout.arrays(), N,
+                                               S1, S2, rt.parallel)
         # rows with nothing observed are not part of the fit
         weight = float(w[layout.order].sum())
         return SufficientStatistics("gaussian_mixture", {"N": N, "S1": S1, "S2": S2},

@@ -16,7 +16,8 @@ from ._tiles import (TILE_PAD, exp_tile, finish_tile, log_densities, reduce_mome
 from ._vmath import log64
 
 __all__ = ["em_step_full", "em_step_diag", "em_step_1d",
-           "e_step_full", "e_step_diag", "e_step_1d", "em_step_missing", "e_step_missing"]
+           "e_step_full", "e_step_diag", "e_step_1d", "em_step_missing", "e_step_missing",
+           "em_step_diag_missing"]
 
 MAX_BLOCKS = 64
 STATS_BUDGET = 1 << 21
@@ -688,6 +689,112 @@ def _missing_pass(X, sample_weight, means, cov, prec, log_w, center, order, seg_
     return _reduce_full(pN, pS1, pS2, pll, N, S1, S2)
 
 
+@jit
+def _log_prob_diag_tile_masked(xt, m, means, prec, log_const, back2, lp, top):
+    """As :func:`_log_prob_diag_tile`, NaN entries missing: a missing coordinate adds
+    back2[c, f] = 2 log prec - log(2 pi) to the squared distance, which takes its
+    factor back out of log_const (a select, so the lanes keep running over rows)."""
+    k, d = means.shape
+    for c in range(k):
+        for i in range(m):
+            lp[c, i] = 0.0
+        for f in range(d):
+            mu = means[c, f]
+            pf = prec[c, f]
+            bf = back2[c, f]
+            for i in range(m):
+                x = xt[f, i]
+                t = (x - mu) * pf
+                lp[c, i] += t * t if x == x else bf
+    log_densities(lp, log_const, m, top)
+
+
+@jit
+def _moments_diag_tile_masked(xt, m, means, var, lp, scale, acc, pN, pS1, pS2, b):
+    """As :func:`_moments_diag_tile`, NaN entries missing: a missing coordinate counts
+    at the component's mean (0 in S1) and adds its variance var[c, f] to S2."""
+    k, d = means.shape
+    a1 = acc[0]
+    a2 = acc[1]
+    m_w = m - m % ACC_WIDTH
+    for c in range(k):
+        r = lp[c]
+        for i in range(m):
+            r[i] *= scale[i]
+        for i in range(m):
+            a1[i] = r[i]
+        pN[b, c] += tree_sum(a1, m)
+        for f in range(d):
+            mu = means[c, f]
+            vf = var[c, f]
+            x = xt[f]
+            for j in range(ACC_WIDTH):
+                a1[j] = 0.0
+                a2[j] = 0.0
+            for i0 in range(0, m_w, ACC_WIDTH):
+                for j in range(ACC_WIDTH):
+                    ri = r[i0 + j]
+                    xi = x[i0 + j]
+                    t = xi - mu
+                    seen = xi == xi
+                    v = ri * t if (ri > 0.0 and seen) else 0.0
+                    a1[j] += v
+                    a2[j] += v * t if seen else ri * vf
+            s1 = 0.0
+            s2 = 0.0
+            for i in range(m_w, m):
+                ri = r[i]
+                xi = x[i]
+                t = xi - mu
+                seen = xi == xi
+                v = ri * t if (ri > 0.0 and seen) else 0.0
+                s1 += v
+                s2 += v * t if seen else ri * vf
+            pS1[b, c, f] += tree_sum(a1, ACC_WIDTH) + s1
+            pS2[b, c, f] += tree_sum(a2, ACC_WIDTH) + s2
+
+
+@jit
+def _em_diag_masked_block(b, block_rows, X, sample_weight, means, var, chunk_size, means_t,
+                          prec_t, log_const_t, back2_t, pN, pS1, pS2, pll):
+    """Block b of the diagonal EM pass with missing entries, as :func:`_em_diag_block`."""
+    n, d = X.shape
+    k = means.shape[0]
+    xt = np.empty((d, chunk_size + TILE_PAD), dtype=X.dtype)
+    lp = np.empty((k, chunk_size + TILE_PAD), dtype=X.dtype)
+    top = np.empty(chunk_size, dtype=X.dtype)
+    s = np.empty(chunk_size)
+    scale = np.empty(chunk_size)
+    acc = np.empty((2, max(chunk_size, ACC_WIDTH)))
+    ll = 0.0
+    start = b * block_rows
+    stop = min(start + block_rows, n)
+    for c0 in range(start, stop, chunk_size):
+        m = min(chunk_size, stop - c0)
+        _load_tile(X, c0, m, xt)
+        _log_prob_diag_tile_masked(xt, m, means_t, prec_t, log_const_t, back2_t, lp, top)
+        ll += responsibilities_tile(lp, top, m, sample_weight, c0, s, scale)
+        _moments_diag_tile_masked(xt, m, means, var, lp, scale, acc, pN, pS1, pS2, b)
+    pll[b] = ll
+
+
+def _em_diag_masked(X, sample_weight, means, var, N, S1, S2, chunk_size, max_blocks,
+                    means_t, prec_t, log_const_t, back2_t):
+    n, d = X.shape
+    k = means.shape[0]
+    n_blocks, block_rows = _block_layout(n, chunk_size, max_blocks)
+    pN = np.zeros((n_blocks, k))
+    pS1 = np.zeros((n_blocks, k, d))
+    pS2 = np.zeros((n_blocks, k, d))
+    pll = np.zeros(n_blocks)
+    for b in prange(n_blocks):
+        _em_diag_masked_block(np.int64(b), block_rows, X, sample_weight, means, var,
+                              chunk_size, means_t, prec_t, log_const_t, back2_t, pN, pS1,
+                              pS2, pll)
+    return reduce_moments(pN, pS1, pS2, pll, N, S1, S2)
+
+
+_em_diag_masked_serial, _em_diag_masked_parallel = jit_variants(_em_diag_masked)
 _em_full_serial, _em_full_parallel = jit_variants(_em_full)
 _em_diag_serial, _em_diag_parallel = jit_variants(_em_diag)
 _e_full_serial, _e_full_parallel = jit_variants(_e_full)
@@ -778,6 +885,19 @@ def em_step_diag(X, sample_weight, means, prec, log_const, N, S1, S2, chunk_size
     k, d = means.shape
     return float(fn(X, sample_weight, means, prec, log_const, N, S1, S2, chunk_size,
                     _max_blocks(k, d, False), *_tile_terms(X, means, prec, log_const)))
+
+
+def em_step_diag_missing(X, sample_weight, means, prec, log_const, N, S1, S2, chunk_size,
+                         parallel=False):
+    """One fused EM pass, diagonal precisions, NaN entries missing; see the reference
+    twin."""
+    fn = _em_diag_masked_parallel if parallel else _em_diag_masked_serial
+    k, d = means.shape
+    var = np.ascontiguousarray(1.0 / prec ** 2)
+    back2 = 2.0 * np.log(prec) - np.log(2.0 * np.pi)
+    return float(fn(X, sample_weight, means, var, N, S1, S2, chunk_size,
+                    _max_blocks(k, d, False),
+                    *_tile_terms(X, means, prec, log_const, back2)))
 
 
 def em_step_1d(X, sample_weight, means, prec, log_const, N, S1, S2, chunk_size,

@@ -28,7 +28,8 @@ responsibilities 0.
 import numpy as np
 
 __all__ = ["em_step_full", "em_step_diag", "em_step_1d",
-           "e_step_full", "e_step_diag", "e_step_1d", "em_step_missing", "e_step_missing"]
+           "e_step_full", "e_step_diag", "e_step_1d", "em_step_missing", "e_step_missing",
+           "em_step_diag_missing"]
 
 
 def _log_prob_full(Xc, means, prec_chol, log_const):
@@ -283,3 +284,43 @@ def e_step_missing(X, means, cov, log_weights, order, seg_start, seg_pattern, bl
             est = np.einsum("ic,cif->if", resp, filled + means[:, None, :])
             Xp[:, miss] = est[:, miss]
             imputed_out[rows] = Xp
+
+
+def em_step_diag_missing(X, sample_weight, means, prec, log_const, N, S1, S2, chunk_size,
+                         parallel=False):
+    """:func:`em_step_missing` for diagonal precisions (k, d), the buffers of
+    :func:`em_step_diag`: no pattern needs a factorisation, so the rows are read in
+    order. A missing coordinate leaves the row's log-density (its factor of
+    ``log_const``, log prec - log(2 pi) / 2, is taken back), adds 0 to S1 (it counts
+    at the component's mean) and its variance 1 / prec**2 to S2."""
+    N[...] = 0.0
+    S1[...] = 0.0
+    S2[...] = 0.0
+    total = 0.0
+    k = means.shape[0]
+    var = 1.0 / prec ** 2
+    back = np.log(prec) - 0.5 * np.log(2.0 * np.pi)  # (k, d)
+    for start in range(0, X.shape[0], chunk_size):
+        stop = min(start + chunk_size, X.shape[0])
+        Xc = X[start:stop].astype(np.float64)
+        miss = np.isnan(Xc)
+        w = sample_weight[start:stop]
+        lp = np.empty((Xc.shape[0], k))
+        diffs = []
+        for c in range(k):
+            diff = np.where(miss, 0.0, Xc - means[c])
+            y = diff * prec[c]
+            with np.errstate(over="ignore", invalid="ignore"):
+                lp[:, c] = log_const[c] - miss @ back[c] - 0.5 * np.einsum("ij,ij->i", y, y)
+            diffs.append(diff)
+        lpn, resp = _normalise(lp)
+        live = w > 0
+        total += float(w[live] @ lpn[live]) if live.any() else 0.0
+        r = resp * w[:, None]
+        N += r.sum(axis=0)
+        for c, diff in enumerate(diffs):
+            keep = r[:, c] > 0
+            rc, dc = r[keep, c], diff[keep]
+            S1[c] += rc @ dc
+            S2[c] += rc @ (dc * dc) + (rc @ miss[keep]) * var[c]
+    return total
