@@ -571,12 +571,12 @@ def _missing_block(b, X, sample_weight, means, cov, prec, log_w, center, order, 
         r0 = seg_start[sg]
         m = seg_start[sg + 1] - r0
         Y = ybuf[:k * h * m].reshape((k * h, m))
+        xt = xbuf[:o * m].reshape((o, m))
         if o > 0:
-            xt = xbuf[:o * m].reshape((o, m))
-            for f in range(o):
-                cf = center[obs[f]]
-                for i in range(m):
-                    xt[f, i] = X[order[r0 + i], obs[f]] - cf
+            for i in range(m):  # one row of X at a time
+                row = order[r0 + i]
+                for f in range(o):
+                    xt[f, i] = X[row, obs[f]] - center[obs[f]]
             G = gbuf[:k * h * o].reshape((k * h, o))
             if m < SMALL_SEGMENT:
                 _matmul_small(G, xt, Y)
@@ -640,9 +640,10 @@ def _missing_block(b, X, sample_weight, means, cov, prec, log_w, center, order, 
                 rt[d, i] = r[i]
             for j in range(o):
                 f = obs[j]
-                mu = means[c, f]
+                shift = center[f] - means[c, f]
+                x = xt[j]
                 for i in range(m):
-                    tt[f, i] = X[order[r0 + i], f] - mu
+                    tt[f, i] = x[i] + shift
             for a in range(q):
                 f = mis[a]
                 y = Y[c * h + nw + a]
