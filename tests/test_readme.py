@@ -103,3 +103,23 @@ def test_readme_families_of_twelve_do_not_depend_on_the_seed():
         assert bm.converged_
         np.testing.assert_allclose(bm.probs_[order], [0.4814, 0.6164], atol=5e-4)
         np.testing.assert_allclose(bm.weights_[order], [0.720, 0.280], atol=3e-3)
+
+
+def test_missing_values_section_says_what_its_example_does():
+    (block,) = _python_blocks("Missing values")
+    scope = {}
+    with quiet():
+        exec(compile(block, "README:missing", "exec"), scope)
+    X, gm, cc, filled = scope["X"], scope["gm"], scope["cc"], scope["filled"]
+    assert np.isnan(X).sum(axis=0).tolist() == [37, 7, 0, 0]
+    assert np.isnan(X).any(axis=1).sum() == 42
+    assert (~np.isnan(X).any(axis=1)).sum() == 111
+    # "the two fits are close": the largest gap, solar radiation of the low-ozone
+    # component, 82.5 against 73.4
+    low, cc_low = np.argmin(gm.means_[:, 0]), np.argmin(cc.means_[:, 0])
+    order, cc_order = np.argsort(gm.means_[:, 0]), np.argsort(cc.means_[:, 0])
+    gap = np.abs(gm.means_[order] / cc.means_[cc_order] - 1)
+    assert np.unravel_index(np.argmax(gap), gap.shape) == (0, 1) and gap.max() < 0.13
+    assert round(gm.means_[low, 1], 1) == 82.5 and round(cc.means_[cc_low, 1], 1) == 73.4
+    # "two days are imputed below 0"
+    assert int((filled[:, 0] < 0).sum()) == 2
