@@ -326,6 +326,7 @@ def map_rows(est, X, method, **kwargs):
 
     model = est._kernel_module
     dtypes = (np.float64,) if model == "binomial_mixture" else (np.float64, np.float32)
+    one_d = X.ndim == 1
     X = _rows(X, allow_1d=model != "kmeans", dtypes=dtypes)
     kwargs = {key: value for key, value in kwargs.items() if value is not None}
     fitted = _predict_copy(est)
@@ -340,8 +341,9 @@ def map_rows(est, X, method, **kwargs):
         return da.map_blocks(_apply, *arrays, est=fitted, method=method, kwargs=kwargs,
                              dtype=dtype, chunks=(X.chunks[0], (k,)))
     if method == "impute":
-        return da.map_blocks(_apply, *arrays, est=fitted, method=method, kwargs=kwargs,
-                             dtype=np.float64, chunks=(X.chunks[0], (X.shape[1],)))
+        out = da.map_blocks(_apply, *arrays, est=fitted, method=method, kwargs=kwargs,
+                            dtype=np.float64, chunks=(X.chunks[0], (X.shape[1],)))
+        return out[:, 0] if one_d else out
     dtype = {"predict": np.int32 if model == "kmeans" else np.int64,
              "score_samples": np.float64}[method]
     return da.map_blocks(_apply, *arrays, est=fitted, method=method, kwargs=kwargs,

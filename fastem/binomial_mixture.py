@@ -618,15 +618,17 @@ class BinomialMixture(MixtureBase):
     def _log_likelihood(self, X, n_trials, sample_weight):
         """Weighted sum of log-likelihoods and of weights; rows with every count
         missing count in neither, as in a fit."""
-        values = self.score_samples(X, n_trials)
-        if self.missing == "em" and not is_dask_array(X) and not is_dask_array(values):
-            Xa = check_array(X, allow_1d=True, dtype=(np.float64,), allow_nan=True)
-            empty = np.isnan(Xa).all(axis=1)
-            if empty.any():
-                w = np.ones(empty.shape[0]) if sample_weight is None else \
-                    check_sample_weight(sample_weight, empty.shape[0], allow_zero_sum=True)
-                sample_weight = np.where(empty, 0.0, w)
-        return weighted_total(values, sample_weight)
+        return weighted_total(self.score_samples(X, n_trials),
+                              self._observed_weights(X, sample_weight))
+
+    def _observed_weights(self, X, sample_weight):
+        """sample_weight with 0 on the rows whose every count is missing."""
+        if self.missing != "em":
+            return sample_weight
+        from .gaussian_mixture import observed_weights
+
+        return observed_weights(X, sample_weight, lambda X, allow_nan: check_array(
+            X, allow_1d=True, dtype=(np.float64,), allow_nan=allow_nan))
 
     def predict(self, X, n_trials=None):
         """Most probable component of each row, shape (n_samples,)."""
@@ -685,7 +687,7 @@ class BinomialMixture(MixtureBase):
         icl : float
         """
         total, _ = weighted_total(np.log(1.0 - self.uncertainty(X, n_trials)),
-                                  sample_weight)
+                                  self._observed_weights(X, sample_weight))
         return self.bic(X, n_trials, sample_weight) - 2.0 * total
 
     def uncertainty(self, X, n_trials=None):

@@ -181,15 +181,30 @@ def default_prior(X, sample_weight, n_components, covariance_type, overrides=Non
     "full" and "tied" with two or more features; otherwise a number, the mean of the
     variances over G^(2/d)). The variance is R's ``var``: divisor n - 1, with n the
     sum of the weights times ``frequency`` (the weights as frequencies, in the
-    caller's scale). ``overrides`` replaces any key."""
+    caller's scale). With missing values (NaN), each feature's mean and variance come
+    from its observed entries, and the scale of "full" and "tied" is the diagonal of
+    those variances. ``overrides`` replaces any key."""
     X = np.asarray(X, dtype=np.float64)
     w = np.asarray(sample_weight, dtype=np.float64)
     n, d = X.shape
-    mean = w @ X / w.sum()
-    diff = X - mean
-    rows = int(np.count_nonzero(w > 0))
-    total = float(w.sum()) * frequency
-    cov = (diff * w[:, None]).T @ diff / w.sum() * (total / (total - 1) if total > 1 else 1.0)
+    mask = np.isnan(X)
+    if mask.any():
+        wo = (~mask) * w[:, None]
+        tot = wo.sum(axis=0)
+        mean = (wo * np.where(mask, 0.0, X)).sum(axis=0) / tot
+        dev = np.where(mask, 0.0, X - mean)
+        f = tot * frequency
+        var = (wo * dev * dev).sum(axis=0) / tot * np.where(f > 1, f / np.maximum(f - 1, 1e-300),
+                                                              1.0)
+        cov = np.diag(var)
+        rows = 0  # the scale is then the diagonal, as mclust's with few rows
+    else:
+        mean = w @ X / w.sum()
+        diff = X - mean
+        rows = int(np.count_nonzero(w > 0))
+        total = float(w.sum()) * frequency
+        cov = (diff * w[:, None]).T @ diff / w.sum() * (total / (total - 1) if total > 1
+                                                       else 1.0)
     fac = (1.0 / n_components) ** (2.0 / d)
     if covariance_type in ("full", "tied") and d > 1:
         scale = fac * (cov if rows > d else np.diag(np.diag(cov)))
@@ -346,6 +361,27 @@ def _observed_moments(X, mask, w, fallback_mean, fallback_var):
         dev = np.where(obs, Xz - mean, 0.0)
         var = np.where(tot > 0, (wo * dev * dev).sum(axis=0) / tot, fallback_var)
     return mean, var
+
+
+def observed_weights(X, sample_weight, check):
+    """sample_weight (None: ones) with 0 on the rows of X with every value missing,
+    or sample_weight itself when there is none; a Dask X gives a Dask vector.
+    ``check`` validates an in-memory X (NaN allowed)."""
+    if is_dask_array(X):
+        import dask.array as da
+
+        X2 = X if X.ndim == 2 else X[:, None]
+        empty = da.isnan(X2).all(axis=1)
+        w = 1.0 if sample_weight is None else sample_weight
+        return da.where(empty, 0.0, w).astype(np.float64)
+    Xa = check(X, allow_nan=True)
+    empty = np.isnan(Xa).all(axis=1)
+    if not empty.any():
+        return sample_weight
+    n = empty.shape[0]
+    w = np.ones(n) if sample_weight is None else check_sample_weight(
+        sample_weight, n, allow_zero_sum=True)
+    return np.where(empty, 0.0, w)
 
 
 def n_parameters(covariance_type, k, d):
@@ -616,7 +652,7 @@ class GaussianMixture(MixtureBase):
                     f"'{self._params_covariance_type}', not '{self.covariance_type}'.")
         family_work = d * d if self.covariance_type in ("full", "tied") else d
         rt = runtime(self.backend, self._kernel_module, n * k * family_work)
-        return self._prepare(X, sample_weight, rt, inits=inits), rt
+        return self._prepare(X, sample_weight, rt, inits=inits, fitting=fitting), rt
 
     def _check_X(self, X, allow_nan=False):
         em = self.missing == "em" or allow_nan
@@ -653,16 +689,16 @@ class GaussianMixture(MixtureBase):
         self.prior_params_["frequency"] = frequency
 
     # ------------------------------------------------------------------ hooks
-    def _prepare(self, X, sample_weight, rt, inits):
+    def _prepare(self, X, sample_weight, rt, inits, fitting=True):
         data = {"X": X, "inits": inits, "eps": float(np.finfo(X.dtype).eps)}
         if self.missing == "em" and X.size and np.isnan(X.sum(dtype=np.float64)):
             mask = np.isnan(X)
             empty = mask.all(axis=1)
-            if empty.all():
+            if empty.all() and fitting:
                 raise ValueError("X has no observed value: every entry is NaN.")
             if empty.any():  # a row with nothing observed carries nothing
                 sample_weight = np.where(empty, 0.0, sample_weight)
-                if not sample_weight.sum() > 0:
+                if fitting and not sample_weight.sum() > 0:
                     raise ValueError("sample_weight is zero on every row of X that has an "
                                      "observed value.")
             k, d = self.n_components, X.shape[1]
@@ -1112,7 +1148,8 @@ class GaussianMixture(MixtureBase):
         -------
         X_imputed : ndarray of shape (n_samples, n_features), float64
         """
-        return self._predict_pass(X, "impute")
+        out = self._predict_pass(X, "impute")
+        return out[:, 0] if np.ndim(X) == 1 and not is_dask_array(X) else out
 
     def score_samples(self, X):
         """Log-likelihood of each row under the mixture.
@@ -1148,16 +1185,14 @@ class GaussianMixture(MixtureBase):
         """Sum of sample_weight x log-likelihood over the rows of X, and the weights'
         sum (the number of rows without weights). Rows with nothing observed (all
         NaN) count in neither, as in a fit."""
-        values = self.score_samples(X)
-        if self.missing == "em" and not is_dask_array(X) and not is_dask_array(values):
-            Xa = self._check_X(X, allow_nan=True)
-            empty = np.isnan(Xa).all(axis=1)
-            if empty.any():
-                n = empty.shape[0]
-                w = np.ones(n) if sample_weight is None else check_sample_weight(
-                    sample_weight, n, allow_zero_sum=True)
-                sample_weight = np.where(empty, 0.0, w)
-        return weighted_total(values, sample_weight)
+        return weighted_total(self.score_samples(X), self._observed_weights(X, sample_weight))
+
+    def _observed_weights(self, X, sample_weight):
+        """sample_weight with 0 on the rows that have nothing observed (all NaN), which
+        a fit leaves out; unchanged otherwise (None: unit weights)."""
+        if self.missing != "em":
+            return sample_weight
+        return observed_weights(X, sample_weight, self._check_X)
 
     def predict(self, X):
         """Most probable component of each row, ndarray of shape (n_samples,)."""
@@ -1224,7 +1259,8 @@ class GaussianMixture(MixtureBase):
         -------
         icl : float
         """
-        total, _ = weighted_total(np.log(1.0 - self.uncertainty(X)), sample_weight)
+        total, _ = weighted_total(np.log(1.0 - self.uncertainty(X)),
+                                  self._observed_weights(X, sample_weight))
         return self.bic(X, sample_weight) - 2.0 * total
 
     def uncertainty(self, X):

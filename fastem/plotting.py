@@ -6,6 +6,8 @@ Never imported by ``import fastem``. Every function reads a fitted model's
 built without pyplot, so they work headless with any backend.
 """
 
+import copy
+
 import numpy as np
 
 __all__ = ["plot_kmeans_history", "plot_parameter_history", "plot_density_snapshots",
@@ -310,7 +312,8 @@ def plot_missing(model, X, features=(0, 1), complete_case=None, feature_names=No
         The two columns to draw.
     complete_case : GaussianMixture, optional
     feature_names : list of str, optional
-        Axis labels (default: the model's ``feature_names_in_``, else x0, x1, ...).
+        Axis labels when the model has no ``feature_names_in_`` (a DataFrame's
+        columns, which come first), else x0, x1, ...
     """
     from matplotlib.lines import Line2D
 
@@ -326,6 +329,10 @@ def plot_missing(model, X, features=(0, 1), complete_case=None, feature_names=No
     if names is None:
         names = feature_names if feature_names is not None else [f"x{j}" for j in range(d)]
     fig, ax = _axes(ax)
+    if getattr(model, "missing", "em") != "em":
+        # a model fitted on complete data reads the holes of X all the same
+        model = copy.copy(model)
+        model.missing = "em"
     labels = model.predict(X)
     filled = model.impute(X)
     both = ~np.isnan(X[:, a]) & ~np.isnan(X[:, b])

@@ -217,3 +217,21 @@ def test_binomial_with_missing_counts_on_dask_equals_numpy(client):
     _close(got, ref, ["weights_", "probs_", "lower_bound_"])
     np.testing.assert_allclose(got.impute(da.from_array(X[:300], chunks=100)).compute(),
                                ref.impute(X[:300]), rtol=1e-7)
+
+
+def test_dask_missing_chunk_with_nothing_observed_and_scores(client):
+    X = _blobs(n=6000)
+    rng = np.random.default_rng(8)
+    X[rng.random(X.shape) < 0.3] = np.nan
+    X[:1000] = np.nan  # the first chunk has nothing observed
+    kw = dict(random_state=0, missing="em", tol=1e-8)
+    with quiet():
+        start = GaussianMixture(4, max_iter=2, **kw).fit(X)
+        init = dict(weights_init=start.weights_, means_init=start.means_,
+                    precisions_init=start.precisions_)
+        ref = GaussianMixture(4, **kw, **init).fit(X)
+        got = GaussianMixture(4, **kw, **init).fit(da.from_array(X, chunks=1000))
+    _close(got, ref, ["weights_", "means_", "covariances_", "lower_bound_"])
+    Xd = da.from_array(X, chunks=1000)
+    assert np.isclose(got.score(Xd), ref.score(X), rtol=1e-9)
+    assert np.isclose(got.bic(Xd), ref.bic(X), rtol=1e-9)

@@ -401,7 +401,7 @@ def test_prediction_reads_the_observed_coordinates(backend):
     cov = np.broadcast_to(full_covariances(gm.covariances_, "full", 3, 4), (3, 4, 4))
     lpn, resp, *_, imputed = naive.gmm_missing_step(Xm, np.ones(len(Xm)), gm.weights_,
                                                     gm.means_, cov)
-    np.testing.assert_allclose(gm.score_samples(Xm), lpn, rtol=1e-10)
+    np.testing.assert_allclose(gm.score_samples(Xm), lpn, rtol=1e-10, atol=1e-15)
     np.testing.assert_allclose(gm.predict_proba(Xm), resp, rtol=1e-8, atol=1e-12)
     np.testing.assert_array_equal(gm.predict(Xm), resp.argmax(axis=1))
     np.testing.assert_allclose(gm.impute(Xm), imputed, rtol=1e-10)
@@ -586,3 +586,76 @@ def test_cli_reads_empty_cells_and_na_as_missing(tmp_path):
     lib = GaussianMixture(3, missing="em", random_state=0).fit(Xm)
     np.testing.assert_allclose(np.sort(np.array(report["means"])[:, 0]),
                                np.sort(lib.means_[:, 0]), rtol=1e-9)
+
+
+# ------------------------------------------------------- review fixes
+
+def test_prior_reads_the_observed_entries(backend):
+    _, Xm = _data(n=500, frac=0.2, seed=20)
+    for ct in ("full", "diag"):
+        gm = GaussianMixture(3, covariance_type=ct, missing="em", prior="default",
+                             random_state=0, backend=backend).fit(Xm)
+        assert np.isfinite(gm.means_).all()
+        live = ~np.isnan(Xm).all(axis=1)
+        np.testing.assert_allclose(gm.prior_params_["mean"], np.nanmean(Xm[live], axis=0),
+                                   rtol=1e-12)
+        var = np.nanvar(Xm[live], axis=0, ddof=1)
+        fac = (1.0 / 3) ** (2.0 / 4)
+        want = fac * (np.diag(var) if ct == "full" else var.mean())
+        np.testing.assert_allclose(gm.prior_params_["scale"], want, rtol=1e-12)
+
+
+def test_a_batch_with_nothing_observed_changes_nothing(backend):
+    _, Xm = _data(n=600, frac=0.2, seed=21)
+    gm = GaussianMixture(3, missing="em", random_state=0, backend=backend).fit(Xm)
+    empty = np.full((10, 4), np.nan)
+    stats = gm.statistics(empty)
+    assert stats.weight == 0 and np.all(stats.N == 0) and np.all(stats.S2 == 0)
+    whole = gm.statistics(Xm)
+    both = gm.statistics(Xm[:300]) + stats + gm.statistics(Xm[300:])
+    np.testing.assert_allclose(both.N, whole.N, rtol=1e-12)
+    means = gm.means_.copy()
+    gm.partial_fit(empty)
+    np.testing.assert_array_equal(gm.means_, means)
+
+
+def test_icl_leaves_out_rows_with_nothing_observed_as_model_selection():
+    from fastem import ModelSelection
+
+    _, Xm = _data(n=600, frac=0.3, seed=22)
+    assert np.isnan(Xm).all(axis=1).any()
+    sel = ModelSelection(GaussianMixture(missing="em", random_state=0),
+                         {"n_components": [2, 3, 4]})
+    with quiet():
+        sel.fit(Xm)
+    best = sel.best_estimator_
+    assert np.isclose(sel.results_["icl"][sel.best_index_], best.icl(Xm), rtol=1e-10)
+    live = ~np.isnan(Xm).all(axis=1)
+    doubt = best.uncertainty(Xm)
+    assert np.isclose(best.icl(Xm), best.bic(Xm) - 2 * np.log(1 - doubt[live]).sum(),
+                      rtol=1e-12)
+
+
+def test_impute_keeps_the_shape_of_one_feature():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=200)
+    x[:5] = np.nan
+    gm = GaussianMixture(2, missing="em", random_state=0).fit(x)
+    out = gm.impute(x)
+    assert out.shape == (200,) and np.allclose(out[:5], gm.weights_ @ gm.means_[:, 0])
+
+
+@requires_numba
+def test_numba_kernel_equals_reference_for_a_shared_covariance():
+    from fastem._kernels import gaussian_mixture as nb_kernels
+
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(700, 6))
+    X[rng.random(X.shape) < 0.3] = np.nan
+    w = rng.uniform(0.0, 2.0, 700)
+    weights, means, cov = _params(3, 6, 3)
+    tied = cov[:1]  # one matrix for every component
+    got = _run(nb_kernels, X, w, weights, means, tied, 64, True)
+    want = _run(ref_kernels, X, w, weights, means, tied, 64)
+    for g, e in zip(got, want):
+        np.testing.assert_allclose(g, e, rtol=1e-9, atol=1e-9)

@@ -186,3 +186,12 @@ def test_missing_plot_draws_both_fits_and_the_imputed_rows():
     assert ax.get_xlabel() == "temp" and ax.get_ylabel() == "ozone"
     with pytest.raises(ValueError, match="two features"):
         plotting.plot_missing(em, X[:, 0])
+
+
+def test_missing_plot_reads_holes_for_a_model_fitted_on_complete_data():
+    X = datasets.load_airquality()
+    complete = X[~np.isnan(X).any(axis=1)]
+    gm = fastem.GaussianMixture(2, random_state=0).fit(complete)
+    fig = plotting.plot_missing(gm, X, features=(3, 0))
+    assert len(fig.axes[0].patches) == 2 and fig.axes[0].get_xlabel() == "x3"
+    assert gm.missing == "raise"  # the model itself is unchanged

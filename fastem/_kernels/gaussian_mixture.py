@@ -612,6 +612,8 @@ def _missing_block(b, X, sample_weight, means, cov, prec, log_w, center, order, 
                 inv = 1.0 / s[i] if s[i] > 0.0 else 0.0
                 if lpn_out.shape[0] > 0:
                     lpn_out[row] = top[i] + log64(s[i]) if s[i] > 0.0 else -np.inf
+                    if o == 0:
+                        lpn_out[row] = 0.0  # nothing observed: density 1, exactly
                 if resp_out.shape[0] > 0:
                     for c in range(k):
                         resp_out[row, c] = lp[c, i] * inv

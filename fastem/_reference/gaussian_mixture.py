@@ -272,6 +272,8 @@ def e_step_missing(X, means, cov, log_weights, order, seg_start, seg_pattern, bl
     for rows in _pattern_rows(order, seg_start, seg_pattern):
         lp, filled, _ = _missing_pattern(X[rows], means, cov, log_weights)
         lpn, resp = _normalise(lp)
+        if np.isnan(X[rows[0]]).all():
+            lpn[:] = 0.0  # nothing observed: density 1, exactly (the weights sum to 1)
         if lpn_out.shape[0]:
             lpn_out[rows] = lpn
         if labels_out.shape[0]:
