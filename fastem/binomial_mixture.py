@@ -365,8 +365,8 @@ class BinomialMixture(MixtureBase):
             self._warn_identifiability(nt, k, d)
             record_features(self, X_raw if not one_d else X, X)
             self._one_d = one_d
-            given = np.asarray(n_trials, dtype=np.float64)
-            self.n_trials_ = float(given.ravel()[0]) if given.size == 1 else None
+            # the trials as given (nt may have been expanded for missing counts)
+            self.n_trials_ = float(np.ravel(n_trials)[0]) if np.size(n_trials) == 1 else None
         else:
             inits = {}
             check_features(self, X_raw if not one_d else X, X)
