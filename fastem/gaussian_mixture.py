@@ -760,6 +760,21 @@ class GaussianMixture(MixtureBase):
             cache[key] = labels
         return labels
 
+    def _initial_members(self, X, w, rng):
+        """The rows that start each component, for the initialisations that pick rows:
+        KMeans' clusters ("kmeans") or one row each (the seeds)."""
+        k, n = self.n_components, X.shape[0]
+        if self.init_params == "kmeans":
+            labels = self._kmeans_labels(X, w, k, rng)
+            return [np.flatnonzero(labels == c) for c in range(k)]
+        if self.init_params == "random_from_data":
+            rows = rng.choice(n, size=k, replace=False, p=w / w.sum())
+        else:
+            from .kmeans import kmeans_plusplus
+
+            _, rows = kmeans_plusplus(X, k, sample_weight=w, random_state=rng)
+        return [rows[c:c + 1] for c in range(k)]
+
     def _initial_statistics(self, X, w, rng):
         """Sufficient statistics of the initial responsibilities, (N, S1, S2, centres);
         never an (n_samples, n_components) matrix."""
@@ -768,17 +783,7 @@ class GaussianMixture(MixtureBase):
         full = self.covariance_type in ("full", "tied") and d > 1
         kind = self.init_params
         if kind in ("kmeans", "random_from_data", "k-means++"):
-            if kind == "kmeans":
-                labels = self._kmeans_labels(X, w, k, rng)
-                members = [np.flatnonzero(labels == c) for c in range(k)]
-            elif kind == "random_from_data":
-                rows = rng.choice(n, size=k, replace=False, p=w / w.sum())
-                members = [rows[c:c + 1] for c in range(k)]
-            else:
-                from .kmeans import kmeans_plusplus
-
-                _, rows = kmeans_plusplus(X, k, sample_weight=w, random_state=rng)
-                members = [rows[c:c + 1] for c in range(k)]
+            members = self._initial_members(X, w, rng)
             N = np.zeros(k)
             centers = np.empty((k, d))
             S2 = np.zeros((k, d, d) if full else (k, d))
@@ -843,17 +848,7 @@ class GaussianMixture(MixtureBase):
                 S2[c] += resp_w @ (diff * diff) + extra
 
         if kind in ("kmeans", "random_from_data", "k-means++"):
-            if kind == "kmeans":
-                labels = self._kmeans_labels(filled, w, k, rng)
-                members = [np.flatnonzero(labels == c) for c in range(k)]
-            elif kind == "random_from_data":
-                rows = rng.choice(n, size=k, replace=False, p=w / w.sum())
-                members = [rows[c:c + 1] for c in range(k)]
-            else:
-                from .kmeans import kmeans_plusplus
-
-                _, rows = kmeans_plusplus(filled, k, sample_weight=w, random_state=rng)
-                members = [rows[c:c + 1] for c in range(k)]
+            members = self._initial_members(filled, w, rng)
             var = np.zeros((k, d))
             for c, idx in enumerate(members):
                 wc = w[idx] if kind == "kmeans" else np.ones(len(idx))

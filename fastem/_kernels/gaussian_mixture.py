@@ -379,6 +379,34 @@ def _gram_small(R, T, out):
 
 
 @jit
+def _cholesky_and_inverse(A, n, L, Li):
+    """L L^T = A[:n, :n] (lower triangular) and Li = L^-1 (forward substitution);
+    returns log det L. A non-positive pivot gives NaN (the covariances are positive
+    definite, so their blocks are)."""
+    logdet = 0.0
+    for j in range(n):
+        for i in range(j + 1):
+            acc = A[j, i]
+            for l in range(i):
+                acc -= L[j, l] * L[i, l]
+            if i == j:
+                L[j, j] = np.sqrt(acc) if acc > 0.0 else np.nan
+            else:
+                L[j, i] = acc / L[i, i]
+        logdet += np.log(L[j, j])
+    for j in range(n):
+        for i in range(n):
+            Li[j, i] = 0.0
+        Li[j, j] = 1.0 / L[j, j]
+        for i in range(j):
+            acc = 0.0
+            for l in range(i, j):
+                acc -= L[j, l] * Li[l, i]
+            Li[j, i] = acc / L[j, j]
+    return logdet
+
+
+@jit
 def _pattern_factors(X, row0, means, cov, prec, log_w, center, obs, mis, gbuf, goff,
                      lconst, cond, work):
     """The factors of the pattern of row ``row0`` of X: the obs (o,) and mis (q,)
@@ -388,7 +416,7 @@ def _pattern_factors(X, row0, means, cov, prec, log_w, center, obs, mis, gbuf, g
     conditional means of the missing coordinates less mu_M;
     goff[c, r] = G_c[r] @ (mu_c,O - center_O); lconst[c] = log w_c - log det(S_OO)/2
     - o/2 log 2 pi; cond[c, :q, :q] the conditional covariances of the missing block.
-    Returns (o, w). ``work``: (3, d, d) scratch.
+    Returns (o, w). ``work``: (4, d, d) scratch.
 
     Two factorisations give the same numbers, and the cheaper is taken: from the
     covariance, the Cholesky factor of S_OO (w = o rows: L^-1); from the precision
@@ -415,6 +443,7 @@ def _pattern_factors(X, row0, means, cov, prec, log_w, center, obs, mis, gbuf, g
     L = work[0]
     Li = work[1]
     T = work[2]
+    A = work[3]
     for c in range(k):
         base = c * h
         if use_prec:
@@ -438,23 +467,10 @@ def _pattern_factors(X, row0, means, cov, prec, log_w, center, obs, mis, gbuf, g
                     acc = 0.0
                     for r in range(max(mis[a], mis[b2]), d):
                         acc += pa[r] * pb[r]
-                    for l in range(b2):
-                        acc -= L[a, l] * L[b2, l]
-                    if a == b2:
-                        L[a, a] = np.sqrt(acc) if acc > 0.0 else np.nan
-                    else:
-                        L[a, b2] = acc / L[b2, b2]
-                logdet += np.log(L[a, a])
-            # Li = L^-1; cond = Lambda_MM^-1 = Li^T Li; B = -Lambda_MM^-1 Lambda_MO
-            for a in range(q):
-                for b2 in range(q):
-                    Li[a, b2] = 0.0
-                Li[a, a] = 1.0 / L[a, a]
-                for b2 in range(a):
-                    acc = 0.0
-                    for l in range(b2, a):
-                        acc -= L[a, l] * Li[l, b2]
-                    Li[a, b2] = acc / L[a, a]
+                    A[a, b2] = acc
+            # L L^T = Lambda_MM, Li = L^-1; cond = Lambda_MM^-1 = Li^T Li;
+            # B = -Lambda_MM^-1 Lambda_MO
+            logdet += _cholesky_and_inverse(A, q, L, Li)
             for a in range(q):
                 for a2 in range(q):
                     acc = 0.0
@@ -479,28 +495,11 @@ def _pattern_factors(X, row0, means, cov, prec, log_w, center, obs, mis, gbuf, g
                         G[base + r, j] += u * G[base + d + a, j]
         else:
             S = cov[0] if cov.shape[0] == 1 else cov[c]
-            logdet = 0.0
-            # Cholesky of the observed block: L L^T = S_OO
+            # L L^T = S_OO, Li = L^-1
             for j in range(o):
                 for i in range(j + 1):
-                    acc = S[obs[j], obs[i]]
-                    for l in range(i):
-                        acc -= L[j, l] * L[i, l]
-                    if i == j:
-                        L[j, j] = np.sqrt(acc) if acc > 0.0 else np.nan
-                    else:
-                        L[j, i] = acc / L[i, i]
-                logdet += np.log(L[j, j])
-            # Li = L^-1 (lower triangular), by forward substitution
-            for j in range(o):
-                for i in range(o):
-                    Li[j, i] = 0.0
-                Li[j, j] = 1.0 / L[j, j]
-                for i in range(j):
-                    acc = 0.0
-                    for l in range(i, j):
-                        acc -= L[j, l] * Li[l, i]
-                    Li[j, i] = acc / L[j, j]
+                    A[j, i] = S[obs[j], obs[i]]
+            logdet = _cholesky_and_inverse(A, o, L, Li)
             # T = S_MO L^-T (q x o): B = S_MO S_OO^-1 = T L^-1, cond = S_MM - T T^T
             for a in range(q):
                 for j in range(o):
@@ -544,7 +543,7 @@ def _missing_block(b, X, sample_weight, means, cov, prec, log_w, center, order, 
     goff = np.empty((k, 2 * d))
     lconst = np.empty(k)
     cond = np.empty((k, d, d))
-    work = np.empty((3, d, d))
+    work = np.empty((4, d, d))
     xbuf = np.empty(d * chunk_size)
     ybuf = np.empty(k * 2 * d * chunk_size)
     lp = np.empty((k, chunk_size + TILE_PAD))
