@@ -351,15 +351,24 @@ def full_covariances(covariances, covariance_type, k, d):
 
 def _observed_moments(X, mask, w, fallback_mean, fallback_var):
     """Per-feature weighted mean and variance of the observed entries of X (rows
-    weighted by w); a feature with no observed weight gets the fallbacks."""
-    obs = ~mask
-    wo = obs * w[:, None]
-    tot = wo.sum(axis=0)
-    Xz = np.where(obs, X, 0.0)
+    weighted by w); a feature with no observed weight gets the fallbacks. Two passes
+    by blocks of rows, so that the temporaries stay small."""
+    d = X.shape[1]
+    tot, s1 = np.zeros(d), np.zeros(d)
+    for start in range(0, X.shape[0], _INIT_CHUNK):
+        rows = slice(start, start + _INIT_CHUNK)
+        obs = ~mask[rows]
+        tot += w[rows] @ obs
+        s1 += w[rows] @ np.where(obs, X[rows], 0.0)
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.where(tot > 0, (wo * Xz).sum(axis=0) / tot, fallback_mean)
-        dev = np.where(obs, Xz - mean, 0.0)
-        var = np.where(tot > 0, (wo * dev * dev).sum(axis=0) / tot, fallback_var)
+        mean = np.where(tot > 0, s1 / tot, fallback_mean)
+    s2 = np.zeros(d)
+    for start in range(0, X.shape[0], _INIT_CHUNK):
+        rows = slice(start, start + _INIT_CHUNK)
+        dev = np.where(mask[rows], 0.0, X[rows] - mean)
+        s2 += w[rows] @ (dev * dev)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        var = np.where(tot > 0, s2 / tot, fallback_var)
     return mean, var
 
 
@@ -825,7 +834,7 @@ class GaussianMixture(MixtureBase):
         k = self.n_components
         n, d = X.shape
         full = self.covariance_type in ("full", "tied") and d > 1
-        Xf = X.astype(np.float64)
+        Xf = np.asarray(X, dtype=np.float64)  # float32 data: one float64 copy
         col_mean, col_var = _observed_moments(Xf, mask, w, 0.0, 0.0)
         never = np.flatnonzero((~mask & (w[:, None] > 0)).sum(axis=0) == 0)
         if never.size:
