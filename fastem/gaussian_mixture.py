@@ -940,9 +940,9 @@ class GaussianMixture(MixtureBase):
 
     # ------------------------------------------- sufficient statistics, streaming
     def _block_statistics(self, data, params, rt):
+        layout = self._layout_of(data, rt)
         X, w = data["X"], data["sample_weight"]
         k, d = params["means"].shape
-        layout = self._layout_of(data, rt)
         if layout is not None:
             return self._missing_statistics(X, w, params, layout, rt)
         family, prec = kernel_precision(params["prec_chol"], self.covariance_type, k, d)
@@ -966,9 +966,11 @@ class GaussianMixture(MixtureBase):
             data["missing"] = None
             return None
         mask = np.isnan(X)
-        live = ~mask.all(axis=1) & (w > 0)
+        empty = mask.all(axis=1)
+        if empty.any():  # as _prepare: a row with nothing observed carries nothing
+            data["sample_weight"] = w = np.where(empty, 0.0, w)
         data["missing"] = missing_layout(mask, rt.chunk_size, self.n_components,
-                                         X.shape[1], rows=np.flatnonzero(live))
+                                         X.shape[1], rows=np.flatnonzero(~empty & (w > 0)))
         return data["missing"]
 
     def _missing_statistics(self, X, w, params, layout, rt):
@@ -980,9 +982,7 @@ class GaussianMixture(MixtureBase):
         if family != "full":
             # diagonal covariances: nothing to factorise per pattern, the rows are read
             # in order with the missing entries masked (rows with nothing observed
-            # must carry no weight)
-            if layout.n_empty:
-                w = np.where(np.isnan(X).all(axis=1), 0.0, w)
+            # carry weight 0 here: _prepare and _layout_of saw to it)
             log_const = self._log_const(params["weights"], params["prec_chol"], d, ct)
             S2 = np.zeros((k, d))
             total = rt.kernels.em_step_diag_missing(X, w, means, prec, log_const, N, S1, S2,
