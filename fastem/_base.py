@@ -28,8 +28,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._backend import runtime, thread_context
-from ._stats import check_statistics
-from ._validation import (check_bool, check_float, check_int, is_dask_array,
+from ._stats import SufficientStatistics, check_statistics
+from ._validation import (check_bool, check_float, check_int, check_labels, is_dask_array,
                           rescaled_sample_weight, restart_seeds, seed_sequence, warn)
 from .exceptions import ConvergenceWarning
 
@@ -235,9 +235,12 @@ class EMBase(ParamsMixin):
         n_iter = 0
         verbose = int(self.verbose)
         exponent = data.get("objective_exponent", 0)
+        supervised = bool((data.get("labels") or {}).get("supervised"))
         tic = time.perf_counter()
         for n_iter in range(1, self.max_iter + 1):
             objective, change, converged = self._iterate(data, state, rt)
+            # every row labelled: supervised estimation, whose one M-step is exact
+            converged = converged or supervised
             objectives.append(objective)
             if record:
                 history.append(self._snapshot(state))
@@ -270,21 +273,103 @@ class EMBase(ParamsMixin):
             from ._dask import reduce_statistics
 
             return reduce_statistics(self, data, params)
-        return self._block_statistics(data, params, rt)
+        return self._statistics_of(data, params, rt)
+
+    # ---------------------------------------------------------- partial labels
+    # A semi-supervised fit (``fit(X, y)``, -1 for an unlabelled row) keeps the rows in
+    # X but gives the labelled ones weight 0 in the model's own pass; they enter by
+    # ``_labelled_statistics`` instead, with their responsibility fixed to their
+    # label. ``data["labels"]`` holds the labels, the number of unlabelled rows and
+    # the labelled rows grouped by label (as the model's ``_label_part`` builds them).
+
+    def _split_labels(self, X, sample_weight, y, make, fitting=False):
+        """``(sample_weight without the labelled rows, labels)`` for labels ``y``
+        (from :func:`check_labels`; None: no labels). ``make(rows)`` builds what
+        ``_labelled_statistics`` reads from the labelled rows of one label. A fit
+        with every row labelled is supervised estimation: each component needs rows."""
+        if y is None:
+            return sample_weight, None
+        labelled = y >= 0
+        rows = np.flatnonzero(labelled & (sample_weight > 0))
+        rows = rows[np.argsort(y[rows], kind="stable")]
+        classes, starts = np.unique(y[rows], return_index=True)
+        supervised = not (sample_weight[~labelled] > 0).any()
+        if fitting and supervised:
+            k = self._n_components_of()
+            absent = sorted(set(range(k)) - set(classes.tolist()))
+            if absent:
+                raise ValueError(
+                    f"every row of X is labelled (y has no -1 on a row of positive "
+                    f"weight), so the fit is supervised estimation, but component "
+                    f"{absent[0]} has no labelled row to estimate it from.")
+        parts = [(int(c), make(r)) for c, r in zip(classes, np.split(rows, starts[1:]))]
+        labels = {"y": y, "parts": parts, "n_unlabelled": int(y.size - labelled.sum()),
+                  "supervised": supervised}
+        return np.where(labelled, 0.0, sample_weight), labels
+
+    def _n_components_of(self):
+        return getattr(self, "n_components", None) or self.n_clusters
+
+    def _statistics_of(self, data, params, rt):
+        """``_block_statistics`` of the data's unlabelled rows plus the statistics of its
+        labelled rows, each counted in its own component."""
+        stats = self._block_statistics(data, params, rt)
+        labels = data.get("labels")
+        if labels is None:
+            return stats
+        stats.n_samples = labels["n_unlabelled"]
+        if not labels["parts"]:
+            return stats
+        return stats + self._labelled_statistics(labels, params, rt, stats)
+
+    def _labelled_statistics(self, labels, params, rt, like):
+        """The mixtures' way: per label, the model's own pass over its rows with the
+        one component (log weight 0), then that component's log weight once per unit
+        of weight; ``like``: statistics whose shapes and centre these take."""
+        arrays = {key: np.zeros_like(value) for key, value in like.arrays.items()}
+        objective = weight = 0.0
+        n_samples = 0
+        with np.errstate(divide="ignore"):
+            log_w = np.log(params["weights"])
+        for c, sub in labels["parts"]:
+            part = self._block_statistics(sub, self._component_params(params, c), rt)
+            for key, value in part.arrays.items():
+                arrays[key][c] += value[0]
+            objective += part.objective + (part.weight * log_w[c] if part.weight else 0.0)
+            weight += part.weight
+            n_samples += part.n_samples
+        return SufficientStatistics(like.model, arrays, objective, weight, n_samples,
+                                    like.center)
+
+    def _with_labels(self, predicted, y):
+        """``fit_predict``'s labels: ``predicted`` with each row labelled in ``y`` (the
+        partial labels of the fit) set to its label."""
+        if y is None:
+            return predicted
+        if is_dask_array(y) or is_dask_array(predicted):
+            import dask.array as da
+
+            y = da.asarray(y)
+            return da.where(y >= 0, y, predicted).astype(predicted.dtype)
+        y = check_labels(y, predicted.shape[0], self._n_components_of())
+        return predicted if y is None else np.where(y >= 0, y, predicted).astype(
+            predicted.dtype)
 
     def initialize(self, X, y=None, sample_weight=None, **kwargs):
         """Set initial parameters from ``X`` with the estimator's initialisation,
         without running EM (``n_iter_ = 0``).
 
         ``X`` can be a sample of data too large to fit at once; then alternate
-        :meth:`statistics` over chunks and :meth:`m_step` to run EM by hand.
+        :meth:`statistics` over chunks and :meth:`m_step` to run EM by hand. ``y``:
+        partial labels (-1: unlabelled), which start each labelled component from
+        its labelled rows, as in ``fit``.
 
         Returns
         -------
         self
         """
         self._check_common_params()
-        data, rt = self._batch_data(X, sample_weight, fitting=True, **kwargs)
+        data, rt = self._batch_data(X, sample_weight, fitting=True, y=y, **kwargs)
         with thread_context(rt):
             params = self._initialize(data, np.random.default_rng(
                 seed_sequence(self.random_state)), rt)
@@ -302,7 +387,7 @@ class EMBase(ParamsMixin):
         self.converged_ = False
         self.n_steps_ = 0
 
-    def statistics(self, X, sample_weight=None, **kwargs):
+    def statistics(self, X, y=None, sample_weight=None, **kwargs):
         """Sufficient statistics of the rows of ``X`` under the current parameters
         (one E-step): a :class:`fastem.SufficientStatistics`. Statistics of
         disjoint chunks add up (``sum(...)``) to those of all their rows.
@@ -310,6 +395,9 @@ class EMBase(ParamsMixin):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,), optional
+            Partial labels (-1: unlabelled): a labelled row counts in its component
+            only, as in ``fit(X, y)``.
         sample_weight : array-like of shape (n_samples,), optional
 
         Returns
@@ -317,9 +405,9 @@ class EMBase(ParamsMixin):
         stats : SufficientStatistics
         """
         self._check_parameters_set()
-        data, rt = self._batch_data(X, sample_weight, fitting=False, **kwargs)
+        data, rt = self._batch_data(X, sample_weight, fitting=False, y=y, **kwargs)
         with thread_context(rt):
-            return self._block_statistics(data, self._warm_params(), rt)
+            return self._statistics_of(data, self._warm_params(), rt)
 
     def m_step(self, stats):
         """Update the parameters from statistics summed over all the data (one
@@ -351,7 +439,8 @@ class EMBase(ParamsMixin):
         then computes the batch's statistics under the current parameters, blends
         them into running statistics and takes an M-step (see the class docstring
         for the step size); a batch whose weights sum to 0 changes nothing. ``fit``
-        starts afresh and ends any stream.
+        starts afresh and ends any stream. ``y``: the batch's partial labels (-1:
+        unlabelled), as in ``fit(X, y)``.
 
         Returns
         -------
@@ -360,16 +449,16 @@ class EMBase(ParamsMixin):
         self._check_common_params()
         self._check_stream_params()
         if not self._is_fitted():
-            data, rt = self._batch_data(X, sample_weight, fitting=True, **kwargs)
+            data, rt = self._batch_data(X, sample_weight, fitting=True, y=y, **kwargs)
             with thread_context(rt):
                 params = self._initialize(data, np.random.default_rng(
                     seed_sequence(self.random_state)), rt)
             self._start_parameters(params, rt)
         else:
-            data, rt = self._batch_data(X, sample_weight, fitting=False, **kwargs)
+            data, rt = self._batch_data(X, sample_weight, fitting=False, y=y, **kwargs)
         params = self._warm_params()
         with thread_context(rt):
-            stats = self._block_statistics(data, params, rt)
+            stats = self._statistics_of(data, params, rt)
         if not stats.weight > 0:  # a batch of weight 0 carries nothing
             return self
         stream = getattr(self, "_stream", None)

@@ -136,10 +136,13 @@ def _serial_runtime(proto, backend):
                    get_config()["chunk_size"], False, 1)
 
 
-def _check_chunk(proto, X, w, nt):
+def _check_chunk(proto, X, w, nt, y=None):
     """Validate one chunk with the in-memory checks; return what the fit needs once:
-    rows, weight, weighted log binomial coefficients, per-feature moments (K-Means)."""
+    rows, weight, weighted log binomial coefficients, per-feature moments (K-Means),
+    and whether it has an unlabelled row of positive weight."""
     kwargs = {"n_trials": nt} if proto._kernel_module == "binomial_mixture" else {}
+    if y is not None:
+        kwargs["y"] = y
     X = X if X.ndim == 2 else X[:, None]
     if w is not None:
         w = np.asarray(w, dtype=np.float64)
@@ -151,7 +154,9 @@ def _check_chunk(proto, X, w, nt):
     empty = w is not None and not w.sum() > 0  # a chunk of weight 0 is allowed
     data, _ = proto._batch_data(X, None if empty else w, fitting=False, **kwargs)
     info = {"n": X.shape[0], "weight": 0.0 if empty else float(data["sample_weight"].sum()),
-            "log_coef": 0.0 if empty else float(data.get("log_coef", 0.0))}
+            "log_coef": 0.0 if empty else float(data.get("log_coef", 0.0)),
+            "unlabelled": not empty and (data.get("labels") is None
+                                         or not data["labels"]["supervised"])}
     if proto._kernel_module == "kmeans":
         Xf = np.asarray(X, dtype=np.float64)
         info["mean"] = Xf.mean(axis=0)
@@ -159,11 +164,17 @@ def _check_chunk(proto, X, w, nt):
     return info
 
 
-def _chunk_statistics(proto, backend, params, X, w, nt, log_coef):
+def _chunk_statistics(proto, backend, params, X, w, nt, log_coef, y=None):
     rt = _serial_runtime(proto, backend)
-    data = _chunk_data(proto, X, w, nt, log_coef)
+    if y is not None and (np.asarray(y) >= 0).any():
+        # labelled rows: the in-memory split (rows grouped by label), checked again
+        kwargs = {"n_trials": nt} if proto._kernel_module == "binomial_mixture" else {}
+        data, _ = proto._batch_data(X if X.ndim == 2 else X[:, None], w, fitting=False,
+                                    y=y, **kwargs)
+    else:
+        data = _chunk_data(proto, X, w, nt, log_coef)
     with thread_context(rt):
-        return proto._block_statistics(data, params, rt)
+        return proto._statistics_of(data, params, rt)
 
 
 def _add_all(*parts):
@@ -181,7 +192,7 @@ def _tree_sum(parts):
 
 # --------------------------------------------------------------------- fit
 
-def fit_dask(est, X, sample_weight, n_trials=None):
+def fit_dask(est, X, sample_weight, n_trials=None, y=None):
     """``est.fit(X)`` for a Dask array X: exact EM with per-chunk statistics."""
     import dask
     import dask.array as da
@@ -206,6 +217,7 @@ def fit_dask(est, X, sample_weight, n_trials=None):
         exponent = weight_exponent(float(W.max().compute()))
         if exponent:
             W = da.map_blocks(np.ldexp, W, -exponent, dtype=np.float64)
+    Y = None if y is None else _aligned(y, X, "y")
     NT = None
     if model == "binomial_mixture":
         nt = est.n_trials if n_trials is None else n_trials
@@ -218,20 +230,20 @@ def fit_dask(est, X, sample_weight, n_trials=None):
             nt = np.asarray(nt, dtype=np.float64)
     client = _client()
     if client is not None:
-        X, W, NT = dask.persist(X, W, NT)
+        X, W, NT, Y = dask.persist(X, W, NT, Y)
     n_blocks = len(X.chunks[0])
-    xb, wb = _blocks(X, n_blocks), _blocks(W, n_blocks)
+    xb, wb, yb = _blocks(X, n_blocks), _blocks(W, n_blocks), _blocks(Y, n_blocks)
     ntb = _blocks(NT, n_blocks) if NT is not None else (
         [nt] * n_blocks if model == "binomial_mixture" else [None] * n_blocks)
     # chunks of no rows (X[mask] then compute_chunk_sizes() makes them) hold nothing
     full = [i for i, size in enumerate(X.chunks[0]) if size > 0]
-    xb, wb, ntb = ([blocks[i] for i in full] for blocks in (xb, wb, ntb))
+    xb, wb, ntb, yb = ([blocks[i] for i in full] for blocks in (xb, wb, ntb, yb))
     proto = _prototype(est, d)
     backend = resolve_backend(est.backend)
 
     # one pass: every chunk checked as in-memory data would be
-    infos = dask.compute(*[delayed(_check_chunk, pure=True)(proto, x, w, t)
-                           for x, w, t in zip(xb, wb, ntb)])
+    infos = dask.compute(*[delayed(_check_chunk, pure=True)(proto, x, w, t, lab)
+                           for x, w, t, lab in zip(xb, wb, ntb, yb)])
     total_weight = sum(info["weight"] for info in infos)
     if not total_weight > 0:
         raise ValueError("sample_weight sums to zero: at least one sample needs a "
@@ -242,11 +254,13 @@ def fit_dask(est, X, sample_weight, n_trials=None):
     m = min(n, INIT_SAMPLE_SIZE)
     rows = np.sort(rng.choice(n, size=m, replace=False)) if m < n else np.arange(n)
     parts = [X[rows]] + ([W[rows]] if W is not None else []) + (
-        [NT[rows]] if NT is not None else [])
+        [NT[rows]] if NT is not None else []) + ([Y[rows]] if Y is not None else [])
     computed = list(dask.compute(*parts))
     Xs = computed.pop(0)
     ws = computed.pop(0) if W is not None else None
     kwargs = {}
+    if Y is not None:
+        kwargs["y"] = computed.pop(-1)
     if model == "binomial_mixture":
         kwargs["n_trials"] = computed.pop(0) if NT is not None else nt
     if ws is not None and not ws.sum() > 0:
@@ -257,8 +271,11 @@ def fit_dask(est, X, sample_weight, n_trials=None):
         est._check_warm_start(d, X.dtype)
 
     data = {"X": X, "init": init, "eps": init.get("eps"),
-            "dask": {"x": xb, "w": wb, "nt": ntb, "proto": proto, "backend": backend,
-                     "log_coef": [info["log_coef"] for info in infos]}}
+            "dask": {"x": xb, "w": wb, "nt": ntb, "y": yb, "proto": proto,
+                     "backend": backend, "log_coef": [info["log_coef"] for info in infos],
+                     "labels": Y}}
+    if Y is not None:  # every row labelled: supervised estimation
+        data["labels"] = {"supervised": not any(info["unlabelled"] for info in infos)}
     if model == "kmeans":
         data["tol"] = 0.0 if est.tol == 0 else _mean_variance(infos) * est.tol
     if est._objective_is_sum:
@@ -297,8 +314,9 @@ def reduce_statistics(est, data, params):
     params = {key: value for key, value in params.items()
               if isinstance(value, (np.ndarray, np.generic))}  # one shared variance: a scalar
     parts = [delayed(_chunk_statistics, pure=True)(info["proto"], info["backend"], params,
-                                                   x, w, t, lc)
-             for x, w, t, lc in zip(info["x"], info["w"], info["nt"], info["log_coef"])]
+                                                   x, w, t, lc, lab)
+             for x, w, t, lc, lab in zip(info["x"], info["w"], info["nt"], info["log_coef"],
+                                         info["y"])]
     (total,) = dask.compute(_tree_sum(parts))
     return total
 

@@ -18,7 +18,7 @@ __all__ = [
     "check_array", "check_sample_weight", "check_int", "check_float", "check_bool",
     "check_float_array", "check_mixture_weights",
     "check_choice", "check_is_fitted", "check_features", "seed_sequence", "restart_seeds",
-    "rescaled_sample_weight", "weight_exponent", "weighted_total", "warn",
+    "rescaled_sample_weight", "weight_exponent", "weighted_total", "warn", "check_labels",
 ]
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
@@ -167,6 +167,50 @@ def check_sample_weight(sample_weight, n_samples, *, name="sample_weight",
         raise ValueError(f"{name} sums to zero: at least one sample needs a positive "
                          "weight.")
     return np.ascontiguousarray(w)
+
+
+def check_labels(y, n_samples, n_components, *, name="y"):
+    """Partial labels for a semi-supervised fit, in scikit-learn's convention: a
+    component index in ``0 .. n_components - 1`` for a labelled row, -1 for an
+    unlabelled one. Integers, or whole floats (as pandas stores them); NaN and
+    anything else is refused.
+
+    Returns
+    -------
+    y : ndarray of shape (n_samples,), int64, or None when no row is labelled
+    """
+    if y is None:
+        return None
+    if _is_sparse(y):
+        raise TypeError(f"{name} must be a dense 1-D array of component indices (-1 for "
+                        "an unlabelled row), got a sparse matrix.")
+    arr = np.asarray(y)
+    if arr.dtype == object:
+        try:
+            arr = arr.astype(np.float64)
+        except (TypeError, ValueError):
+            raise TypeError(f"{name} must hold integer component indices (-1 for an "
+                            "unlabelled row), got values that are not numbers.") from None
+    if arr.dtype.kind == "b" or arr.dtype.kind not in "iuf":
+        raise TypeError(f"{name} must hold integer component indices (-1 for an unlabelled "
+                        f"row), got dtype {arr.dtype}.")
+    if arr.ndim != 1 or arr.shape[0] != n_samples:
+        raise ValueError(f"{name}.shape == {arr.shape}, expected ({n_samples},): one label "
+                         "per sample (-1 for an unlabelled one).")
+    if arr.dtype.kind == "f":
+        if not np.isfinite(arr).all():
+            raise ValueError(f"{name} contains NaN or infinity; mark an unlabelled row "
+                             "with -1.")
+        if not np.all(arr == np.floor(arr)):
+            raise TypeError(f"{name} must hold whole component indices, got "
+                            f"{arr[arr != np.floor(arr)][0].item()!r}.")
+    bad = (arr < -1) | (arr >= n_components)
+    if bad.any():
+        raise ValueError(f"{name} must hold component indices in 0..{n_components - 1} or "
+                         f"-1 (unlabelled), got {arr[bad][0].item()!r} at row "
+                         f"{int(np.flatnonzero(bad)[0])}.")
+    arr = arr.astype(np.int64)
+    return arr if (arr >= 0).any() else None
 
 
 def weight_exponent(top):

@@ -9,7 +9,8 @@ from ._base import MixtureBase
 from ._stats import SufficientStatistics
 from ._validation import (check_float_array, check_mixture_weights,
                           check_array, check_bool, check_choice, check_features,
-                          check_int, check_is_fitted, check_sample_weight, is_dask_array,
+                          check_int, check_is_fitted, check_labels, check_sample_weight,
+                          is_dask_array,
                           record_features, seed_sequence, warn,
                           weighted_total)
 from ._missing import MISSING_CHOICES
@@ -189,6 +190,10 @@ class BinomialMixture(MixtureBase):
     fit_weights : bool, default=True
         Estimate the mixing weights; False keeps them at ``weights_init`` (equal when
         not given), as in the classic two-coins example.
+    fit_probs : bool, default=True
+        Estimate the success probabilities; False keeps them at ``probs_init``
+        (required then), so that EM estimates the weights of known components. BIC
+        and AIC count only the parameters estimated.
     tol : float, default=1e-6
         Stop when the mean log-likelihood per sample changes by less than ``tol``.
     max_iter : int, default=100
@@ -257,8 +262,9 @@ class BinomialMixture(MixtureBase):
                  max_iter=100, n_init=1, init_params="random", weights_init=None,
                  probs_init=None, warm_start=False, backend="auto", random_state=None,
                  record_history=False, verbose=0, learning_offset=2.0, learning_decay=0.7,
-                 missing="raise"):
+                 missing="raise", fit_probs=True):
         self.n_components = n_components
+        self.fit_probs = fit_probs
         self.missing = missing
         self.n_trials = n_trials
         self.fit_weights = fit_weights
@@ -318,7 +324,10 @@ class BinomialMixture(MixtureBase):
         ----------
         X : array-like of shape (n_samples,) or (n_samples, d)
             Success counts (whole numbers, 0 <= X <= n_trials).
-        y : ignored
+        y : array-like of shape (n_samples,), optional
+            Partial labels (semi-supervised fit): a component index for a labelled row,
+            -1 for an unlabelled one; a labelled row's responsibility is fixed to its
+            component. None: every row unlabelled.
         n_trials : int or array-like, optional
             Trials behind each count, broadcastable to X; defaults to the
             constructor's ``n_trials``.
@@ -329,16 +338,19 @@ class BinomialMixture(MixtureBase):
         -------
         self : BinomialMixture
         """
-        return self._fit_input(X, sample_weight, n_trials=n_trials)
+        return self._fit_input(X, sample_weight, n_trials=n_trials, y=y)
 
     def _check_m_step_params(self):
         check_bool(self.fit_weights, "fit_weights")
+        check_bool(self.fit_probs, "fit_probs")
 
-    def _batch_data(self, X, sample_weight, fitting, n_trials=None, compress=None):
+    def _batch_data(self, X, sample_weight, fitting, n_trials=None, compress=None, y=None):
         """Validated, prepared data and its Runtime. ``fitting``: X starts a model
         (init checks, feature names recorded); otherwise it must match the model.
-        ``compress``: fit on the distinct rows when they are few."""
+        ``compress``: fit on the distinct rows when they are few. ``y``: partial
+        labels (-1: unlabelled)."""
         check_bool(self.fit_weights, "fit_weights")
+        check_bool(self.fit_probs, "fit_probs")
         check_choice(self.init_params, "init_params", INIT_PARAMS)
         X_raw = X
         if n_trials is None:
@@ -351,6 +363,7 @@ class BinomialMixture(MixtureBase):
         n, d = X.shape
         k = check_int(self.n_components, "n_components", min_value=1)
         sample_weight = check_sample_weight(sample_weight, n, allow_zero_sum=not fitting)
+        y = check_labels(y, n, k)
         if fitting:
             if (self.missing == "em" and nt.shape[0] > 1
                     and not (sample_weight > 0)[nt.max(axis=1) > 0].any()):
@@ -358,6 +371,9 @@ class BinomialMixture(MixtureBase):
                                  "sample_weight): every entry is NaN.")
             self._check_n_samples(n, k)
             inits = self._check_inits(k, d)
+            if not self.fit_probs and "probs" not in inits:
+                raise ValueError("fit_probs=False keeps the probs at probs_init: give "
+                                 "probs_init.")
             if self.warm_start and self._is_fitted() and self._probs2d().shape != (k, d):
                 raise ValueError(f"warm_start: the fitted probs_ have shape "
                                  f"{self.probs_.shape} but X and n_components ask for "
@@ -370,21 +386,33 @@ class BinomialMixture(MixtureBase):
         else:
             inits = {}
             check_features(self, X_raw if not one_d else X, X)
-        keep = sample_weight > 0
-        if nt.shape[0] > 1 and self.missing == "em":
-            keep &= nt.max(axis=1) > 0  # every count missing: the row carries nothing
-        if not keep.all():  # rows of weight 0 carry nothing, and may be impossible
-            X, sample_weight = X[keep], sample_weight[keep]
-            nt = nt[keep] if nt.shape[0] > 1 else nt
         if compress is None:  # a fit runs on the distinct rows when they are few
             compress = fitting
-        compressed = compress_rows(X, nt, sample_weight) if compress else None
-        if compressed is not None:
-            X, nt, sample_weight = compressed
-        rt = runtime(self.backend, self._kernel_module, X.shape[0] * k * d)
-        data = self._prepare(X, sample_weight, rt, n_trials=nt, inits=inits)
+        def rows_data(X, nt, w, inits):
+            keep = w > 0
+            if nt.shape[0] > 1 and self.missing == "em":
+                keep &= nt.max(axis=1) > 0  # every count missing: the row carries nothing
+            if not keep.all():  # rows of weight 0 carry nothing, and may be impossible
+                X, w = X[keep], w[keep]
+                nt = nt[keep] if nt.shape[0] > 1 else nt
+            rows = X.shape[0]
+            compressed = compress_rows(X, nt, w) if compress else None
+            if compressed is not None:
+                X, nt, w = compressed
+            data = self._prepare(X, w, None, n_trials=nt, inits=inits)
+            data["n_samples"] = rows
+            return data
+
+        w_main, labels = self._split_labels(X, sample_weight, y, lambda rows: rows_data(
+            X[rows], nt[rows] if nt.shape[0] > 1 else nt, sample_weight[rows], {}),
+            fitting=fitting)
+        data = rows_data(X, nt, w_main, inits)
         data["n_samples"] = n
-        return data, rt
+        rows = data["X"].shape[0]
+        if labels is not None:
+            data["labels"] = labels
+            rows += sum(part["X"].shape[0] for _, part in labels["parts"])
+        return data, runtime(self.backend, self._kernel_module, rows * k * d)
 
     # ------------------------------------------------------------------ hooks
     def _prepare(self, X, sample_weight, rt, n_trials, inits):
@@ -393,8 +421,23 @@ class BinomialMixture(MixtureBase):
         return {"X": X, "n_trials": n_trials, "sample_weight": sample_weight, "wsum": wsum,
                 "log_coef": const, "inits": inits}
 
+    @staticmethod
+    def _init_rows(data):
+        """The rows a fit starts from: (X, n_trials, weights, labels or None), the
+        labelled rows (kept apart during the fit) appended to the others."""
+        labels = data.get("labels")
+        if labels is None or not labels["parts"]:
+            return data["X"], data["n_trials"], data["sample_weight"], None
+        blocks = [data] + [part for _, part in labels["parts"]]
+        X = np.concatenate([b["X"] for b in blocks])
+        nt = np.concatenate([np.broadcast_to(b["n_trials"], b["X"].shape) for b in blocks])
+        w = np.concatenate([b["sample_weight"] for b in blocks])
+        y = np.concatenate([np.full(data["X"].shape[0], -1)] + [
+            np.full(part["X"].shape[0], c) for c, part in labels["parts"]])
+        return X, nt, w, y
+
     def _initialize(self, data, rng, rt):
-        X, nt, w = data["X"], data["n_trials"], data["sample_weight"]
+        X, nt, w, y = self._init_rows(data)
         k, d = self.n_components, X.shape[1]
         inits = data["inits"]
         weights = np.full(k, 1.0 / k)
@@ -402,6 +445,13 @@ class BinomialMixture(MixtureBase):
             probs = inits["probs"]
         elif self.init_params == "random":
             probs = rng.uniform(0.05, 0.95, size=(k, d))
+            if y is not None:  # a labelled component starts at its rows' proportions
+                ntb = np.broadcast_to(nt, X.shape)
+                for c in np.unique(y[y >= 0]):
+                    idx = y == c
+                    trials = w[idx] @ ntb[idx]
+                    probs[c] = np.where(trials > 0, (w[idx] @ X[idx]) / np.maximum(
+                        trials, 1e-300), probs[c])
         else:
             from .kmeans import KMeans
 
@@ -413,8 +463,10 @@ class BinomialMixture(MixtureBase):
             # one feature has two): those clusters come from KMeans, the others start
             # at random probabilities with no mass
             n_clusters = min(k, X.shape[0])
+            if y is not None:  # seeded and constrained K-Means
+                y = np.where(y < n_clusters, y, -1)
             labels = KMeans(n_clusters, n_init=1, random_state=rng,
-                            backend=self.backend).fit(prop, sample_weight=w).labels_
+                            backend=self.backend).fit(prop, y, sample_weight=w).labels_
             ntb = np.broadcast_to(nt, X.shape)
             pooled = (w @ X) / (w @ ntb)
             probs = rng.uniform(0.05, 0.95, size=(k, d))
@@ -474,8 +526,8 @@ class BinomialMixture(MixtureBase):
     def _params_from_statistics(self, stats, params):
         SX, SN = stats.SX, stats.SN
         # a component with no trials attributed keeps its probabilities
-        probs = np.clip(np.where(SN > 0, SX / np.where(SN > 0, SN, 1.0), params["probs"]),
-                        0.0, 1.0)
+        probs = params["probs"] if not self.fit_probs else np.clip(
+            np.where(SN > 0, SX / np.where(SN > 0, SN, 1.0), params["probs"]), 0.0, 1.0)
         weights = params["weights"]
         if self.fit_weights:
             # as scikit-learn's mixtures, 10 eps (times the mean weight of a row, so
@@ -506,8 +558,12 @@ class BinomialMixture(MixtureBase):
                           rt.chunk_size, rt.parallel)
         return {"lpn": lpn, "labels": labels, "resp": resp}[want]
 
+    def _component_params(self, params, c):
+        """The parameters of component ``c`` alone, as a one-component mixture."""
+        return {"probs": params["probs"][c:c + 1], "weights": np.ones(1)}
+
     def _final_e_step(self, data, state, rt):
-        if "dask" in data:
+        if "dask" in data or data.get("labels"):
             stats = self._pass_statistics(data, state, rt)
             return stats.objective / stats.weight
         lpn = self._e_step(data["X"], data["n_trials"], state["probs"], state["weights"], rt,
@@ -644,13 +700,17 @@ class BinomialMixture(MixtureBase):
         return self._predict_pass(X, n_trials, "resp")
 
     def fit_predict(self, X, y=None, n_trials=None, sample_weight=None):
-        """Fit, then ``predict`` the same rows."""
-        return self.fit(X, n_trials=n_trials, sample_weight=sample_weight).predict(
+        """Fit, then ``predict`` the same rows; with partial labels ``y``, a labelled
+        row gets its label."""
+        labels = self.fit(X, y, n_trials=n_trials, sample_weight=sample_weight).predict(
             X, n_trials=self.n_trials if n_trials is None else n_trials)
+        return self._with_labels(labels, y)
 
     def _n_parameters(self):
+        """Free parameters: those held fixed (``fit_weights``, ``fit_probs``) count
+        none."""
         k, d = self._probs2d().shape
-        return k * d + (k - 1 if self.fit_weights else 0)
+        return k * d * bool(self.fit_probs) + (k - 1 if self.fit_weights else 0)
 
     def bic(self, X, n_trials=None, sample_weight=None):
         """Bayesian information criterion (lower is better):

@@ -8,8 +8,9 @@ from ._base import MixtureBase
 from ._missing import MISSING_CHOICES, missing_layout
 from ._stats import SufficientStatistics
 from ._validation import (check_float_array, check_mixture_weights,
-                          check_array, check_choice, check_features, check_float,
-                          check_int, check_is_fitted, check_sample_weight, is_dask_array,
+                          check_array, check_bool, check_choice, check_features,
+                          check_float, check_int, check_is_fitted, check_labels,
+                          check_sample_weight, is_dask_array,
                           record_features, seed_sequence, warn, weighted_total)
 from .exceptions import DegenerateComponentWarning
 
@@ -393,10 +394,30 @@ def observed_weights(X, sample_weight, check):
     return np.where(empty, 0.0, w)
 
 
-def n_parameters(covariance_type, k, d):
+def _labelled_classes(y, w):
+    return None if y is None else np.unique(y[(y >= 0) & (w > 0)])
+
+
+def _one_hot_labelled(resp, y, w, classes):
+    """Random initial responsibilities (times weights) of a block of rows with partial
+    labels ``y``: a labelled row's are its label's, and the unlabelled rows' go to the
+    components without labelled rows only (``classes``: those with; none when every
+    component has some), so that a labelled component starts from its labelled rows."""
+    rows = np.flatnonzero(y >= 0)
+    if classes.size:
+        resp[:, classes] = 0.0
+        total = resp.sum(axis=1)
+        np.divide(resp, total[:, None], out=resp, where=total[:, None] > 0)
+        resp *= w[:, None]
+    resp[rows] = 0.0
+    resp[rows, y[rows]] = w[rows]
+
+
+def n_parameters(covariance_type, k, d, weights=True, means=True, covariances=True):
+    """Free parameters of a mixture; a parameter held fixed (``False``) counts none."""
     cov = {"full": k * d * (d + 1) / 2.0, "tied": d * (d + 1) / 2.0, "diag": k * d,
            "spherical": k, "tied_diag": d, "tied_spherical": 1}[covariance_type]
-    return int(cov + k * d + k - 1)
+    return int(cov * covariances + k * d * means + (k - 1) * weights)
 
 
 # ------------------------------------------------------------------ estimator
@@ -485,6 +506,17 @@ class GaussianMixture(MixtureBase):
         their conditional expectation. Without NaN the fit is the same as with
         "raise". How initialisation treats the holes: see the README, "Missing
         values".
+    fit_weights, fit_means, fit_covariances : bool, default=True
+        Estimate that parameter; False holds it at its initial value
+        (``weights_init``, ``means_init``, ``precisions_init``, which are then
+        required) through ``fit``, ``partial_fit`` and ``m_step``. With the means
+        held, the covariances are the scatter about them. BIC and AIC count only
+        the parameters estimated.
+
+    Partial labels: ``fit(X, y)`` with ``y[i]`` a component index for a labelled row
+    and -1 for an unlabelled one fixes each labelled row's responsibility to its
+    component (semi-supervised EM; see the README, "Partial labels and fixed
+    parameters").
 
     Attributes
     ----------
@@ -534,8 +566,12 @@ class GaussianMixture(MixtureBase):
                  max_iter=100, n_init=1, init_params="kmeans", weights_init=None,
                  means_init=None, precisions_init=None, warm_start=False, backend="auto",
                  random_state=None, record_history=False, verbose=0, learning_offset=2.0,
-                 learning_decay=0.7, prior=None, missing="raise"):
+                 learning_decay=0.7, prior=None, missing="raise", fit_weights=True,
+                 fit_means=True, fit_covariances=True):
         self.n_components = n_components
+        self.fit_weights = fit_weights
+        self.fit_means = fit_means
+        self.fit_covariances = fit_covariances
         self.missing = missing
         self.covariance_type = covariance_type
         self.prior = prior
@@ -598,7 +634,11 @@ class GaussianMixture(MixtureBase):
         X : array-like of shape (n_samples, n_features) or (n_samples,), or dask.array.Array
             1-D input is one feature. A Dask array is fitted by exact EM over its
             chunks (see the README, "Scaling").
-        y : ignored
+        y : array-like of shape (n_samples,), optional
+            Partial labels (semi-supervised fit): a component index for a labelled row,
+            -1 for an unlabelled one. A labelled row's responsibility is fixed to its
+            component; see the README, "Partial labels and fixed parameters". None:
+            every row unlabelled.
         sample_weight : array-like of shape (n_samples,), optional
             Non-negative weights: integer weights give the fit of repeated rows, zero
             weights remove rows.
@@ -607,7 +647,7 @@ class GaussianMixture(MixtureBase):
         -------
         self : GaussianMixture
         """
-        return self._fit_input(X, sample_weight)
+        return self._fit_input(X, sample_weight, y=y)
 
     def _check_warm_start(self, d, dtype):
         k = self.n_components
@@ -622,6 +662,8 @@ class GaussianMixture(MixtureBase):
 
     def _check_hyper_params(self):
         check_choice(self.covariance_type, "covariance_type", COVARIANCE_TYPES)
+        for name in ("fit_weights", "fit_means", "fit_covariances"):
+            check_bool(getattr(self, name), name)
         check_choice(self.missing, "missing", MISSING_CHOICES)
         check_choice(self.init_params, "init_params", INIT_PARAMS)
         check_float(self.reg_covar, "reg_covar", min_value=0.0)
@@ -634,17 +676,20 @@ class GaussianMixture(MixtureBase):
                 f"the parameters are for covariance_type="
                 f"'{self._params_covariance_type}', not '{self.covariance_type}'.")
 
-    def _batch_data(self, X, sample_weight, fitting):
+    def _batch_data(self, X, sample_weight, fitting, y=None):
         """Validated, prepared data and its Runtime. ``fitting``: X starts a model
-        (init checks, feature names recorded); otherwise it must match the model."""
+        (init checks, feature names recorded); otherwise it must match the model.
+        ``y``: partial labels (-1: unlabelled)."""
         k = self._check_hyper_params()
         X_raw = X
         X = self._check_X(X)
         n, d = X.shape
         sample_weight = check_sample_weight(sample_weight, n, allow_zero_sum=not fitting)
+        y = check_labels(y, n, k)
         if fitting:
             self._check_n_samples(n, k)
             inits = self._check_inits(k, d)
+            self._check_fixed(inits)
             if (self.init_params in ("random_from_data", "k-means++")
                     and np.count_nonzero(sample_weight) < k):
                 raise ValueError(f"init_params='{self.init_params}' needs at least "
@@ -661,7 +706,21 @@ class GaussianMixture(MixtureBase):
                     f"'{self._params_covariance_type}', not '{self.covariance_type}'.")
         family_work = d * d if self.covariance_type in ("full", "tied") else d
         rt = runtime(self.backend, self._kernel_module, n * k * family_work)
-        return self._prepare(X, sample_weight, rt, inits=inits, fitting=fitting), rt
+        w_main, labels = self._split_labels(X, sample_weight, y, lambda rows: self._prepare(
+            X[rows], sample_weight[rows], rt, inits={}, fitting=False), fitting=fitting)
+        data = self._prepare(X, w_main, rt, inits=inits, fitting=fitting and labels is None)
+        if labels is not None:
+            data["labels"] = labels
+            data["init_weight"] = sample_weight
+        return data, rt
+
+    def _check_fixed(self, inits):
+        """A parameter held fixed needs the value it is held at."""
+        for flag, key, init in (("fit_weights", "weights", "weights_init"),
+                                ("fit_means", "means", "means_init"),
+                                ("fit_covariances", "precisions", "precisions_init")):
+            if not getattr(self, flag) and key not in inits:
+                raise ValueError(f"{flag}=False keeps the {key} at {init}: give {init}.")
 
     def _check_X(self, X, allow_nan=False):
         em = self.missing == "em" or allow_nan
@@ -719,7 +778,8 @@ class GaussianMixture(MixtureBase):
         return data
 
     def _initialize(self, data, rng, rt):
-        X, w = data["X"], data["sample_weight"]
+        X, w = data["X"], data.get("init_weight", data["sample_weight"])
+        y = data["labels"]["y"] if data.get("labels") else None
         k, ct, reg = self.n_components, self.covariance_type, self.reg_covar
         inits = data["inits"]
         d = X.shape[1]
@@ -728,9 +788,9 @@ class GaussianMixture(MixtureBase):
         if need_resp:
             if "mask" in data:
                 N, S1, S2, centers, rows = self._initial_statistics_missing(
-                    X, w, rng, data["mask"])
+                    X, w, rng, data["mask"], y)
             else:
-                N, S1, S2, centers, rows = self._initial_statistics(X, w, rng)
+                N, S1, S2, centers, rows = self._initial_statistics(X, w, rng, y)
             weights, means, covariances = m_step(N, S1, S2, centers, ct, reg, data["eps"],
                                                  unit=N.sum() / rows,
                                                  prior=getattr(self, "prior_params_", None))
@@ -747,7 +807,7 @@ class GaussianMixture(MixtureBase):
                 "covariances": covariances, "prec_chol": prec_chol,
                 "lower_bound": -np.inf}
 
-    def _kmeans_labels(self, X, w, k, rng):
+    def _kmeans_labels(self, X, w, k, rng, y=None):
         """The KMeans labels that start a restart. ModelSelection shares them between
         the covariance types of one n_components (a dict in ``_init_cache``, alive
         for one ModelSelection.fit on one data set): the labels depend on the data,
@@ -755,7 +815,7 @@ class GaussianMixture(MixtureBase):
         ``rng``, so a shared start gives each fit exactly what it computes alone."""
         from .kmeans import KMeans
 
-        cache = getattr(self, "_init_cache", None)
+        cache = getattr(self, "_init_cache", None) if y is None else None
         key = None
         if cache is not None:
             seq = rng.bit_generator.seed_seq
@@ -763,28 +823,51 @@ class GaussianMixture(MixtureBase):
                    self.backend)
             if key in cache:
                 return cache[key]
+        # with partial labels: seeded and constrained K-Means (each labelled cluster
+        # starts at its labelled rows' mean and keeps them)
         labels = KMeans(k, n_init=1, random_state=rng, backend=self.backend).fit(
-            X, sample_weight=w).labels_
+            X, y, sample_weight=w).labels_
         if key is not None:
             cache[key] = labels
         return labels
 
-    def _initial_members(self, X, w, rng):
+    def _initial_members(self, X, w, rng, y=None):
         """The rows that start each component, for the initialisations that pick rows:
-        KMeans' clusters ("kmeans") or one row each (the seeds)."""
+        KMeans' clusters ("kmeans") or one row each (the seeds), and whether each
+        component's rows count with their weights (clusters, labelled rows) or as one
+        (a seed). With partial labels ``y``, a labelled component starts from its
+        labelled rows (or, for "kmeans", from its cluster of the seeded and
+        constrained K-Means) and only the others take seeds, drawn from the
+        unlabelled rows."""
         k, n = self.n_components, X.shape[0]
         if self.init_params == "kmeans":
-            labels = self._kmeans_labels(X, w, k, rng)
-            return [np.flatnonzero(labels == c) for c in range(k)]
-        if self.init_params == "random_from_data":
-            rows = rng.choice(n, size=k, replace=False, p=w / w.sum())
-        else:
-            from .kmeans import kmeans_plusplus
+            labels = self._kmeans_labels(X, w, k, rng, y)
+            return [np.flatnonzero(labels == c) for c in range(k)], [True] * k
+        members = [None] * k
+        free = list(range(k))
+        w_seed = w
+        if y is not None:
+            for c in np.unique(y[(y >= 0) & (w > 0)]):
+                members[c] = np.flatnonzero((y == c) & (w > 0))
+            free = [c for c in range(k) if members[c] is None]
+            w_seed = np.where(y >= 0, 0.0, w)
+            if np.count_nonzero(w_seed) < len(free):
+                raise ValueError(f"init_params='{self.init_params}' needs a seed for each of "
+                                 f"the {len(free)} components without labelled rows, but "
+                                 f"only {np.count_nonzero(w_seed)} unlabelled rows have a "
+                                 "positive weight.")
+        if free and self.init_params == "random_from_data":
+            rows = rng.choice(n, size=len(free), replace=False, p=w_seed / w_seed.sum())
+        elif free:
+            from .kmeans import _plusplus
 
-            _, rows = kmeans_plusplus(X, k, sample_weight=w, random_state=rng)
-        return [rows[c:c + 1] for c in range(k)]
+            fixed = np.array([w[m] @ X[m] / w[m].sum() for m in members if m is not None])
+            rows = _plusplus(X, len(free), w_seed, rng, fixed=fixed.reshape(-1, X.shape[1]))
+        for i, c in enumerate(free):
+            members[c] = rows[i:i + 1]
+        return members, [c not in free for c in range(k)]
 
-    def _initial_statistics(self, X, w, rng):
+    def _initial_statistics(self, X, w, rng, y=None):
         """Sufficient statistics of the initial responsibilities, (N, S1, S2, centres);
         never an (n_samples, n_components) matrix."""
         k = self.n_components
@@ -792,21 +875,22 @@ class GaussianMixture(MixtureBase):
         full = self.covariance_type in ("full", "tied") and d > 1
         kind = self.init_params
         if kind in ("kmeans", "random_from_data", "k-means++"):
-            members = self._initial_members(X, w, rng)
+            members, weighted = self._initial_members(X, w, rng, y)
             N = np.zeros(k)
             centers = np.empty((k, d))
             S2 = np.zeros((k, d, d) if full else (k, d))
             for c, idx in enumerate(members):
                 Xc = X[idx].astype(np.float64)
-                wc = w[idx] if kind == "kmeans" else np.ones(len(idx))
+                wc = w[idx] if weighted[c] else np.ones(len(idx))
                 N[c] = wc.sum()
                 centers[c] = wc @ Xc / N[c] if N[c] > 0 else X.mean(axis=0)
                 diff = Xc - centers[c]
                 S2[c] = (diff * wc[:, None]).T @ diff if full else wc @ (diff * diff)
-            rows = n if kind == "kmeans" else k  # how many rows N counts
+            rows = sum(len(idx) for idx in members)  # how many rows N counts
             return N, np.zeros((k, d)), S2, centers, rows
         # random responsibilities, drawn block by block
         center = (w @ X) / w.sum()
+        classes = _labelled_classes(y, w)
         N = np.zeros(k)
         S1 = np.zeros((k, d))
         S2 = np.zeros((k, d, d) if full else (k, d))
@@ -814,6 +898,8 @@ class GaussianMixture(MixtureBase):
             stop = min(start + _INIT_CHUNK, n)
             resp = rng.uniform(size=(stop - start, k))
             resp *= (w[start:stop] / resp.sum(axis=1))[:, None]
+            if y is not None:
+                _one_hot_labelled(resp, y[start:stop], w[start:stop], classes)
             diff = X[start:stop] - center
             N += resp.sum(axis=0)
             S1 += resp.T @ diff
@@ -823,7 +909,7 @@ class GaussianMixture(MixtureBase):
                 S2 += resp.T @ (diff * diff)
         return N, S1, S2, np.repeat(center[None], k, axis=0), n
 
-    def _initial_statistics_missing(self, X, w, rng, mask):
+    def _initial_statistics_missing(self, X, w, rng, mask, y=None):
         """As :meth:`_initial_statistics`, on X with holes. The rows that start the
         components come from X with each missing entry set to its feature's observed
         mean (K-Means and the seeds see complete rows); the statistics then read the
@@ -857,27 +943,27 @@ class GaussianMixture(MixtureBase):
                 S2[c] += resp_w @ (diff * diff) + extra
 
         if kind in ("kmeans", "random_from_data", "k-means++"):
-            members = self._initial_members(filled, w, rng)
+            members, weighted = self._initial_members(filled, w, rng, y)
             var = np.zeros((k, d))
             for c, idx in enumerate(members):
-                wc = w[idx] if kind == "kmeans" else np.ones(len(idx))
+                wc = w[idx] if weighted[c] else np.ones(len(idx))
                 centers[c], var[c] = _observed_moments(Xf[idx], mask[idx], wc, col_mean,
                                                        col_var)
                 add(c, wc, Xf[idx], mask[idx])
-            return N, np.zeros((k, d)), S2, centers, (n if kind == "kmeans" else k)
+            return N, np.zeros((k, d)), S2, centers, sum(len(idx) for idx in members)
         # random responsibilities, drawn block by block twice from one seed: the
         # components' observed means first, then the second moments about them
         seed = rng.integers(2 ** 63)
         sums = np.zeros((k, d))
         counts = np.zeros((k, d))
-        for start, resp in self._random_blocks(n, k, w, seed):
+        for start, resp in self._random_blocks(n, k, w, seed, y):
             obs = ~mask[start:start + resp.shape[0]]
             sums += resp.T @ np.where(obs, Xf[start:start + resp.shape[0]], 0.0)
             counts += resp.T @ obs
         with np.errstate(invalid="ignore", divide="ignore"):
             centers[:] = np.where(counts > 0, sums / counts, col_mean)
         sq = np.zeros((k, d))
-        for start, resp in self._random_blocks(n, k, w, seed):
+        for start, resp in self._random_blocks(n, k, w, seed, y):
             stop = start + resp.shape[0]
             obs = ~mask[start:stop]
             for c in range(k):
@@ -885,21 +971,24 @@ class GaussianMixture(MixtureBase):
                 sq[c] += resp[:, c] @ (dev * dev)
         with np.errstate(invalid="ignore", divide="ignore"):
             var = np.where(counts > 0, sq / counts, col_var)
-        for start, resp in self._random_blocks(n, k, w, seed):
+        for start, resp in self._random_blocks(n, k, w, seed, y):
             stop = start + resp.shape[0]
             for c in range(k):
                 add(c, resp[:, c], Xf[start:stop], mask[start:stop])
         return N, np.zeros((k, d)), S2, centers, n
 
     @staticmethod
-    def _random_blocks(n, k, w, seed):
+    def _random_blocks(n, k, w, seed, y=None):
         """Random responsibilities times weights, block by block (the same draws for
-        the same seed)."""
+        the same seed); a labelled row's is its label's."""
         rng = np.random.default_rng(seed)
+        classes = _labelled_classes(y, w)
         for start in range(0, n, _INIT_CHUNK):
             stop = min(start + _INIT_CHUNK, n)
             resp = rng.uniform(size=(stop - start, k))
             resp *= (w[start:stop] / resp.sum(axis=1))[:, None]
+            if y is not None:
+                _one_hot_labelled(resp, y[start:stop], w[start:stop], classes)
             yield start, resp
 
     def _warm_params(self):
@@ -1003,13 +1092,38 @@ class GaussianMixture(MixtureBase):
     def _params_from_statistics(self, stats, params, eps=None):
         if eps is None:
             eps = getattr(self, "_eps", float(np.finfo(np.float64).eps))
-        weights, means, covariances = m_step(stats.N, stats.S1, stats.S2, stats.center,
+        prior = getattr(self, "prior_params_", None)
+        S1 = stats.S1
+        if not self.fit_means:
+            # the means stay: the covariances are the scatter about them, which is the
+            # M-step with the statistics about the fixed means and S1 = 0
+            if not np.array_equal(stats.center, params["means"]):
+                stats = stats.recentered(params["means"])
+            S1 = np.zeros_like(stats.S1)
+            if prior is not None:  # no shrinkage of a mean that does not move
+                prior = dict(prior, shrinkage=0.0)
+        weights, means, covariances = m_step(stats.N, S1, stats.S2, stats.center,
                                              self.covariance_type, self.reg_covar, eps,
                                              unit=stats.weight / stats.n_samples,
-                                             prior=getattr(self, "prior_params_", None))
+                                             prior=prior)
+        if not self.fit_weights:
+            weights = params["weights"]
+        if not self.fit_means:
+            means = params["means"]
+        if not self.fit_covariances:
+            return {"weights": weights, "means": means,
+                    "covariances": params["covariances"], "prec_chol": params["prec_chol"]}
         prec_chol = precision_cholesky(covariances, self.covariance_type, self.reg_covar)
         return {"weights": weights, "means": means, "covariances": covariances,
                 "prec_chol": prec_chol}
+
+    def _component_params(self, params, c):
+        """The parameters of component ``c`` alone, as a one-component mixture."""
+        shared = self.covariance_type in ("tied",) + SHARED_DIAGONAL
+        pick = (lambda a: a) if shared else (lambda a: a[c:c + 1])
+        return {"weights": np.ones(1), "means": params["means"][c:c + 1],
+                "covariances": pick(params["covariances"]),
+                "prec_chol": pick(params["prec_chol"])}
 
     def _stat_shapes(self, params):
         k, d = params["means"].shape
@@ -1026,7 +1140,7 @@ class GaussianMixture(MixtureBase):
         self._fitted_covariance_type = self.covariance_type
 
     def _final_e_step(self, data, state, rt):
-        if "dask" in data:
+        if "dask" in data or data.get("labels"):
             stats = self._pass_statistics(data, state, rt)
             return stats.objective / stats.weight
         lpn = self._e_step(data["X"], state, rt, want="lpn", layout=data.get("missing"))
@@ -1078,7 +1192,8 @@ class GaussianMixture(MixtureBase):
         self.lower_bound_ = float(run.objectives[-1])
         self.lower_bounds_ = np.array(run.objectives, dtype=np.float64)
         if "dask" not in data:
-            self._warn_degenerate(int(np.count_nonzero(data["sample_weight"] > 0)))
+            self._warn_degenerate(int(np.count_nonzero(
+                data.get("init_weight", data["sample_weight"]) > 0)))
 
     def _warn_degenerate(self, n_rows):
         """DegenerateComponentWarning for the components on fewer than d + 1
@@ -1207,12 +1322,16 @@ class GaussianMixture(MixtureBase):
         return self._predict_pass(X, "resp")
 
     def fit_predict(self, X, y=None, sample_weight=None):
-        """Fit, then ``predict(X)`` (the final E-step at the fitted parameters)."""
-        return self.fit(X, sample_weight=sample_weight).predict(X)
+        """Fit, then ``predict(X)`` (the final E-step at the fitted parameters); with
+        partial labels ``y``, a labelled row gets its label."""
+        labels = self.fit(X, y, sample_weight=sample_weight).predict(X)
+        return self._with_labels(labels, y)
 
     def _n_parameters(self):
+        """Free parameters: those held fixed (``fit_weights=False`` ...) count none."""
         k, d = self.means_.shape
-        return n_parameters(self._params_covariance_type, k, d)
+        return n_parameters(self._params_covariance_type, k, d, self.fit_weights,
+                            self.fit_means, self.fit_covariances)
 
     def bic(self, X, sample_weight=None):
         """Bayesian information criterion on X (lower is better):

@@ -8,8 +8,8 @@ from ._backend import runtime, thread_context
 from ._base import EMBase
 from ._stats import SufficientStatistics
 from ._validation import (check_array, check_choice, check_features, check_is_fitted,
-                          check_int, check_sample_weight, is_dask_array, record_features,
-                          warn)
+                          check_int, check_labels, check_sample_weight, is_dask_array,
+                          record_features, warn)
 from .exceptions import ConvergenceWarning
 
 __all__ = ["KMeans", "kmeans_plusplus"]
@@ -153,20 +153,42 @@ def kmeans_plusplus(X, n_clusters, *, sample_weight=None, random_state=None,
     if n_local_trials is None:
         n_local_trials = 2 + int(np.log(n_clusters))
     n_local_trials = check_int(n_local_trials, "n_local_trials", min_value=1)
+    indices = _plusplus(X, n_clusters, sample_weight, rng, n_local_trials)
+    return X[indices], indices
+
+
+def _plusplus(X, n_clusters, sample_weight, rng, n_local_trials=None, fixed=None):
+    """The rows k-means++ picks (see :func:`kmeans_plusplus`); ``fixed``: centres
+    already chosen (seeded K-Means' labelled means), which the new ones are drawn
+    away from."""
+    n = X.shape[0]
+    if n_local_trials is None:
+        n_local_trials = 2 + int(np.log(n_clusters + (0 if fixed is None else len(fixed))))
     # distances are taken about the data's mean, so the seeds do not depend on where
     # the data sit (as scikit-learn, which centres X before seeding)
     origin = _origin(X)
     x_sq = _centred_sq_norms(X, origin)
-    centers = np.empty((n_clusters, X.shape[1]), dtype=X.dtype)
     indices = np.empty(n_clusters, dtype=np.intp)
-    first = rng.choice(n, p=sample_weight / sample_weight.sum())
-    centers[0] = X[first]
-    indices[0] = first
     closest = np.full(n, np.inf)
-    _update_closest(X, x_sq, closest, X[first], origin)
+    if fixed is not None and len(fixed):
+        for c in fixed:
+            _update_closest(X, x_sq, closest, c, origin)
+        start = 0
+    else:
+        first = rng.choice(n, p=sample_weight / sample_weight.sum())
+        indices[0] = first
+        _update_closest(X, x_sq, closest, X[first], origin)
+        start = 1
     potential = closest @ sample_weight
     cumulative = np.empty(n)  # one buffer for the sampling distribution, reused
-    for c in range(1, n_clusters):
+    for c in range(start, n_clusters):
+        if fixed is not None and not potential > 0:
+            # the rows left all sit on the seeded centres: draw the rest by weight
+            taken = np.zeros(n, dtype=bool)
+            taken[indices[:c]] = True
+            p = np.where(taken, 0.0, sample_weight)
+            indices[c:] = rng.choice(n, size=n_clusters - c, replace=False, p=p / p.sum())
+            break
         targets = rng.uniform(size=n_local_trials) * potential
         np.multiply(sample_weight, closest, out=cumulative)
         np.cumsum(cumulative, out=cumulative)
@@ -178,12 +200,40 @@ def kmeans_plusplus(X, n_clusters, *, sample_weight=None, random_state=None,
         best = int(np.argmin(potentials))
         potential = potentials[best]
         _update_closest(X, x_sq, closest, X[candidates[best]], origin)
-        centers[c] = X[candidates[best]]
         indices[c] = candidates[best]
-    return centers, indices
+    return indices
 
 
 _ORIGIN_ROWS = 4096  # rows (evenly spaced) whose mean is the origin of the frame
+
+
+def _label_block(X, w, parts):
+    """Per label of a semi-supervised fit: its rows' total weight, weighted mean and
+    scatter about that mean, float64 (they do not change during the fit)."""
+    classes = np.array([c for c, _ in parts], dtype=np.intp)
+    d = X.shape[1]
+    weight, mean, scatter = np.zeros(len(parts)), np.zeros((len(parts), d)), np.zeros(len(parts))
+    for i, (_, rows) in enumerate(parts):
+        Xc, wc = X[rows].astype(np.float64), w[rows]
+        weight[i] = wc.sum()
+        mean[i] = wc @ Xc / weight[i]
+        dev = Xc - mean[i]
+        scatter[i] = wc @ np.einsum("ij,ij->i", dev, dev)
+    return {"classes": classes, "weight": weight, "mean": mean, "scatter": scatter,
+            "rows": int(sum(len(rows) for _, rows in parts))}
+
+
+def _add_labelled(block, centers, sums, wsums):
+    """Add the labelled rows to the sums about ``centers`` and the weights of a pass;
+    returns their inertia."""
+    classes = block["classes"]
+    if not classes.size:
+        return 0.0
+    delta = block["mean"] - centers[classes].astype(np.float64)
+    sums[classes] += block["weight"][:, None] * delta
+    wsums[classes] += block["weight"]
+    return float(block["scatter"].sum() + block["weight"] @ np.einsum("ij,ij->i", delta,
+                                                                        delta))
 
 
 def _origin(X):
@@ -397,7 +447,12 @@ class KMeans(EMBase):
             Training data; float32 stays float32, other dtypes become float64. A Dask
             array is fitted by exact EM over its chunks (see the README, "Scaling");
             ``labels_`` is then a lazy Dask array.
-        y : ignored
+        y : array-like of shape (n_samples,), optional
+            Partial labels: a cluster index for a labelled row, -1 for an unlabelled
+            one (seeded and constrained K-Means, Basu et al. 2002): each labelled
+            cluster starts at the mean of its labelled rows, and a labelled row stays
+            in its cluster (``labels_`` gives it its label). None: every row
+            unlabelled.
         sample_weight : array-like of shape (n_samples,), optional
             Non-negative weights; integer weights give the fit of repeated rows.
 
@@ -405,7 +460,7 @@ class KMeans(EMBase):
         -------
         self : KMeans
         """
-        self._fit_input(X, sample_weight)
+        self._fit_input(X, sample_weight, y=y)
         if is_dask_array(self.labels_):
             return self
         k = self.n_clusters
@@ -420,14 +475,16 @@ class KMeans(EMBase):
         self._check_init_centers(self.cluster_centers_, n_features, dtype,
                                  "cluster_centers_ (warm_start)")
 
-    def _batch_data(self, X, sample_weight, fitting, tol=None):
+    def _batch_data(self, X, sample_weight, fitting, tol=None, y=None):
         """Validated, prepared data and its Runtime. ``fitting``: X starts a model
-        (init checks, feature names recorded); otherwise it must match the model."""
+        (init checks, feature names recorded); otherwise it must match the model.
+        ``y``: partial labels (-1: unlabelled)."""
         X_raw = X
         X = check_array(X, estimator=type(self).__name__)
         n, d = X.shape
         k = check_int(self.n_clusters, "n_clusters", min_value=1)
         sample_weight = check_sample_weight(sample_weight, n, allow_zero_sum=not fitting)
+        y = check_labels(y, n, k)
         if fitting:
             if n < k:
                 raise ValueError(f"n_samples={n} should be >= n_clusters={k}.")
@@ -438,9 +495,15 @@ class KMeans(EMBase):
         fit_dtype = X.dtype
         X = self._distance_safe(X, fitting)
         rt = runtime(self.backend, self._kernel_module, n * k * d)
-        data = self._prepare(X, sample_weight, rt, tol=fitting if tol is None else tol)
+        w_main, labels = self._split_labels(X, sample_weight, y, lambda rows: rows,
+                                            fitting=fitting)
+        data = self._prepare(X, w_main, rt, tol=fitting if tol is None else tol)
         data["fit_dtype"] = fit_dtype
         data["distance_safe"] = True  # checked above: _block_statistics need not
+        if labels is not None:
+            labels["block"] = _label_block(X, sample_weight, labels["parts"])
+            data["labels"] = labels
+            data["init_weight"] = sample_weight
         return data, rt
 
     def _distance_safe(self, X, fitting=True):
@@ -508,7 +571,10 @@ class KMeans(EMBase):
         X, w = data["X"], data["sample_weight"]
         k = self.n_clusters
         kind = self._init_kind()
-        if kind == "k-means++":
+        labels = data.get("labels")
+        if labels is not None and kind in ("k-means++", "random"):
+            centers = self._seeded_centers(X, w, labels["block"], data["init_weight"], rng)
+        elif kind == "k-means++":
             centers, _ = kmeans_plusplus(X, k, sample_weight=w, random_state=rng)
         elif kind == "random":
             rows = rng.choice(X.shape[0], size=k, replace=False, p=w / w.sum())
@@ -520,6 +586,29 @@ class KMeans(EMBase):
             centers = self._check_init_centers(self.init, X.shape[1], X.dtype, "init")
         return {"centers": np.array(centers, dtype=X.dtype, order="C"),
                 "origin": data["origin"], "fit_dtype": data.get("fit_dtype", X.dtype)}
+
+    def _seeded_centers(self, X, w_free, block, w, rng):
+        """Seeded K-Means (Basu et al. 2002): a labelled cluster starts at the mean of
+        its labelled rows; the others are seeded by ``init`` from the unlabelled rows
+        (k-means++ draws them away from the labelled means)."""
+        k = self.n_clusters
+        centers = np.empty((k, X.shape[1]), dtype=X.dtype)
+        classes = block["classes"]
+        centers[classes] = block["mean"]
+        free = np.setdiff1d(np.arange(k), classes)
+        if free.size:
+            if np.count_nonzero(w_free) < free.size:
+                raise ValueError(f"init='{self.init}' needs a seed for each of the "
+                                 f"{free.size} clusters without labelled rows, but only "
+                                 f"{np.count_nonzero(w_free)} unlabelled rows have a "
+                                 "positive weight.")
+            if self.init == "k-means++":
+                rows = _plusplus(X, free.size, w_free, rng, fixed=block["mean"])
+            else:
+                rows = rng.choice(X.shape[0], size=free.size, replace=False,
+                                  p=w_free / w_free.sum())
+            centers[free] = X[rows]
+        return centers
 
     def _warm_params(self):
         return {"centers": np.array(self.cluster_centers_, order="C"),
@@ -593,6 +682,8 @@ class KMeans(EMBase):
             inertia, n_changed = rt.kernels.lloyd_iter(X, w, centers, offset, labels, sums,
                                                        wsums, rt.chunk_size, rt.parallel)
         state["changed"] = n_changed
+        if data.get("labels") is not None:
+            inertia += _add_labelled(data["labels"]["block"], centers, sums, wsums)
         new_centers = self._m_step(data, state, rt, offset)
         moves = (new_centers.astype(np.float64) - centers) ** 2
         shift = float(np.sum(moves))
@@ -653,6 +744,8 @@ class KMeans(EMBase):
         tmp = np.empty(X.shape[0], dtype=np.int32)
         rt.kernels.assign(X, w, state["centers"], offset, tmp, mindist, rt.chunk_size,
                           rt.parallel)
+        if data.get("labels") is not None:  # a labelled row stays in its cluster
+            mindist[data["labels"]["y"] >= 0] = -1.0
         n_empty = empty.size
         far = np.argpartition(mindist, -n_empty)[:-n_empty - 1:-1]
         relocated = {}
@@ -674,6 +767,11 @@ class KMeans(EMBase):
 
             self._store_params(state)
             state["labels"] = map_rows(self, data["X"], "predict")
+            Y = data["dask"].get("labels")
+            if Y is not None:  # a labelled row is in its cluster
+                import dask.array as da
+
+                state["labels"] = da.where(Y >= 0, Y, state["labels"]).astype(np.int32)
             return self._pass_statistics(data, state, rt).objective
         # the labels and inertia of the final centres by one more Lloyd pass (its sums
         # are dropped): the same search as ``assign``, and a first fit then compiles
@@ -683,6 +781,11 @@ class KMeans(EMBase):
         inertia, _ = rt.kernels.lloyd_iter(data["X"], data["sample_weight"], centers,
                                            state["origin"], state["labels"], sums, wsums,
                                            rt.chunk_size, rt.parallel)
+        labels = data.get("labels")
+        if labels is not None:  # a labelled row is in its cluster
+            inertia += _add_labelled(labels["block"], centers, sums, wsums)
+            y = labels["y"]
+            state["labels"][y >= 0] = y[y >= 0]
         return inertia
 
     def _score_run(self, run):
@@ -721,6 +824,17 @@ class KMeans(EMBase):
         center = centers.astype(np.float64)
         return SufficientStatistics("kmeans", {"sums": sums, "counts": counts}, inertia,
                                     float(w.sum()), X.shape[0], center=center)
+
+    def _labelled_statistics(self, labels, params, rt, like):
+        """The labelled rows' sums about the centres, weights and inertia, from their
+        per-label weight, mean and scatter (exact: sum w |x - c|^2 = Q + W |m - c|^2)."""
+        k, d = like.arrays["sums"].shape
+        sums, counts = np.zeros((k, d)), np.zeros(k)
+        block = labels["block"]
+        inertia = _add_labelled(block, like.center, sums, counts)
+        return SufficientStatistics("kmeans", {"sums": sums, "counts": counts}, inertia,
+                                    float(block["weight"].sum()), block["rows"],
+                                    center=like.center)
 
     def _params_from_statistics(self, stats, params):
         # a centre that no row chose keeps its place (relocating it needs the data)
@@ -811,8 +925,9 @@ class KMeans(EMBase):
         return map_rows(self, X, method)
 
     def fit_predict(self, X, y=None, sample_weight=None):
-        """Fit, then return ``labels_`` (equal to ``predict(X)`` on the same X)."""
-        return self.fit(X, sample_weight=sample_weight).labels_
+        """Fit, then return ``labels_`` (equal to ``predict(X)`` on the same X, except
+        that a row labelled in ``y`` has its label)."""
+        return self.fit(X, y, sample_weight=sample_weight).labels_
 
     def transform(self, X):
         """Euclidean distance of each row to each centre.
@@ -855,7 +970,7 @@ class KMeans(EMBase):
 
     def fit_transform(self, X, y=None, sample_weight=None):
         """Fit, then return ``transform(X)``."""
-        return self.fit(X, sample_weight=sample_weight).transform(X)
+        return self.fit(X, y, sample_weight=sample_weight).transform(X)
 
     def score(self, X, y=None, sample_weight=None):
         """Opposite of the (weighted) inertia of X under the fitted centres."""

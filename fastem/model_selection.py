@@ -116,8 +116,12 @@ class ModelSelection(ParamsMixin):
 
     # ------------------------------------------------------------------ fitting
     def fit(self, X, y=None, sample_weight=None, **fit_params):
-        """Fit every combination on X (``sample_weight`` and ``fit_params``, such as
-        a BinomialMixture's ``n_trials``, go to every fit) and keep the best.
+        """Fit every combination on X (``y``, partial labels with -1 for an unlabelled
+        row as in the estimator's ``fit``, ``sample_weight`` and ``fit_params``, such
+        as a BinomialMixture's ``n_trials``, go to every fit) and keep the best. With
+        labels, the log-likelihood in the criteria is the fit's (the labelled rows'
+        complete-data one, as mclust's ``MclustSSC``), and ICL's entropy counts the
+        unlabelled rows only.
 
         Returns
         -------
@@ -145,11 +149,11 @@ class ModelSelection(ParamsMixin):
             from ._backend import blas_held
 
             with blas_held():
-                rows = [self._fit_one(X, c, sample_weight, fit_params, None)
+                rows = [self._fit_one(X, y, c, sample_weight, fit_params, None)
                         for c in combos]
         else:
             with ThreadPoolExecutor(n_jobs) as pool:
-                rows = list(pool.map(lambda c: self._fit_one(X, c, sample_weight,
+                rows = list(pool.map(lambda c: self._fit_one(X, y, c, sample_weight,
                                                              fit_params, 1), combos))
         del self._init_cache
         self.results_ = _results(names, combos, rows, criterion, bool(self.allow_degenerate))
@@ -172,7 +176,7 @@ class ModelSelection(ParamsMixin):
             raise ValueError(f"n_jobs must be None or an int >= 1, got {self.n_jobs}")
         return int(self.n_jobs)
 
-    def _fit_one(self, X, combo, sample_weight, fit_params, n_threads):
+    def _fit_one(self, X, y, combo, sample_weight, fit_params, n_threads):
         from ._config import config_context
         from .gaussian_mixture import GaussianMixture
 
@@ -184,10 +188,10 @@ class ModelSelection(ParamsMixin):
             warnings.simplefilter("always")
             try:
                 if n_threads is None:
-                    model.fit(X, sample_weight=sample_weight, **fit_params)
+                    model.fit(X, y, sample_weight=sample_weight, **fit_params)
                 else:
                     with config_context(n_threads=n_threads):
-                        model.fit(X, sample_weight=sample_weight, **fit_params)
+                        model.fit(X, y, sample_weight=sample_weight, **fit_params)
                 # the rows' other arguments (a binomial mixture's n_trials)
                 extra = () if isinstance(model, GaussianMixture) else \
                     (fit_params.get("n_trials"),)
@@ -197,7 +201,10 @@ class ModelSelection(ParamsMixin):
                 # the fit's final E-step: the mean log-likelihood at the final parameters
                 total = float(model.history_["objective"][-1]) * weight
                 n_par = model._n_parameters()
-                entropy, _ = _weighted(np.log(1.0 - model.uncertainty(X, *extra)), w_fit)
+                w_unl = w_fit
+                if y is not None:  # a labelled row's assignment is certain
+                    w_unl = np.where(np.asarray(y) >= 0, 0.0, 1.0 if w_fit is None else w_fit)
+                entropy, _ = _weighted(np.log(1.0 - model.uncertainty(X, *extra)), w_unl)
                 bic = -2.0 * total + n_par * np.log(weight)
                 del model._init_cache  # the fitted model keeps no reference to it
                 row.update(model=model, log_likelihood=total, n_parameters=n_par, bic=bic,

@@ -9,9 +9,17 @@ import math
 import numpy as np
 
 
-def kmeans_step(X, sample_weight, centers):
-    """Assign every row to its nearest centre (first one on ties) and accumulate
-    weighted sums, weights and inertia.
+def _fix_label(joint, labels, i):
+    """A labelled row (partial labels, -1: unlabelled) is in its component only."""
+    if labels is None or labels[i] < 0:
+        return joint
+    return [v if c == labels[i] else -math.inf for c, v in enumerate(joint)]
+
+
+def kmeans_step(X, sample_weight, centers, labels_fixed=None):
+    """Assign every row to its nearest centre (first one on ties), or a row labelled
+    in ``labels_fixed`` (-1: unlabelled) to its label, and accumulate weighted sums,
+    weights and inertia.
 
     Returns labels (n,), sums (k, d), wsums (k,), inertia, mindist (n,).
     """
@@ -31,6 +39,9 @@ def kmeans_step(X, sample_weight, centers):
                 dist += t * t
             if dist < best:
                 best, best_j = dist, j
+            if labels_fixed is not None and labels_fixed[i] == j:
+                best, best_j = dist, j
+                break
         labels[i] = best_j
         mindist[i] = best
         w = float(sample_weight[i])
@@ -59,11 +70,13 @@ def kmeans_lloyd(X, sample_weight, centers, max_iter=300):
     return centers, labels, inertia, it
 
 
-def gmm_step(X, sample_weight, weights, means, covariances):
+def gmm_step(X, sample_weight, weights, means, covariances, labels=None):
     """E-step and centred sufficient statistics of a Gaussian mixture, one row and one
     component at a time with scipy.stats.multivariate_normal.
 
-    ``covariances`` is (k, d, d), full matrices. Returns lpn (n,), resp (n, k),
+    ``covariances`` is (k, d, d), full matrices; ``labels``: partial labels (-1:
+    unlabelled), a labelled row's responsibility is 1 for its label. Returns lpn (n,)
+    (a labelled row's: log weight + log density of its component), resp (n, k),
     N (k,), S1 (k, d), S2 (k, d, d) with statistics centred on ``means``, and the
     weighted log-likelihood.
     """
@@ -82,6 +95,7 @@ def gmm_step(X, sample_weight, weights, means, covariances):
         x = np.asarray(X[i], dtype=np.float64)
         joint = [math.log(weights[c]) + float(dists[c].logpdf(x)) if weights[c] > 0
                  else -math.inf for c in range(k)]
+        joint = _fix_label(joint, labels, i)
         top = max(joint)
         s = sum(math.exp(v - top) for v in joint)
         lpn[i] = top + math.log(s)
@@ -97,13 +111,13 @@ def gmm_step(X, sample_weight, weights, means, covariances):
     return lpn, resp, N, S1, S2, total
 
 
-def binomial_step(X, n_trials, sample_weight, weights, probs):
+def binomial_step(X, n_trials, sample_weight, weights, probs, labels=None):
     """E-step and statistics of a binomial mixture with scipy.stats.binom, one row and
     one component at a time. X (n, d); n_trials broadcastable to X; probs (k, d).
 
     Returns lpn (n,) with binomial coefficients, resp (n, k), N (k,), SX (k, d),
     SN (k, d), and the weighted log-likelihood. A NaN count (missing) is left out of
-    its row's likelihood and of the statistics.
+    its row's likelihood and of the statistics. ``labels``: as in :func:`gmm_step`.
     """
     from scipy.stats import binom
 
@@ -122,6 +136,7 @@ def binomial_step(X, n_trials, sample_weight, weights, probs):
                 if not math.isnan(X[i, f]):  # a missing count is left out
                     v += float(binom.logpmf(X[i, f], nt[i, f], probs[c, f]))
             joint.append(v)
+        joint = _fix_label(joint, labels, i)
         top = max(joint)
         s = sum(math.exp(v - top) for v in joint)
         lpn[i] = top + math.log(s)
@@ -138,13 +153,14 @@ def binomial_step(X, n_trials, sample_weight, weights, probs):
     return lpn, resp, N, SX, SN, total
 
 
-def gmm_missing_step(X, sample_weight, weights, means, covariances):
+def gmm_missing_step(X, sample_weight, weights, means, covariances, labels=None):
     """As :func:`gmm_step` for X with NaN where missing, one row at a time by direct
     linear algebra: the marginal density of the observed coordinates (SciPy), the
     conditional mean mu_M + S_MO inv(S_OO) (x_O - mu_O) and covariance S_MM - S_MO
     inv(S_OO) S_OM of the missing ones. Returns lpn, resp, N, S1, S2 (expected
     complete-data statistics centred on ``means``), the weighted log-likelihood, and
-    the imputed rows (sum_c resp_c E[x_M | x_O, c])."""
+    the imputed rows (sum_c resp_c E[x_M | x_O, c]). ``labels``: as in
+    :func:`gmm_step`."""
     from scipy.stats import multivariate_normal
 
     n, d = X.shape
@@ -175,6 +191,7 @@ def gmm_missing_step(X, sample_weight, weights, means, covariances):
             joint.append(math.log(weights[c]) + logpdf)
             cmeans.append(cm)
             ccovs.append(cc)
+        joint = _fix_label(joint, labels, i)
         top = max(joint)
         lpn[i] = top + math.log(sum(math.exp(v - top) for v in joint))
         total += float(sample_weight[i]) * lpn[i]

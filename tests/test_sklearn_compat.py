@@ -14,13 +14,13 @@ from conftest import BACKENDS
 
 # Checks that cannot pass, with the reason. scikit-learn's own KMeans lists the same.
 EXPECTED_FAILED = {
-    "KMeans": {
+    "UnlabelledKMeans": {
         "check_sample_weight_equivalence_on_dense_data": (
             "the random seeding consumes its stream differently for a row of weight 2 "
             "than for two shuffled copies; from the same initial centres the equivalence "
             "is exact (test_kmeans.py::test_integer_weights_equal_repeated_rows)"),
     },
-    "GaussianMixture": {
+    "UnlabelledGaussianMixture": {
         "check_fit1d": (
             "1-D X is one feature by design (GaussianMixture(1).fit(heights)); "
             "scikit-learn's check expects an error"),
@@ -28,11 +28,39 @@ EXPECTED_FAILED = {
 }
 
 
+class _DropsY:
+    """An estimator with ``y`` dropped before fitting. scikit-learn's checks pass class
+    labels as ``y`` to every estimator, and an unsupervised one is expected to ignore
+    them; fastem's estimators read ``y`` as partial labels (a component index, -1 for
+    an unlabelled row: tests/test_labels.py), so the checks' labels would make their
+    fits supervised or out of range. The checks therefore run on these subclasses,
+    which differ from fastem's estimators only there
+    (test_drops_y_changes_nothing_else)."""
+
+    def fit(self, X, y=None, sample_weight=None):
+        return super().fit(X, sample_weight=sample_weight)
+
+    def partial_fit(self, X, y=None, sample_weight=None):
+        return super().partial_fit(X, sample_weight=sample_weight)
+
+    def fit_predict(self, X, y=None, sample_weight=None):
+        return super().fit_predict(X, sample_weight=sample_weight)
+
+
+class UnlabelledKMeans(_DropsY, KMeans):
+    pass
+
+
+class UnlabelledGaussianMixture(_DropsY, GaussianMixture):
+    pass
+
+
 # scikit-learn's checks fit on a few rows of many features: a full covariance from
 # fewer rows than features is degenerate, and fastem says so
 @pytest.mark.filterwarnings("ignore::fastem.DegenerateComponentWarning")
 @parametrize_with_checks(
-    [Est(backend=b) for Est in (KMeans, GaussianMixture) for b in BACKENDS],
+    [Est(backend=b) for Est in (UnlabelledKMeans, UnlabelledGaussianMixture)
+     for b in BACKENDS],
     expected_failed_checks=lambda est: EXPECTED_FAILED[type(est).__name__])
 def test_check_estimator(estimator, check):
     import warnings
@@ -43,6 +71,19 @@ def test_check_estimator(estimator, check):
         # the checks fit 8 clusters on tiny or duplicated data on purpose
         warnings.simplefilter("ignore", ConvergenceWarning)
         check(estimator)
+
+
+@pytest.mark.parametrize("Est, Sub", [(KMeans, UnlabelledKMeans),
+                                      (GaussianMixture, UnlabelledGaussianMixture)])
+def test_drops_y_changes_nothing_else(Est, Sub):
+    # without y the subclass the checks run on fits exactly as fastem's estimator, and
+    # with y the estimator reads it (the subclass does not)
+    X, y = make_blobs(120, centers=3, random_state=0)
+    a = Est(3, random_state=0).fit(X)
+    b = Sub(3, random_state=0).fit(X, y)
+    np.testing.assert_array_equal(a.predict(X), b.predict(X))
+    labelled = Est(3, random_state=0).fit_predict(X, (y + 1) % 3)
+    np.testing.assert_array_equal(labelled, (y + 1) % 3)
 
 
 def test_clone_keeps_params_and_drops_fit():
