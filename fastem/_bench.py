@@ -183,6 +183,91 @@ def run_missing(quick=False, only=None, out=print, repeats=5):
     return rows
 
 
+# --labels: fit(X, y) with a fraction of the rows labelled, against fit(X) of the same
+# data from the same start: (name, model, n, d, k, covariance type, fraction labelled)
+LABEL_CASES = [
+    (f"{model}-1e5-d{d}-k{k}{'-' + ct if ct else ''}-{round(100 * f)}%", model, 100_000, d,
+     k, ct, f)
+    for model, ct, d, k in [("gmm", "full", 2, 3), ("gmm", "full", 8, 10),
+                            ("gmm", "diag", 8, 10), ("kmeans", None, 2, 8),
+                            ("kmeans", None, 16, 256), ("binomial", None, 4, 5)]
+    for f in (0.01, 0.1, 0.5)]
+
+
+def run_labels(quick=False, only=None, out=print, repeats=5):
+    """``fastem bench --labels``: the cost of an EM iteration with partial labels over
+    that of the same fit without them, same data, same start. An iteration is (fit
+    of 21 iterations - fit of 1) / 20, each the best of ``repeats``, the two fits
+    interleaved (a K-Means fit that stops earlier counts its own iterations). Returns
+    one dict per case: ``case``, ``unlabelled_ms``, ``labelled_ms`` and ``ratio``
+    (labelled / unlabelled)."""
+    import fastem
+
+    out(f"machine: {machine_description()}")
+    out(f"one EM iteration, best of {repeats}, interleaved; ratio = with labels / "
+        "without (lower is better)")
+    out(f"{'case':34} {'without ms':>10} {'labels ms':>10} {'ratio':>6}")
+    rows = []
+    for name, model, n, d, k, ct, frac in LABEL_CASES:
+        if only and not any(o in name for o in only):
+            continue
+        if quick:
+            n //= 10
+        rng = np.random.default_rng(0)
+        truth = rng.integers(k, size=n)
+        if model == "binomial":
+            X = rng.binomial(10, rng.uniform(0.1, 0.9, size=(k, d))[truth])
+        else:
+            X = rng.normal(scale=3.0, size=(k, d))[truth] + rng.normal(size=(n, d))
+        y = np.where(rng.random(n) < frac, truth, -1)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            if model == "gmm":
+                start = fastem.GaussianMixture(k, covariance_type=ct, random_state=0,
+                                               max_iter=5).fit(X)
+                kw = dict(covariance_type=ct, weights_init=start.weights_,
+                          means_init=start.means_, precisions_init=start.precisions_)
+                make = lambda it: fastem.GaussianMixture(k, max_iter=it, tol=0, **kw)  # noqa
+            elif model == "kmeans":
+                init = fastem.kmeans_plusplus(X, k, random_state=0)[0]
+                make = lambda it: fastem.KMeans(k, init=init, max_iter=it, tol=0)  # noqa
+            else:
+                start = fastem.BinomialMixture(k, n_trials=10, random_state=0,
+                                               max_iter=5).fit(X)
+                kw = dict(weights_init=start.weights_, probs_init=start.probs_)
+                make = lambda it: fastem.BinomialMixture(k, n_trials=10, max_iter=it,  # noqa
+                                                         tol=0, **kw)
+
+        n_iter = {}
+
+        def fit(key, labels, iters):
+            tic = time.perf_counter()
+            n_iter[key, iters] = make(iters).fit(X, labels).n_iter_
+            return time.perf_counter() - tic
+
+        best = {}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fit("l", y, 2)  # compile
+            time.sleep(QUIET_SECONDS)
+            for _ in range(repeats):
+                for key, labels in (("u", None), ("l", y)):
+                    for iters in (21, 1):
+                        best[key, iters] = min(best.get((key, iters), np.inf),
+                                               fit(key, labels, iters))
+        # K-Means may stop before 21 iterations (no label changed): per iteration run
+        plain = (best["u", 21] - best["u", 1]) / max(n_iter["u", 21] - 1, 1)
+        labelled = (best["l", 21] - best["l", 1]) / max(n_iter["l", 21] - 1, 1)
+        row = {"case": name, "unlabelled_ms": 1e3 * plain, "labelled_ms": 1e3 * labelled,
+               "ratio": labelled / plain}
+        out(f"{name:34} {row['unlabelled_ms']:10.2f} {row['labelled_ms']:10.2f} "
+            f"{row['ratio']:5.2f}x")
+        rows.append(row)
+    if quick:
+        out("(--quick: sizes cut tenfold)")
+    return rows
+
+
 def grid_cases(quick=False):
     """The --grid cases: K-Means for d in 2..128 and k in 3..256 (n = 100 000), every
     covariance type for d in 1..32 and k in 2..32 (n = 50 000); a tenth of the rows

@@ -21,10 +21,12 @@ EXIT_INTERRUPTED = 128 + 2
 
 
 def _bench(args):
-    from ._bench import run, run_grid, run_large_k, run_missing
+    from ._bench import run, run_grid, run_labels, run_large_k, run_missing
 
     if args.missing:
         run_missing(quick=args.quick, only=args.only)
+    elif args.labels:
+        run_labels(quick=args.quick, only=args.only)
     elif args.grid:
         run_grid(quick=args.quick, only=args.only)
     elif args.large_k:
@@ -160,6 +162,9 @@ def build_parser():
     bench.add_argument("--missing", action="store_true",
                        help="GaussianMixture(missing='em'): an iteration on data with "
                        "holes against the complete data's, over a grid of shapes")
+    bench.add_argument("--labels", action="store_true",
+                       help="fit(X, y) with partial labels: an iteration with a fraction "
+                       "of the rows labelled against one without labels, over a grid")
     bench.add_argument("--large-k", action="store_true",
                        help="K-Means with 100 to 1000 clusters, whole fits to convergence "
                             "with each search method against scikit-learn")

@@ -9,7 +9,8 @@ import numpy as np
 from ._validation import check_int, seed_sequence
 
 __all__ = ["make_blobs", "make_coin_trials", "make_gaussian_mixture_1d", "load_faithful",
-           "load_airquality", "AIRQUALITY_COLUMNS", "TEXTBOOK_HEADS", "TEXTBOOK_TOSSES"]
+           "load_airquality", "AIRQUALITY_COLUMNS", "load_iris", "IRIS_COLUMNS",
+           "IRIS_SPECIES", "TEXTBOOK_HEADS", "TEXTBOOK_TOSSES"]
 
 #: Do & Batzoglou's five sets of ten tosses (Nature Biotechnology, 2008): heads per set.
 TEXTBOOK_HEADS = np.array([5, 9, 8, 4, 7])
@@ -54,6 +55,34 @@ def load_airquality():
     table = np.genfromtxt(Path(__file__).parent / "data" / "airquality.csv", delimiter=",",
                           skip_header=1, filling_values=np.nan)
     return np.ascontiguousarray(table[:, :4])
+
+
+#: Columns of :func:`load_iris`, in centimetres.
+IRIS_COLUMNS = ("sepal_length", "sepal_width", "petal_length", "petal_width")
+#: The species of :func:`load_iris`, by their index in ``species``.
+IRIS_SPECIES = ("setosa", "versicolor", "virginica")
+
+
+def load_iris():
+    """Anderson's iris flowers (R's ``datasets::iris``, 150 rows, as Fisher published
+    them in 1936): sepal and petal length and width of 50 flowers of each of three
+    species. Versicolor and virginica overlap, the classic test of clustering and of
+    semi-supervised fits.
+
+    Returns
+    -------
+    X : ndarray of shape (150, 4)
+        Columns :data:`IRIS_COLUMNS`.
+    species : ndarray of shape (150,), int64
+        Index into :data:`IRIS_SPECIES`.
+    """
+    from pathlib import Path
+
+    path = Path(__file__).parent / "data" / "iris.csv"
+    X = np.loadtxt(path, delimiter=",", skiprows=1, usecols=range(4))
+    names = np.loadtxt(path, delimiter=",", skiprows=1, usecols=4, dtype=str)
+    species = np.array([IRIS_SPECIES.index(name) for name in names], dtype=np.int64)
+    return X, species
 
 
 def _rng(random_state):

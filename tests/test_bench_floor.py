@@ -113,3 +113,17 @@ def test_run_missing_times_the_incomplete_against_the_complete_fit():
     assert row["complete_ms"] > 0 and row["missing_ms"] > 0
     assert row["ratio"] == pytest.approx(row["missing_ms"] / row["complete_ms"])
     assert any(ln.startswith(row["case"]) for ln in lines)
+
+
+def test_run_labels_times_the_labelled_against_the_unlabelled_fit():
+    from fastem._bench import LABEL_CASES, run_labels
+
+    lines = []
+    rows = run_labels(quick=True, only=["kmeans-1e5-d2-k8-10%", "binomial-1e5-d4-k5-1%"],
+                      out=lines.append, repeats=1)
+    assert [r["case"] for r in rows] == ["kmeans-1e5-d2-k8-10%", "binomial-1e5-d4-k5-1%"]
+    assert {c[0] for c in LABEL_CASES} >= {r["case"] for r in rows}
+    for row in rows:
+        assert row["unlabelled_ms"] > 0 and row["labelled_ms"] > 0
+        assert row["ratio"] == pytest.approx(row["labelled_ms"] / row["unlabelled_ms"])
+        assert any(ln.startswith(row["case"]) for ln in lines)

@@ -47,3 +47,19 @@ def test_airquality_is_rs_data_set_with_its_holes():
     np.testing.assert_allclose(np.nanmean(X, axis=0),
                                [42.12931, 185.93151, 9.957516, 77.88235], rtol=1e-6)
     assert np.isnan(X).any(axis=1).sum() == 42
+
+
+def test_iris_is_rs_and_scikit_learns_data_set():
+    from sklearn.datasets import load_iris as sklearn_iris
+
+    from fastem.datasets import IRIS_COLUMNS, IRIS_SPECIES, load_iris
+
+    X, species = load_iris()
+    Xs, ys = sklearn_iris(return_X_y=True)
+    np.testing.assert_array_equal(X, Xs)
+    np.testing.assert_array_equal(species, ys)
+    assert species.dtype == np.int64 and len(IRIS_COLUMNS) == 4
+    assert IRIS_SPECIES == ("setosa", "versicolor", "virginica")
+    # R: colMeans(iris[1:4])
+    np.testing.assert_allclose(X.mean(axis=0), [5.843333, 3.057333, 3.758, 1.199333],
+                               rtol=1e-6)
