@@ -677,3 +677,20 @@ def test_model_selection_passes_labels_to_every_fit():
             X, y1)
     assert "component indices in 0..1" in ms.results_["error"][0]
     assert ms.best_params_ == {"n_components": 3}
+
+
+def test_both_backends_agree_and_n_init_keeps_the_best():
+    X, truth = _two_blobs(32, n=400, shift=1.0, d=3)
+    y = _partial(truth, 40)
+    rng = np.random.default_rng(32)
+    X[rng.uniform(size=X.shape) < 0.1] = np.nan
+    for ct in ALL_TYPES if len(BACKENDS) == 2 else ():
+        a, b = (GaussianMixture(2, covariance_type=ct, missing="em", backend=be,
+                                random_state=0, tol=1e-8).fit(X, y) for be in BACKENDS)
+        np.testing.assert_allclose(a.means_, b.means_, rtol=1e-8, atol=1e-10)
+        np.testing.assert_allclose(a.covariances_, b.covariances_, rtol=1e-8, atol=1e-10)
+    Xc = np.nan_to_num(X)
+    runs = [GaussianMixture(3, init_params="random", random_state=s).fit(Xc, y)
+            for s in np.random.SeedSequence(5).spawn(4)]
+    best = GaussianMixture(3, init_params="random", n_init=4, random_state=5).fit(Xc, y)
+    assert best.lower_bound_ == pytest.approx(max(r.lower_bound_ for r in runs), rel=1e-12)
