@@ -33,14 +33,86 @@ def _number(text):
 MISSING_CELLS = ("", "NA", "NaN", "nan", "N/A")  # read as missing with --missing em
 
 
-def read_table(path, missing=False):
-    """Read CSV (.csv), TSV (.tsv, .tab) or NumPy (.npy): (data as float array, column
-    names). A first row that is not all numbers is a header. ``missing``: empty cells
-    and NA (``MISSING_CELLS``) are NaN; otherwise they are an error naming the cell."""
-    if not os.path.exists(path):
-        raise CLIError(f"{path}: no such file")
+def _delimiter(path, delimiter):
+    if delimiter is not None:
+        text = {"tab": "\t", "\\t": "\t"}.get(delimiter, delimiter)
+        if len(text) != 1:
+            raise UsageError(f"--delimiter must be one character (or 'tab'), got "
+                             f"{delimiter!r}")
+        return text
+    if path == "-":
+        return ","
     ext = os.path.splitext(path)[1].lower()
-    if ext == ".npy":
+    found = {".csv": ",", ".tsv": "\t", ".tab": "\t", ".txt": ","}.get(ext)
+    if found is None:
+        raise CLIError(f"{path}: unknown file type {ext or '(none)'}; use .csv, .tsv or "
+                       ".npy, or give --delimiter")
+    return found
+
+
+class Table:
+    """A table read from a file: its column names and its rows of cells, parsed into
+    numbers only for the columns a fit asks for (the others may hold anything)."""
+
+    def __init__(self, path, names, rows=None, array=None):
+        self.path, self.names, self.rows, self.array = path, names, rows, array
+
+    @property
+    def n_rows(self):
+        return len(self.rows) if self.array is None else self.array.shape[0]
+
+    def index(self, column):
+        if column in self.names:
+            return self.names.index(column)
+        if column.isdigit() and int(column) < len(self.names):
+            return int(column)
+        hint = ""
+        if len(self.names) == 1 and any(c in self.names[0] for c in ";\t|"):
+            hint = " (one column: is the file delimited by another character? --delimiter)"
+        raise CLIError(f"no column {column!r}; the columns are {', '.join(self.names)}"
+                       + hint)
+
+    def numbers(self, cols, missing=False, what="column"):
+        """The columns ``cols`` (indices) as a float array; empty cells and NA
+        (``MISSING_CELLS``) are NaN with ``missing``, an error naming the cell
+        otherwise."""
+        if self.array is not None:
+            return self.array[:, cols].astype(np.float64)
+        data = np.empty((len(self.rows), len(cols)))
+        for i, (line, row) in enumerate(self.rows):
+            for jj, j in enumerate(cols):
+                cell = row[j]
+                value = _number(cell)
+                text = cell.strip()
+                name = self.names[j]
+                if text in MISSING_CELLS or (value is not None and math.isnan(value)):
+                    if not missing:
+                        hint = ("fit it with --missing em (gmm, binomial) or remove the row"
+                                if what == "column" else f"the {what} cannot be missing")
+                        raise CLIError(f"{self.path}: line {line}, column {name!r}: a "
+                                       f"missing value ({cell!r}); {hint}")
+                    value = math.nan
+                elif value is None:
+                    raise CLIError(f"{self.path}: line {line}, column {name!r}: {cell!r} "
+                                   "is not a number")
+                data[i, jj] = value
+        return data
+
+    def text(self, cols):
+        """The cells of the columns ``cols`` as they were written, row by row."""
+        if self.array is not None:
+            return [[repr(float(v)) for v in row] for row in self.array[:, cols]]
+        return [[row[j] for j in cols] for _, row in self.rows]
+
+
+def read_table(path, delimiter=None):
+    """Read CSV (.csv, .txt), TSV (.tsv, .tab), NumPy (.npy) or, for ``-``, standard
+    input (CSV unless ``delimiter`` says otherwise) into a :class:`Table`. A first row
+    with a cell that is not a number is a header (else the columns are named 0, 1,
+    ...). Cells are parsed later, column by column, by :meth:`Table.numbers`."""
+    if path != "-" and not os.path.exists(path):
+        raise CLIError(f"{path}: no such file")
+    if path != "-" and os.path.splitext(path)[1].lower() == ".npy":
         try:
             data = np.load(path, allow_pickle=False)
         except (ValueError, OSError) as exc:
@@ -50,15 +122,16 @@ def read_table(path, missing=False):
         if data.ndim != 2 or data.dtype.kind not in "biuf":
             raise CLIError(f"{path}: expected a 1-D or 2-D numeric array, got "
                            f"{data.ndim}-D {data.dtype}")
-        return data.astype(np.float64), [str(i) for i in range(data.shape[1])]
-    delimiter = {".csv": ",", ".tsv": "\t", ".tab": "\t"}.get(ext)
-    if delimiter is None:
-        raise CLIError(f"{path}: unknown file type {ext or '(none)'}; use .csv, .tsv or .npy")
+        return Table(path, [str(i) for i in range(data.shape[1])],
+                     array=data.astype(np.float64))
+    sep = _delimiter(path, delimiter)
     # (physical line where the record starts, 1-based, blank lines counted; fields)
     rows = []
     try:
-        with open(path, newline="", encoding="utf-8-sig") as fh:  # Excel writes a BOM
-            reader = csv.reader(fh, delimiter=delimiter)
+        fh = (open(path, newline="", encoding="utf-8-sig") if path != "-"  # Excel's BOM
+              else sys.stdin)
+        with fh if path != "-" else contextlib.nullcontext(fh):
+            reader = csv.reader(fh, delimiter=sep)
             start = 1
             for row in reader:
                 if row and not (len(row) == 1 and not row[0].strip()):  # skip blank lines
@@ -66,47 +139,20 @@ def read_table(path, missing=False):
                 start = reader.line_num + 1  # a quoted field may span several lines
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise CLIError(f"{path}: cannot read ({exc})") from None
+    name = "standard input" if path == "-" else path
     if not rows:
-        raise CLIError(f"{path}: the file is empty")
+        raise CLIError(f"{name}: the file is empty")
     header = None
     if any(_number(cell) is None and cell.strip() not in MISSING_CELLS
            for cell in rows[0][1]):
         header, rows = [c.strip() for c in rows[0][1]], rows[1:]
     if not rows:
-        raise CLIError(f"{path}: no data rows")
+        raise CLIError(f"{name}: no data rows")
     width = len(header) if header else len(rows[0][1])
-    data = np.empty((len(rows), width))
-    for i, (line, row) in enumerate(rows):
+    for line, row in rows:
         if len(row) != width:
-            raise CLIError(f"{path}: line {line} has {len(row)} fields, expected {width}")
-        for j, cell in enumerate(row):
-            value = _number(cell)
-            text = cell.strip()
-            if text in MISSING_CELLS or (value is not None and math.isnan(value)):
-                if not missing:
-                    name = header[j] if header else j
-                    raise CLIError(f"{path}: line {line}, column {name!r}: a missing value "
-                                   f"({cell!r}); fit it with --missing em (gmm, binomial) "
-                                   "or remove the row")
-                value = math.nan
-            elif value is None:
-                name = header[j] if header else j
-                raise CLIError(f"{path}: line {line}, column {name!r}: {cell!r} is not a "
-                               f"number")
-            data[i, j] = value
-    return data, header or [str(i) for i in range(width)]
-
-
-def _column_index(names, column):
-    if column in names:
-        return names.index(column)
-    if column.isdigit() and int(column) < len(names):
-        return int(column)
-    raise CLIError(f"no column {column!r}; the columns are {', '.join(names)}")
-
-
-def _fmt(values):
-    return "  ".join(f"{v:10.4g}" for v in np.ravel(values))
+            raise CLIError(f"{name}: line {line} has {len(row)} fields, expected {width}")
+    return Table(name, header or [str(i) for i in range(width)], rows=rows)
 
 
 def _json_safe(value):
@@ -160,6 +206,11 @@ def _print_selection(selection, grid, criterion):
     print(f"chosen: {best}\n")
 
 
+INITS = {"kmeans": ("k-means++", "random"),
+         "gmm": ("kmeans", "k-means++", "random", "random_from_data"),
+         "binomial": ("random", "kmeans")}
+
+
 def check_options(args):
     """Refuse options that do not go with --model, before the file is read."""
     if args.covariance_type is not None and args.model != "gmm":
@@ -175,42 +226,95 @@ def check_options(args):
     if args.model == "kmeans" and len(args.k) > 1:
         raise UsageError("several -k values choose a model by a likelihood criterion: "
                          "for --model gmm or binomial")
+    if args.init is not None and args.init not in INITS[args.model]:
+        raise UsageError(f"--init {args.init} is not an initialisation of --model "
+                         f"{args.model}: choose from {', '.join(INITS[args.model])}")
+    if args.keep and not args.output:
+        raise UsageError("--keep chooses the input columns written by --output")
 
 
-def run_fit(args):
-    check_options(args)
-    data, names = read_table(args.file, missing=args.missing == "em")
-    trials_col = None
-    if args.n_trials_column is not None:
-        trials_col = _column_index(names, args.n_trials_column)
-    if args.columns:
-        cols = [_column_index(names, c) for c in args.columns]
-    else:
-        cols = [j for j in range(len(names)) if j != trials_col]
-    if not cols:
-        raise CLIError("no data columns left to fit")
-    X = data[:, cols]
-    used = [names[j] for j in cols]
-    fit_kw = {}
+def _estimator(args, k, types):
     import fastem
-    from .gaussian_mixture import component_covariance
 
     common = dict(random_state=args.seed, n_init=args.n_init, verbose=1 if args.verbose else 0)
     if args.max_iter is not None:
         common["max_iter"] = args.max_iter
+    if args.tol is not None:
+        common["tol"] = args.tol
+    if args.init is not None:
+        common["init" if args.model == "kmeans" else "init_params"] = args.init
+    if args.model == "kmeans":
+        return fastem.KMeans(k, **common)
+    if args.model == "gmm":
+        return fastem.GaussianMixture(k, covariance_type=types[0], missing=args.missing,
+                                      **common)
+    return fastem.BinomialMixture(k, missing=args.missing, **common)
+
+
+def _write_rows(args, table, est, X, fit_kw):
+    """--output: one CSV row per input row, the --keep columns as written, then the
+    label and, for the mixtures, the probability of each component and the
+    log-density (K-Means: the distance to the centre)."""
+    keep = [table.index(c) for c in args.keep or []]
+    kept = table.text(keep)
+    predict_kw = {"n_trials": fit_kw["n_trials"]} if "n_trials" in fit_kw else {}
+    if args.model == "kmeans":
+        labels = est.labels_
+        extra = np.sqrt(np.maximum(np.min(est.transform(X) ** 2, axis=1), 0.0))[:, None]
+        extra_names = ["distance"]
+    else:
+        probs = est.predict_proba(X, **predict_kw)
+        labels = est.predict(X, **predict_kw)
+        extra = np.column_stack([probs, est.score_samples(X, **predict_kw)])
+        extra_names = [f"prob_{j}" for j in range(probs.shape[1])] + ["log_density"]
+    header = [table.names[j] for j in keep] + ["label"] + extra_names
+    try:
+        fh = sys.stdout if args.output == "-" else open(args.output, "w", newline="",
+                                                        encoding="utf-8")
+    except OSError as exc:
+        raise CLIError(f"--output {args.output}: cannot write ({exc})") from None
+    with fh if args.output != "-" else contextlib.nullcontext(fh):
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(header)
+        for cells, label, values in zip(kept, labels, extra):
+            writer.writerow(cells + [int(label)] + [repr(float(v)) for v in values])
+
+
+def run_fit(args):
+    check_options(args)
+    table = read_table(args.file, delimiter=args.delimiter)
+    special = {}
+    for flag, column in (("--n-trials-column", args.n_trials_column),
+                         ("--weights-column", args.weights_column)):
+        if column is not None:
+            special[flag] = table.index(column)
+    if args.columns:
+        cols = [table.index(c) for c in args.columns]
+    else:
+        # every column that holds numbers, but the trials and weights
+        cols = [j for j in range(len(table.names)) if j not in special.values()]
+    if not cols:
+        raise CLIError("no data columns left to fit")
+    try:
+        X = table.numbers(cols, missing=args.missing == "em")
+    except CLIError as exc:
+        if args.columns or "is not a number" not in str(exc):
+            raise
+        raise CLIError(f"{exc} (choose the columns to fit with --columns)") from None
+    used = [table.names[j] for j in cols]
+    fit_kw = {}
+    if "--weights-column" in special:
+        w = table.numbers([special["--weights-column"]], what="weight")[:, 0]
+        fit_kw["sample_weight"] = w
     types = args.covariance_type or ["full"]
     k = args.k[0]
-    if args.model == "kmeans":
-        est = fastem.KMeans(k, **common)
-    elif args.model == "gmm":
-        est = fastem.GaussianMixture(k, covariance_type=types[0], missing=args.missing,
-                                     **common)
-    else:
-        if trials_col is not None:
-            fit_kw["n_trials"] = data[:, [trials_col]]
+    est = _estimator(args, k, types)
+    if args.model == "binomial":
+        if "--n-trials-column" in special:
+            fit_kw["n_trials"] = table.numbers([special["--n-trials-column"]],
+                                               what="number of trials")
         else:
             fit_kw["n_trials"] = args.n_trials
-        est = fastem.BinomialMixture(k, missing=args.missing, **common)
     grid = {"n_components": args.k}
     if args.model == "gmm":
         grid["covariance_type"] = types
@@ -220,6 +324,8 @@ def run_fit(args):
         warnings.simplefilter("always")
         try:
             if selecting:
+                import fastem
+
                 selection = fastem.ModelSelection(est, grid, criterion=args.criterion)
                 est = selection.fit(X, **fit_kw).best_estimator_
             else:
@@ -229,14 +335,27 @@ def run_fit(args):
     for w in caught:
         print(f"fastem: warning: {w.message}", file=sys.stderr)
     k = est.n_components if args.model != "kmeans" else k
-    args.k = k
+    if args.output:
+        try:
+            _write_rows(args, table, est, X, fit_kw)
+        except (ValueError, TypeError) as exc:
+            raise CLIError(str(exc)) from None
+    # with the rows on standard output, the report goes to standard error
+    out = sys.stderr if args.output == "-" else sys.stdout
+    with contextlib.redirect_stdout(out):
+        return _report(args, est, X, used, k, selection if selecting else None, grid)
+
+
+def _report(args, est, X, used, k, selection, grid):
+    from .gaussian_mixture import component_covariance
+
     report = {"model": type(est).__name__, "file": args.file, "n_samples": int(X.shape[0]),
-              "columns": used, "n_components": args.k, "n_iter": int(est.n_iter_),
+              "columns": used, "n_components": k, "n_iter": int(est.n_iter_),
               "converged": bool(est.converged_), "backend": est.backend_}
     if args.model == "kmeans":
         report["inertia"] = est.inertia_
         report["cluster_centers"] = est.cluster_centers_.tolist()
-        report["cluster_sizes"] = np.bincount(est.labels_, minlength=args.k).tolist()
+        report["cluster_sizes"] = np.bincount(est.labels_, minlength=k).tolist()
     elif args.model == "gmm":
         report.update(covariance_type=est.covariance_type,
                       mean_log_likelihood=est.lower_bound_, bic=est.bic(X),
@@ -245,36 +364,45 @@ def run_fit(args):
     else:
         report.update(mean_log_likelihood=est.lower_bound_, weights=est.weights_.tolist(),
                       probs=np.atleast_2d(est.probs_.T).T.tolist())
-    if selecting:
+    if selection is not None:
         report["selection"] = _selection_report(selection, list(grid))
     if args.json:
         print(json.dumps(_json_safe(report), indent=2, allow_nan=False))
         return 0
-    if selecting:
+    if selection is not None:
         _print_selection(selection, grid, args.criterion)
-    print(f"{report['model']} with {args.k} components on {X.shape[0]} rows of "
+    print(f"{report['model']} with {k} components on {X.shape[0]} rows of "
           f"{', '.join(used)} ({args.file}), backend {est.backend_}")
     print(f"{'converged' if est.converged_ else 'stopped (not converged)'} after "
           f"{est.n_iter_} iterations")
-    header = "component " + "  ".join(f"{n[:10]:>10}" for n in used)
+    # one column per value, as wide as its full name: names are never cut
     if args.model == "kmeans":
         print(f"inertia {est.inertia_:.6g}\n")
-        print(f"{header}        size")
-        for j, c in enumerate(est.cluster_centers_):
-            print(f"{j:>9} {_fmt(c)}  {report['cluster_sizes'][j]:>10}")
+        sizes = [str(s) for s in report["cluster_sizes"]]
+        _print_columns(used + ["size"], [list(c) + [s] for c, s in
+                                         zip(est.cluster_centers_, sizes)])
     elif args.model == "gmm":
         print(f"mean log-likelihood {est.lower_bound_:.6g}, BIC {report['bic']:.6g}\n")
-        print(f"{'':9} {'weight':>10}  " + "  ".join(f"{'mean ' + n[:5]:>10}" for n in used)
-              + "  " + "  ".join(f"{'sd ' + n[:7]:>10}" for n in used))
-        for j in range(args.k):
+        rows = []
+        for j in range(k):
             var = np.diag(component_covariance(est.covariances_, est.covariance_type, j,
                                                len(used)))
-            print(f"{j:>9} {est.weights_[j]:10.4f}  {_fmt(est.means_[j])}  "
-                  f"{_fmt(np.sqrt(var))}")
+            rows.append([est.weights_[j], *est.means_[j], *np.sqrt(var)])
+        _print_columns(["weight"] + [f"mean {n}" for n in used] + [f"sd {n}" for n in used],
+                       rows)
     else:
         print(f"mean log-likelihood {est.lower_bound_:.6g}\n")
-        print(f"{'':9} {'weight':>10}  " + "  ".join(f"{'p ' + n[:8]:>10}" for n in used))
-        probs = np.reshape(est.probs_, (args.k, -1))
-        for j in range(args.k):
-            print(f"{j:>9} {est.weights_[j]:10.4f}  {_fmt(probs[j])}")
+        probs = np.reshape(est.probs_, (k, -1))
+        _print_columns(["weight"] + [f"p {n}" for n in used],
+                       [[est.weights_[j], *probs[j]] for j in range(k)])
     return 0
+
+
+def _print_columns(names, rows):
+    """A table with one row per component; each column as wide as its name (at least
+    10), values to 4 significant digits."""
+    widths = [max(10, len(n)) for n in names]
+    print("component  " + "  ".join(f"{n:>{w}}" for n, w in zip(names, widths)))
+    for j, row in enumerate(rows):
+        cells = [v if isinstance(v, str) else f"{v:.4g}" for v in row]
+        print(f"{j:>9}  " + "  ".join(f"{c:>{w}}" for c, w in zip(cells, widths)))

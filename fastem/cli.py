@@ -73,6 +73,16 @@ def _positive_int(text):
     return value
 
 
+def _non_negative_float(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid number: {text!r}") from None
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a finite number >= 0, got {text}")
+    return value
+
+
 def _k_values(text):
     """``-k``: one count, a range ``a:b`` (both included) or a list ``a,b,c``."""
     try:
@@ -107,6 +117,9 @@ def build_parser():
     parser = _Parser(
         prog="fastem", description="Fast Expectation-Maximization: K-Means, Gaussian and "
                                    "binomial mixtures.")
+    from . import __version__
+
+    parser.add_argument("--version", action="version", version=f"fastem {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     demo = sub.add_parser("demo", help="run the three classic EM examples")
     demo.add_argument("--plots", metavar="DIR", help="write the figures as PNG files here "
@@ -114,8 +127,9 @@ def build_parser():
     demo.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     demo.set_defaults(func=_demo)
     fit = sub.add_parser("fit", help="fit a model to a CSV, TSV or .npy file")
-    fit.add_argument("file", help="data: .csv, .tsv or .npy (a non-numeric first row is a "
-                                  "header)")
+    fit.add_argument("file", help="data: .csv, .tsv, .npy, or - for standard input (CSV "
+                                  "unless --delimiter); a first row with a cell that is "
+                                  "not a number is a header")
     fit.add_argument("--model", required=True, choices=["kmeans", "gmm", "binomial"])
     fit.add_argument("-k", type=_k_values, required=True,
                      help="number of clusters or components; a range (1:9) or a list "
@@ -133,13 +147,32 @@ def build_parser():
     trials.add_argument("--n-trials-column", metavar="C",
                         help="column holding the trials of each row (--model binomial)")
     fit.add_argument("--columns", nargs="+", metavar="C",
-                     help="columns to fit, by name or 0-based index (default: all)")
+                     help="columns to fit, by name or 0-based index (default: all); only "
+                          "these are read as numbers, the others may hold anything")
+    fit.add_argument("--weights-column", metavar="C",
+                     help="column holding each row's sample weight")
+    fit.add_argument("--delimiter", metavar="D",
+                     help="field delimiter: one character, or tab (default: from the "
+                          "extension; comma for standard input)")
+    fit.add_argument("--output", metavar="FILE",
+                     help="write one CSV row per input row: the --keep columns, label, "
+                          "prob_0 .. prob_{k-1} and log_density (K-Means: label and "
+                          "distance); - for standard output (the report then goes to "
+                          "standard error)")
+    fit.add_argument("--keep", nargs="+", metavar="C",
+                     help="input columns copied, as written, to the --output rows")
     fit.add_argument("--missing", choices=["raise", "em"], default="raise",
                      help="empty cells, NA and NaN: an error (raise, the default) or "
                      "missing values fitted by exact EM over the observed entries (em; "
                      "gmm and binomial)")
     fit.add_argument("--n-init", type=_positive_int, default=1, help="restarts (default 1)")
     fit.add_argument("--max-iter", type=_positive_int, help="iterations per restart")
+    fit.add_argument("--tol", type=_non_negative_float,
+                     help="convergence tolerance (default: the estimator's)")
+    fit.add_argument("--init", metavar="METHOD",
+                     help="initialisation: k-means++ or random (kmeans); kmeans, "
+                          "k-means++, random or random_from_data (gmm); random or kmeans "
+                          "(binomial)")
     fit.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     fit.add_argument("--json", action="store_true",
                      help="print the result as standard JSON (non-finite numbers as null)")

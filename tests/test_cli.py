@@ -328,3 +328,103 @@ def test_fit_selection_usage_errors(tmp_path, argv, message):
     np.savetxt(path, np.random.default_rng(0).normal(size=(50, 2)), delimiter=",")
     res = _fastem("fit", str(path), *argv)
     assert res.returncode == 2 and message in res.stderr
+
+
+@pytest.fixture
+def iris_csv(tmp_path):
+    """R's iris as write.csv(iris, row.names = FALSE) writes it: a text column."""
+    from fastem.datasets import IRIS_SPECIES, load_iris
+
+    X, species = load_iris()
+    path = tmp_path / "iris.csv"
+    lines = ['"Sepal.Length","Sepal.Width","Petal.Length","Petal.Width","Species"']
+    lines += [",".join(f"{v:g}" for v in x) + f',"{IRIS_SPECIES[s]}"'
+              for x, s in zip(X, species)]
+    path.write_text("\n".join(lines) + "\n")
+    return path, X, species
+
+
+COLUMNS = ["Sepal.Length", "Sepal.Width", "Petal.Length", "Petal.Width"]
+
+
+def test_fit_iris_by_column_name_writes_a_labels_file(iris_csv, tmp_path):
+    import csv
+
+    path, X, species = iris_csv
+    out = tmp_path / "labels.csv"
+    res = _fastem("fit", str(path), "--model", "gmm", "-k", "3", "--columns", *COLUMNS,
+                  "--output", str(out), "--keep", "Species", "Sepal.Length")
+    assert res.returncode == 0, res.stderr
+    # full column names in the table, never cut
+    for name in COLUMNS:
+        assert f"mean {name}" in res.stdout and f"sd {name}" in res.stdout
+    gm = fastem.GaussianMixture(3, random_state=0).fit(X)
+    with open(out, newline="") as fh:
+        rows = list(csv.reader(fh))
+    assert rows[0] == ["Species", "Sepal.Length", "label", "prob_0", "prob_1", "prob_2",
+                       "log_density"]
+    body = rows[1:]
+    assert len(body) == 150
+    assert [r[0] for r in body] == [("setosa", "versicolor", "virginica")[s] for s in species]
+    assert [r[1] for r in body] == [f"{v:g}" for v in X[:, 0]]  # as written
+    np.testing.assert_array_equal([int(r[2]) for r in body], gm.predict(X))
+    np.testing.assert_allclose([[float(v) for v in r[3:6]] for r in body],
+                               gm.predict_proba(X), rtol=1e-12, atol=1e-300)
+    np.testing.assert_allclose([float(r[6]) for r in body], gm.score_samples(X), rtol=1e-12)
+    # without --columns the text column is an error that says what to do
+    res = _fastem("fit", str(path), "--model", "gmm", "-k", "3")
+    assert res.returncode == 1
+    assert "column 'Species': 'setosa' is not a number (choose the columns" in res.stderr
+
+
+def test_fit_reads_stdin_and_writes_rows_to_stdout(iris_csv):
+    import csv
+    import io
+
+    path, X, _ = iris_csv
+    text = path.read_text().replace(",", ";")
+    res = subprocess.run([sys.executable, "-m", "fastem", "fit", "-", "--model", "kmeans",
+                          "-k", "3", "--delimiter", ";", "--columns", *COLUMNS,
+                          "--init", "random", "--tol", "0", "--output", "-"],
+                         input=text, capture_output=True, text=True, timeout=600)
+    assert res.returncode == 0, res.stderr
+    rows = list(csv.reader(io.StringIO(res.stdout)))
+    assert rows[0] == ["label", "distance"] and len(rows) == 151
+    km = fastem.KMeans(3, init="random", tol=0, random_state=0).fit(X)
+    np.testing.assert_array_equal([int(r[0]) for r in rows[1:]], km.labels_)
+    np.testing.assert_allclose([float(r[1]) for r in rows[1:]],
+                               km.transform(X).min(axis=1), rtol=1e-10)
+    assert "KMeans with 3 components" in res.stderr  # the report, out of the way
+
+
+def test_fit_weights_column_tol_init_and_version(tmp_path):
+    rng = np.random.default_rng(1)
+    X = np.vstack([rng.normal(0, 1, (100, 2)), rng.normal(5, 1, (100, 2))])
+    w = rng.integers(1, 4, 200)
+    path = tmp_path / "w.tsv"
+    path.write_text("x\ty\tweight\n" + "\n".join(f"{a}\t{b}\t{c}" for (a, b), c in zip(X, w)))
+    res = _fastem("fit", str(path), "--model", "gmm", "-k", "2", "--weights-column",
+                  "weight", "--init", "random_from_data", "--tol", "1e-8", "--json")
+    assert res.returncode == 0, res.stderr
+    out = _strict_json(res.stdout)
+    gm = fastem.GaussianMixture(2, init_params="random_from_data", tol=1e-8,
+                                random_state=0).fit(X, sample_weight=w.astype(float))
+    np.testing.assert_allclose(out["means"], gm.means_, rtol=1e-10)
+    assert out["columns"] == ["x", "y"]
+    res = _fastem("--version")
+    assert res.returncode == 0 and res.stdout.strip() == f"fastem {fastem.__version__}"
+    for args, message in (
+            (["--init", "kmeans"], "--init kmeans is not an initialisation of --model "
+                                   "kmeans: choose from k-means++, random"),
+            (["--keep", "x"], "--keep chooses the input columns written by --output"),
+            (["--tol", "-1"], "argument --tol: must be a finite number >= 0"),
+            (["--delimiter", "ab"], "--delimiter must be one character")):
+        res = _fastem("fit", str(path), "--model", "kmeans", "-k", "2", *args)
+        assert res.returncode == 2 and message in res.stderr, res.stderr
+    bad = tmp_path / "bad.csv"
+    bad.write_text("x,w\n1,1\n2,\n")
+    res = _fastem("fit", str(bad), "--model", "kmeans", "-k", "1", "--columns", "x",
+                  "--weights-column", "w")
+    assert res.returncode == 1
+    assert "line 3, column 'w': a missing value ('')" in res.stderr
+    assert "the weight cannot be missing" in res.stderr

@@ -44,10 +44,10 @@ def test_fit_reads_csv_with_a_byte_order_mark(tmp_path):
 
     path = tmp_path / "excel.csv"
     path.write_bytes("x,y\n1.0,2.0\n3.0,4.0\n".encode("utf-8-sig"))
-    data, names = read_table(str(path))
-    assert names == ["x", "y"] and data.shape == (2, 2)
+    table = read_table(str(path))
+    assert table.names == ["x", "y"] and table.numbers([0, 1]).shape == (2, 2)
     path.write_bytes("1.0,2.0\n3.0,4.0\n".encode("utf-8-sig"))
-    data, names = read_table(str(path))
+    data = read_table(str(path)).numbers([0, 1])
     assert data.shape == (2, 2) and data[0, 0] == 1.0
 
 
