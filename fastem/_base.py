@@ -126,8 +126,11 @@ class EMBase(ParamsMixin):
     _objective_is_sum = False
 
     # ------------------------------------------------------------------ checks
+    _n_init_auto = False  # n_init="auto" means something (K-Means: as scikit-learn's)
+
     def _check_common_params(self):
-        check_int(self.n_init, "n_init", min_value=1)
+        if not (self._n_init_auto and isinstance(self.n_init, str) and self.n_init == "auto"):
+            check_int(self.n_init, "n_init", min_value=1)
         check_int(self.max_iter, "max_iter", min_value=1)
         check_float(self.tol, "tol", min_value=0.0)
         if isinstance(self.verbose, bool):

@@ -353,7 +353,7 @@ def map_rows(est, X, method, **kwargs):
                                                 one_d=X.shape[1] == 1):
         # trials per row travel with their rows, chunk by chunk
         arrays.append(_aligned(kwargs.pop("n_trials"), X, "n_trials", width=1))
-    if method in ("predict_proba", "transform"):
+    if method in ("predict_proba", "_distances"):
         k = (est.cluster_centers_ if model == "kmeans" else est.weights_).shape[0]
         dtype = X.dtype if (model != "binomial_mixture") else np.float64
         return da.map_blocks(_apply, *arrays, est=fitted, method=method, kwargs=kwargs,

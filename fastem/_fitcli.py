@@ -260,7 +260,7 @@ def _write_rows(args, table, est, X, fit_kw):
     predict_kw = {"n_trials": fit_kw["n_trials"]} if "n_trials" in fit_kw else {}
     if args.model == "kmeans":
         labels = est.labels_
-        extra = np.sqrt(np.maximum(np.min(est.transform(X) ** 2, axis=1), 0.0))[:, None]
+        extra = np.min(np.asarray(est._distances(X)), axis=1)[:, None]
         extra_names = ["distance"]
     else:
         probs = est.predict_proba(X, **predict_kw)

@@ -32,7 +32,29 @@ def warn(message, category=UserWarning):
     while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
         frame = frame.f_back
         level += 1
-    warnings.warn(message, category, stacklevel=level)
+    warnings.warn(message, _with_sklearn_twin(category), stacklevel=level)
+
+
+_TWINS = {}
+
+
+def _with_sklearn_twin(category):
+    """fastem's ConvergenceWarning, as a subclass of scikit-learn's too when
+    scikit-learn is loaded (as it is when a filter names its class), so that a filter
+    on either catches it; fastem never imports scikit-learn for this."""
+    from .exceptions import ConvergenceWarning
+
+    if category is not ConvergenceWarning:
+        return category
+    theirs = getattr(sys.modules.get("sklearn.exceptions"), "ConvergenceWarning", None)
+    if theirs is None:
+        return category
+    twin = _TWINS.get(theirs)
+    if twin is None:
+        twin = _TWINS[theirs] = type("ConvergenceWarning", (ConvergenceWarning, theirs), {
+            "__module__": "fastem.exceptions",
+            "__doc__": ConvergenceWarning.__doc__})
+    return twin
 
 FLOAT_DTYPES = (np.float64, np.float32)
 

@@ -2,6 +2,8 @@
 each centre to the weighted mean of its points (Lloyd's algorithm)."""
 
 
+import sys
+
 import numpy as np
 
 from ._backend import runtime, thread_context
@@ -305,11 +307,13 @@ class KMeans(EMBase):
         rows drawn with probability proportional to ``sample_weight``; an array:
         the initial centres; a callable ``init(X, n_clusters, rng)`` returning them
         (``rng`` is a :class:`numpy.random.Generator`).
-    n_init : int, default=1
+    n_init : int or "auto", default=1
         Number of restarts; the one with the lowest inertia is kept. Restart ``i``
         draws from ``np.random.SeedSequence(random_state).spawn(n_init)[i]`` (the
         ``SeedSequence`` itself when ``n_init=1``), so any restart can be replayed
-        alone. Forced to 1 when ``init`` is an array.
+        alone. Forced to 1 when ``init`` is an array. "auto", as scikit-learn's: 1
+        restart with ``init="k-means++"`` or an array, 10 with "random" or a
+        callable.
     max_iter : int, default=300
         Maximum number of Lloyd iterations of a restart.
     tol : float, default=1e-4
@@ -397,6 +401,7 @@ class KMeans(EMBase):
     _kernel_module = "kmeans"
     _objective_label = "inertia"
     _objective_is_sum = True
+    _n_init_auto = True
 
     def __init__(self, n_clusters=8, *, init="k-means++", n_init=1, max_iter=300,
                  tol=1e-4, warm_start=False, algorithm="auto", backend="auto",
@@ -538,7 +543,10 @@ class KMeans(EMBase):
             self._check_init_centers(self.init, X.shape[1], X.dtype, "init")
 
     def _effective_n_init(self):
-        if self._init_kind() == "array" and self.n_init != 1:
+        kind = self._init_kind()
+        if isinstance(self.n_init, str):  # "auto", as scikit-learn's
+            return 1 if kind in ("k-means++", "array") else 10
+        if kind == "array" and self.n_init != 1:
             warn(f"Explicit initial centres passed: performing only one init instead of "
                  f"n_init={self.n_init}.", RuntimeWarning)
             return 1
@@ -929,6 +937,44 @@ class KMeans(EMBase):
         that a row labelled in ``y`` has its label)."""
         return self.fit(X, y, sample_weight=sample_weight).labels_
 
+    def set_output(self, *, transform=None):
+        """Choose the container ``transform`` and ``fit_transform`` return, as
+        scikit-learn's ``set_output``: "default" (a NumPy array), "pandas" or "polars"
+        (a DataFrame with columns ``get_feature_names_out()``, and X's index when X is
+        a pandas DataFrame); None leaves it as it is. Unset, scikit-learn's global
+        ``set_config(transform_output=...)`` applies when scikit-learn is loaded.
+
+        Returns
+        -------
+        self
+        """
+        if transform is not None:
+            check_choice(transform, "transform", ("default", "pandas", "polars"))
+            self._sklearn_output_config = {"transform": transform}
+        return self
+
+    def _output_kind(self):
+        kind = getattr(self, "_sklearn_output_config", {}).get("transform")
+        if kind is None and "sklearn" in sys.modules:
+            import sklearn
+
+            kind = sklearn.get_config().get("transform_output", "default")
+        return kind or "default"
+
+    def _wrap_output(self, out, X):
+        kind = self._output_kind()
+        if kind == "default" or is_dask_array(out):
+            return out
+        columns = list(self.get_feature_names_out())
+        if kind == "pandas":
+            import pandas as pd
+
+            index = X.index if isinstance(X, pd.DataFrame) else None
+            return pd.DataFrame(out, columns=columns, index=index)
+        import polars as pl
+
+        return pl.DataFrame(out, schema=columns)
+
     def transform(self, X):
         """Euclidean distance of each row to each centre.
 
@@ -939,10 +985,13 @@ class KMeans(EMBase):
         Returns
         -------
         distances : ndarray of shape (n_samples, n_clusters), dtype of X
-            (a lazy Dask array for a Dask X)
+            (a lazy Dask array for a Dask X; a DataFrame after ``set_output``)
         """
+        return self._wrap_output(self._distances(X), X)
+
+    def _distances(self, X):
         if is_dask_array(X):
-            return self._map_rows(X, "transform")
+            return self._map_rows(X, "_distances")
         X = self._check_X_predict(X)
         rt = self._runtime(X)
         # sized from the fitted centres: n_clusters may have been set since fit

@@ -112,3 +112,64 @@ def test_pipeline_and_grid_search():
 def test_set_params_rejects_unknown_names():
     with pytest.raises(ValueError, match="Invalid parameter 'n_components'"):
         KMeans().set_params(n_components=3)
+
+
+def test_n_init_auto_means_what_it_means_in_scikit_learn():
+    X, _ = make_blobs(300, centers=4, random_state=0)
+    for init, runs in (("k-means++", 1), ("random", 10)):
+        auto = KMeans(4, init=init, n_init="auto", random_state=0).fit(X)
+        explicit = KMeans(4, init=init, n_init=runs, random_state=0).fit(X)
+        np.testing.assert_array_equal(auto.cluster_centers_, explicit.cluster_centers_)
+    centers = X[:4]
+    auto = KMeans(4, init=centers, n_init="auto").fit(X)  # one run, and no warning
+    np.testing.assert_array_equal(auto.cluster_centers_,
+                                  KMeans(4, init=centers, n_init=1).fit(X).cluster_centers_)
+    with pytest.raises(TypeError, match="n_init must be an integer"):
+        KMeans(4, n_init="many").fit(X)
+    with pytest.raises(TypeError, match="n_init must be an integer"):
+        GaussianMixture(2, n_init="auto").fit(X)
+
+
+def test_set_output_gives_dataframes():
+    pd = pytest.importorskip("pandas")
+    import sklearn
+
+    X, _ = make_blobs(100, centers=3, random_state=0)
+    df = pd.DataFrame(X, columns=["a", "b"], index=np.arange(100, 200))
+    km = KMeans(3, random_state=0).set_output(transform="pandas")
+    out = km.fit_transform(df)
+    assert isinstance(out, pd.DataFrame)
+    assert out.columns.tolist() == ["kmeans0", "kmeans1", "kmeans2"]
+    np.testing.assert_array_equal(out.index, df.index)
+    np.testing.assert_array_equal(out.to_numpy(), KMeans(3, random_state=0).fit(df).transform(df))
+    assert isinstance(km.set_output(transform="default").transform(df), np.ndarray)
+    pipe = make_pipeline(StandardScaler(), KMeans(3, random_state=0)).set_output(
+        transform="pandas")
+    assert isinstance(pipe.fit_transform(df), pd.DataFrame)
+    with sklearn.config_context(transform_output="pandas"):
+        assert isinstance(KMeans(3, random_state=0).fit_transform(X), pd.DataFrame)
+    assert isinstance(KMeans(3, random_state=0).fit_transform(X), np.ndarray)
+    with pytest.raises(ValueError, match="transform must be one of"):
+        KMeans(3).set_output(transform="xml")
+
+
+def test_scikit_learns_convergence_warning_filter_catches_fastems():
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning as SklearnConvergenceWarning
+
+    from fastem import ConvergenceWarning
+
+    X, _ = make_blobs(200, centers=3, random_state=0)
+    for est in (GaussianMixture(3, max_iter=1, random_state=0),
+                KMeans(3, max_iter=1, tol=1e-12, init="random", random_state=0)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", SklearnConvergenceWarning)
+            with pytest.raises(SklearnConvergenceWarning):
+                est.fit(X)
+        with pytest.warns(ConvergenceWarning):  # fastem's own class still works
+            est.fit(X)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            warnings.simplefilter("ignore", SklearnConvergenceWarning)
+            est.fit(X)  # silenced by scikit-learn's filter alone
