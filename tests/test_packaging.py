@@ -1,0 +1,58 @@
+"""Packaging metadata: one version source, an SPDX license with its file, classifiers,
+an sdist that carries what its tests need (CI builds it and runs its tests)."""
+
+import importlib.metadata
+import pathlib
+import re
+import sys
+
+import pytest
+
+import fastem
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    tomllib = pytest.importorskip("tomli")
+
+
+def _pyproject():
+    path = ROOT / "pyproject.toml"
+    if not path.exists():
+        pytest.skip("no pyproject.toml next to the tests")
+    return tomllib.loads(path.read_text(encoding="utf-8"))
+
+
+def test_one_version_source():
+    project = _pyproject()["project"]
+    assert "version" not in project and "version" in project["dynamic"]
+    assert _pyproject()["tool"]["setuptools"]["dynamic"]["version"] == {
+        "attr": "fastem.__version__"}
+    assert importlib.metadata.version("fastem") == fastem.__version__
+    assert re.fullmatch(r"\d+\.\d+\.\d+((a|b|rc)\d+)?(\.dev\d+)?", fastem.__version__)
+
+
+def test_license_classifiers_and_urls():
+    project = _pyproject()["project"]
+    assert project["license"] == "BSD-3-Clause"
+    text = (ROOT / "LICENSE").read_text(encoding="utf-8")
+    assert text.startswith("BSD 3-Clause License") and "fastem developers" in text
+    classifiers = project["classifiers"]
+    assert not any(c.startswith("License ::") for c in classifiers)  # the SPDX field says it
+    for minor in range(10, 14):
+        assert f"Programming Language :: Python :: 3.{minor}" in classifiers
+    assert project["requires-python"] == ">=3.10"
+    assert any(c.startswith("Operating System ::") for c in classifiers)
+    assert any(c.startswith("Development Status ::") for c in classifiers)
+    assert all("example.invalid" not in url for url in project.get("urls", {}).values())
+
+
+def test_sdist_carries_what_its_tests_need_and_the_changelog_this_release():
+    manifest = (ROOT / "MANIFEST.in").read_text(encoding="utf-8")
+    assert "graft tests" in manifest and "graft examples" in manifest
+    assert (ROOT / "tests" / "conftest.py").exists() and (ROOT / "tests" / "naive.py").exists()
+    changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    release = fastem.__version__.split(".dev")[0]
+    assert f"## {release}" in changelog
