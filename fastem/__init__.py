@@ -39,6 +39,6 @@ __all__ = [
 def warmup(dtypes=("float64", "float32")):
     """Compile (or load from the on-disk cache) every numba kernel now, so that the
     first fit does not pay for it. Returns the seconds it took."""
-    from ._warmup import warmup as _warmup
+    from .commands.warmup import warmup as _warmup
 
     return _warmup(dtypes)

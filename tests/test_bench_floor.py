@@ -5,7 +5,7 @@ import math
 
 import pytest
 
-from fastem._bench import floor_ms, measure_machine, run, run_grid, run_large_k
+from fastem.commands.bench import floor_ms, measure_machine, run, run_grid, run_large_k
 
 # rates of a made-up machine: 10 GB/s, 100 GFLOP/s matrix products, 50 GFLOP/s vector
 # multiply-adds, 1e9 exps/s
@@ -104,7 +104,7 @@ def test_run_large_k_times_every_method_against_scikit_learn():
 
 
 def test_run_missing_times_the_incomplete_against_the_complete_fit():
-    from fastem._bench import MISSING_CASES, run_missing
+    from fastem.commands.bench import MISSING_CASES, run_missing
 
     lines = []
     (row,) = run_missing(quick=True, only=["d8-k5-full-10%"], out=lines.append, repeats=1)
@@ -116,7 +116,7 @@ def test_run_missing_times_the_incomplete_against_the_complete_fit():
 
 
 def test_run_labels_times_the_labelled_against_the_unlabelled_fit():
-    from fastem._bench import LABEL_CASES, run_labels
+    from fastem.commands.bench import LABEL_CASES, run_labels
 
     lines = []
     rows = run_labels(quick=True, only=["kmeans-1e5-d2-k8-10%", "binomial-1e5-d4-k5-1%"],

@@ -11,7 +11,7 @@ import pytest
 
 import fastem
 import fastem.datasets  # noqa: F401  (fastem.datasets is a submodule, loaded on demand)
-from fastem._bench import scipy_binomial_em
+from fastem.commands.bench import scipy_binomial_em
 
 
 def _fastem(*args, timeout=600):
@@ -46,7 +46,7 @@ def test_bench_quick_runs_a_case():
 
 
 def test_bench_grid_covers_the_rounds_shapes_and_summarises_them():
-    from fastem._bench import GRID_GMM, GRID_KMEANS, grid_cases
+    from fastem.commands.bench import GRID_GMM, GRID_KMEANS, grid_cases
 
     cases = grid_cases()
     ds = {c[4] for c in cases if c[2] == "kmeans"}
@@ -222,7 +222,7 @@ def test_usage_errors_have_the_same_format_and_status_2(args, message):
 def test_fit_json_is_standard_json_with_null_for_non_finite(tmp_path, monkeypatch, capsys):
     # a real fit rarely ends with inf or NaN in its parameters, so the fitted model is
     # given some here; the command is run in-process to see what --json makes of them
-    from fastem import cli
+    from fastem.commands import cli
 
     class KMeans(fastem.KMeans):
         def fit(self, X, *args, **kwargs):

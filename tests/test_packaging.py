@@ -56,3 +56,14 @@ def test_sdist_carries_what_its_tests_need_and_the_changelog_this_release():
     changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
     release = fastem.__version__.split(".dev")[0]
     assert f"## {release}" in changelog
+
+
+def test_the_command_line_lives_in_one_subpackage():
+    scripts = _pyproject()["project"]["scripts"]
+    assert scripts == {"fastem": "fastem.commands.cli:main"}
+    package = pathlib.Path(fastem.__file__).parent
+    assert {p.stem for p in (package / "commands").glob("*.py")} == {
+        "__init__", "cli", "fit", "demo", "bench", "warmup"}
+    top = {p.stem for p in package.glob("*.py")}
+    assert not top & {"cli", "_fitcli", "_demo", "_bench", "_warmup"}
+    assert {"kmeans", "gaussian_mixture", "binomial_mixture", "plotting", "datasets"} <= top

@@ -40,7 +40,7 @@ def test_binomial_kmeans_init_with_fewer_distinct_rows_than_components(backend):
 
 
 def test_fit_reads_csv_with_a_byte_order_mark(tmp_path):
-    from fastem._fitcli import read_table
+    from fastem.commands.fit import read_table
 
     path = tmp_path / "excel.csv"
     path.write_bytes("x,y\n1.0,2.0\n3.0,4.0\n".encode("utf-8-sig"))

@@ -6,11 +6,11 @@ import warnings
 
 import numpy as np
 
-from . import datasets
-from .binomial_mixture import BinomialMixture
-from .exceptions import ConvergenceWarning
-from .gaussian_mixture import GaussianMixture
-from .kmeans import KMeans
+from .. import datasets
+from ..binomial_mixture import BinomialMixture
+from ..exceptions import ConvergenceWarning
+from ..gaussian_mixture import GaussianMixture
+from ..kmeans import KMeans
 
 
 def _timed(fn):
@@ -124,7 +124,7 @@ def run(seed=0, plots=None, out=print):
         f"iterations, {secs2:.2f} s: {_verdict(results['gaussian'])}\n")
 
     if plots:
-        from . import plotting
+        from .. import plotting
 
         os.makedirs(plots, exist_ok=True)
         figures = {
@@ -142,8 +142,8 @@ def run(seed=0, plots=None, out=print):
                 GaussianMixture(3, random_state=seed).fit(X), X),
         }
         # model choice on a real data set, as mclust's BIC and classification plots
-        from .datasets import load_faithful
-        from .model_selection import ModelSelection
+        from ..datasets import load_faithful
+        from ..model_selection import ModelSelection
 
         faithful = load_faithful()
         with warnings.catch_warnings():
@@ -154,7 +154,7 @@ def run(seed=0, plots=None, out=print):
         figures["classification_faithful.png"] = plotting.plot_classification(
             selection, faithful, feature_names=["eruptions (min)", "waiting (min)"])
         # exact EM on real data with holes, beside complete-case analysis
-        from .datasets import load_airquality
+        from ..datasets import load_airquality
 
         air = load_airquality()
         em = GaussianMixture(2, missing="em", n_init=5, random_state=seed).fit(air)

@@ -358,7 +358,7 @@ def _fitters(model, X, start, k, extra, n_iter):
         except ImportError:
             pass
     else:
-        from . import binomial_mixture
+        from .. import binomial_mixture
 
         kw = dict(n_trials=10, probs_init=start["probs"], max_iter=n_iter, tol=0)
 
@@ -387,8 +387,8 @@ def _rate_kernels():
     """The parallel numba loops :func:`measure_machine` times: a streaming sum, the
     kernels' vector exp over tiles in cache, and chains of multiply-adds over tiles in
     cache. Compiled on the first call, then loaded from numba's cache."""
-    from ._jit import jit, prange
-    from ._kernels._vmath import exp64
+    from .._jit import jit, prange
+    from .._kernels._vmath import exp64
 
     @jit(parallel=True)
     def stream_sum(a, block):
@@ -478,7 +478,7 @@ def measure_machine(quick=False):
     """
     if quick in _MACHINE_RATES:
         return dict(_MACHINE_RATES[quick])
-    from ._jit import HAS_NUMBA
+    from .._jit import HAS_NUMBA
 
     a = np.full((64 if quick else 256) * 2**20 // 8, 1.0)
     x = np.linspace(-30.0, 0.0, 32 * 2048).reshape(32, 2048)  # tiles of 16 KiB
@@ -601,7 +601,7 @@ def floor_ms(model, n, d, k, extra, rates):
 def machine_description():
     import fastem
 
-    from ._jit import runtime_info
+    from .._jit import runtime_info
 
     cpu = platform.processor() or platform.machine()
     try:
@@ -674,7 +674,7 @@ def run(quick=False, only=None, with_python=False, threads_scaling=False, out=pr
         "whole fit of n_iter iterations; best of repeats, same data and initial "
         "parameters; ratio = peer time / fastem time, per iteration and for the whole "
         "fit; floor: the least one iteration can take on this machine "
-        "(fastem._bench.floor_ms), x floor = fastem iter ms / floor ms")
+        "(fastem.commands.bench.floor_ms), x floor = fastem iter ms / floor ms")
     header = (f"{'case':30} {'iter ms':>9} {'peer':>9} {'peer ms':>9} {'ratio':>7} "
               f"{'fit ratio':>9} {'target':>7}  met {'fit ms':>9} {'floor ms':>9} "
               f"{'x floor':>13}")
@@ -715,7 +715,7 @@ def run(quick=False, only=None, with_python=False, threads_scaling=False, out=pr
             out(f"{name:30} {t_iter * 1e3:9.3f} {p:>9} {p_iter * 1e3:9.3f} {ratio:6.2f}x "
                 f"{fit_ratio:8.2f}x {target:6.1f}x  {met:3} {fastem_cols}")
         if threads_scaling and n >= 1_000_000 and model != "binomial":
-            from ._config import config_context
+            from .._config import config_context
 
             with config_context(n_threads=1):
                 t_serial = _time_fit(fits["fastem"], repeats)

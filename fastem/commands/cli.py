@@ -21,7 +21,7 @@ EXIT_INTERRUPTED = 128 + 2
 
 
 def _bench(args):
-    from ._bench import run, run_grid, run_labels, run_large_k, run_missing
+    from .bench import run, run_grid, run_labels, run_large_k, run_missing
 
     if args.missing:
         run_missing(quick=args.quick, only=args.only)
@@ -38,14 +38,14 @@ def _bench(args):
 
 
 def _demo(args):
-    from ._demo import run
+    from .demo import run
 
     results = run(seed=args.seed, plots=args.plots)
     return EXIT_OK if all(results.values()) else EXIT_FAILURE
 
 
 def _fit(args):
-    from ._fitcli import run_fit
+    from .fit import run_fit
 
     return run_fit(args)
 
@@ -102,7 +102,7 @@ def _k_values(text):
 
 def _covariance_types(text):
     """``--covariance-type``: one type, a comma list, or ``all``."""
-    from .gaussian_mixture import COVARIANCE_TYPES
+    from ..gaussian_mixture import COVARIANCE_TYPES
 
     values = list(COVARIANCE_TYPES) if text == "all" else text.split(",")
     bad = [v for v in values if v not in COVARIANCE_TYPES]
@@ -117,7 +117,7 @@ def build_parser():
     parser = _Parser(
         prog="fastem", description="Fast Expectation-Maximization: K-Means, Gaussian and "
                                    "binomial mixtures.")
-    from . import __version__
+    from .. import __version__
 
     parser.add_argument("--version", action="version", version=f"fastem {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -225,7 +225,7 @@ def main(argv=None):
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_USAGE
-    from ._fitcli import CLIError
+    from .fit import CLIError
 
     try:
         status = args.func(args)

@@ -347,7 +347,7 @@ def run_fit(args):
 
 
 def _report(args, est, X, used, k, selection, grid):
-    from .gaussian_mixture import component_covariance
+    from ..gaussian_mixture import component_covariance
 
     report = {"model": type(est).__name__, "file": args.file, "n_samples": int(X.shape[0]),
               "columns": used, "n_components": k, "n_iter": int(est.n_iter_),

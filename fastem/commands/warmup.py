@@ -9,16 +9,16 @@ import warnings
 
 import numpy as np
 
-from ._config import config_context
+from .._config import config_context
 
 
 def warmup(dtypes=("float64", "float32")):
-    from ._backend import numba_available
+    from .._backend import numba_available
 
     tic = time.perf_counter()
     if not numba_available():
         return 0.0
-    from .exceptions import ConvergenceWarning
+    from ..exceptions import ConvergenceWarning
 
     rng = np.random.default_rng(0)
     with warnings.catch_warnings():
@@ -28,9 +28,9 @@ def warmup(dtypes=("float64", "float32")):
 
 
 def _run_all(dtypes, rng):
-    from .binomial_mixture import BinomialMixture
-    from .gaussian_mixture import GaussianMixture
-    from .kmeans import KMeans
+    from ..binomial_mixture import BinomialMixture
+    from ..gaussian_mixture import GaussianMixture
+    from ..kmeans import KMeans
 
     for dtype in dtypes:
         X = rng.normal(size=(64, 2)).astype(dtype)
