@@ -4,6 +4,12 @@ Never imported by ``import fastem``. Every function reads a fitted model's
 ``history_`` (fit with ``record_history=True`` where parameters are drawn), draws on
 ``ax`` when given (else on a new figure), and returns the ``Figure``. Figures are
 built without pyplot, so they work headless with any backend.
+
+``model`` may also be a fitted scikit-learn ``Pipeline`` whose last step is a fastem
+model: the data are then drawn in that model's input space (X through the steps
+before it), and the title says so. Axis labels are the feature names (the model's
+``feature_names_in_``, the pipeline's ``get_feature_names_out()``, a DataFrame's
+columns), else "feature 0", "feature 1", ...
 """
 
 import copy
@@ -13,6 +19,41 @@ import numpy as np
 __all__ = ["plot_kmeans_history", "plot_parameter_history", "plot_density_snapshots",
            "plot_objective", "plot_density_vs_kde", "plot_ellipses", "plot_criterion",
            "plot_classification", "plot_missing"]
+
+
+def _unwrap(model, X=None):
+    """(the fastem model, X in its input space, its feature names or None, a note for
+    the title): a Pipeline's last step with X through the steps before it; a
+    ModelSelection's best model."""
+    note = ""
+    names = None
+    steps = getattr(model, "steps", None)
+    if steps is not None and hasattr(model, "__getitem__"):
+        head = model[:-1]
+        if X is not None:
+            X = head.transform(X)
+        try:
+            names = [str(n) for n in head.get_feature_names_out()]
+        except (AttributeError, TypeError, ValueError):
+            names = None
+        note = " (after " + ", ".join(type(step).__name__ for _, step in steps[:-1]) + ")"
+        model = model[-1]
+    model = getattr(model, "best_estimator_", model)
+    if names is None:
+        names = getattr(model, "feature_names_in_", None)
+    if names is None and X is not None and hasattr(X, "columns"):
+        names = [str(c) for c in X.columns]
+    return model, X, (None if names is None else [str(n) for n in names]), note
+
+
+def _feature_names(names, d, given=None):
+    """The model's (or the data's) names, else ``given``, else feature 0, 1, ..."""
+    if names is None:
+        names = given if given is not None else [f"feature {j}" for j in range(d)]
+    names = [str(n) for n in names]
+    if len(names) != d:
+        raise ValueError(f"feature_names has {len(names)} names for {d} features.")
+    return names
 
 
 def _one_feature(gmm, what):
@@ -40,10 +81,11 @@ def _history(model, key):
     return np.asarray(history[key])
 
 
-def plot_kmeans_history(kmeans, X, ax=None):
+def plot_kmeans_history(kmeans, X, ax=None, feature_names=None):
     """Points coloured by cluster and each centroid's path from the initial guess to
     the end (circles: start, crosses: end). Needs ``record_history=True``; 2-D X (the
     first two features otherwise)."""
+    kmeans, X, names, note = _unwrap(kmeans, X)
     centers = _history(kmeans, "cluster_centers")
     X = np.asarray(X, dtype=np.float64)
     if X.ndim != 2 or X.shape[1] < 2 or centers.shape[2] < 2:
@@ -57,15 +99,17 @@ def plot_kmeans_history(kmeans, X, ax=None):
         ax.plot(path[:, 0], path[:, 1], "-", color="black", lw=1.5)
         ax.plot(path[0, 0], path[0, 1], "o", color="black", mfc="white", ms=8)
         ax.plot(path[-1, 0], path[-1, 1], "X", color="black", ms=10)
-    ax.set_title(f"K-Means: centroids over {kmeans.n_iter_} iterations")
-    ax.set_xlabel("feature 0")
-    ax.set_ylabel("feature 1")
+    ax.set_title(f"K-Means: centroids over {kmeans.n_iter_} iterations{note}")
+    names = _feature_names(names, X.shape[1], feature_names)
+    ax.set_xlabel(names[0])
+    ax.set_ylabel(names[1])
     return fig
 
 
 def plot_parameter_history(model, parameter="probs", ax=None, truth=None):
     """One line per component (and feature) of ``history_[parameter]`` per iteration,
     e.g. the coin biases; dashed lines at ``truth`` when given."""
+    model, _, _, _ = _unwrap(model)
     values = _history(model, parameter)
     values = values.reshape(values.shape[0], -1)
     fig, ax = _axes(ax)
@@ -99,7 +143,9 @@ def _variances_1d(covariances, k):
 
 def plot_density_snapshots(gmm, x, iterations=(0, 5, 20), ax=None, bins=60):
     """The data's histogram and the 1-D mixture density at chosen iterations (those
-    past the end are drawn at the last one). Needs ``record_history=True``."""
+    past the end are drawn once, at the last one, and the legend says so). Needs
+    ``record_history=True``."""
+    gmm, x, names, note = _unwrap(gmm, x)
     weights = _history(gmm, "weights")
     _one_feature(gmm, "plot_density_snapshots")
     means = _history(gmm, "means")
@@ -109,14 +155,19 @@ def plot_density_snapshots(gmm, x, iterations=(0, 5, 20), ax=None, bins=60):
     ax.hist(x, bins=bins, density=True, color="lightgrey", edgecolor="white")
     grid = np.linspace(x.min(), x.max(), 500)
     k = weights.shape[1]
-    for t in iterations:
-        t = min(int(t), weights.shape[0] - 1)
+    last = weights.shape[0] - 1
+    # the history holds the start and every iteration: entry t is after t iterations
+    drawn = list(dict.fromkeys(min(int(t), last) for t in iterations))
+    for t in drawn:
         total, _ = _mixture_density(grid, weights[t], means[t][:, 0],
                                     _variances_1d(covs[t], k))
-        ax.plot(grid, total, lw=2, label=f"iteration {t}")
-    ax.set_xlabel("x")
+        label = "start" if t == 0 else f"iteration {t}"
+        if t == last and t > 0:
+            label += " (the last)"
+        ax.plot(grid, total, lw=2, label=label)
+    ax.set_xlabel(_feature_names(names, 1, ["x"])[0])
     ax.set_ylabel("density")
-    ax.set_title("Gaussian mixture: density during EM")
+    ax.set_title(f"Gaussian mixture: density during EM{note}")
     ax.legend(loc="best", fontsize="small")
     return fig
 
@@ -124,6 +175,7 @@ def plot_density_snapshots(gmm, x, iterations=(0, 5, 20), ax=None, bins=60):
 def plot_objective(model, ax=None):
     """``history_["objective"]`` per iteration: the mean log-likelihood of a mixture,
     or the inertia of K-Means."""
+    model, _, _, _ = _unwrap(model)
     objective = _history(model, "objective")
     fig, ax = _axes(ax)
     ax.plot(np.arange(objective.size), objective, "o-", ms=3)
@@ -139,6 +191,7 @@ def plot_density_vs_kde(gmm, x, ax=None, bins=60):
     Gaussian kernel density estimate of the data."""
     from scipy.stats import gaussian_kde
 
+    gmm, x, names, note = _unwrap(gmm, x)
     _one_feature(gmm, "plot_density_vs_kde")
     x = np.ravel(np.asarray(x, dtype=np.float64))
     fig, ax = _axes(ax)
@@ -147,29 +200,35 @@ def plot_density_vs_kde(gmm, x, ax=None, bins=60):
     k = gmm.weights_.shape[0]
     total, parts = _mixture_density(grid, gmm.weights_, gmm.means_[:, 0],
                                     _variances_1d(gmm.covariances_, k))
+    # the components on top: where one component dominates, its curve and the
+    # mixture's coincide, and the thinner line drawn last stays visible
+    ax.plot(grid, total, lw=4, color="0.6", alpha=0.8, label="mixture", zorder=2)
+    ax.plot(grid, gaussian_kde(x)(grid), "--", lw=1.5, color="black", label="KDE",
+            zorder=3)
     for j, part in enumerate(parts):
-        ax.plot(grid, part, ":", lw=1.5, label=f"component {j}")
-    ax.plot(grid, total, lw=2.5, color="C3", label="mixture")
-    ax.plot(grid, gaussian_kde(x)(grid), "--", lw=2, color="black", label="KDE")
-    ax.set_xlabel("x")
+        ax.plot(grid, part, "-", lw=1.6, color=f"C{j % 10}", label=f"component {j}",
+                zorder=4)
+    ax.set_xlabel(_feature_names(names, 1, ["x"])[0])
     ax.set_ylabel("density")
-    ax.set_title("Fitted mixture against a kernel density estimate")
+    ax.set_title(f"Fitted mixture against a kernel density estimate{note}")
     ax.legend(loc="best", fontsize="small")
     return fig
 
 
-def plot_ellipses(gmm, X, ax=None, n_std=2.0):
+def plot_ellipses(gmm, X, ax=None, n_std=2.0, feature_names=None):
     """2-D points coloured by component and each component's ``n_std`` covariance
     ellipse (any covariance type)."""
     from matplotlib.patches import Ellipse
 
     from .gaussian_mixture import component_covariance
 
-    X = np.asarray(X, dtype=np.float64)
+    gmm, X_in, names, note = _unwrap(gmm, X)
+    labels = gmm.predict(X_in)  # as given: a DataFrame keeps its feature names
+    X = np.asarray(X_in, dtype=np.float64)
     if X.ndim != 2 or X.shape[1] != 2:
         raise ValueError(f"plot_ellipses draws 2-D data, got shape {X.shape}.")
     fig, ax = _axes(ax)
-    ax.scatter(X[:, 0], X[:, 1], c=gmm.predict(X), cmap="tab10", s=8, alpha=0.5,
+    ax.scatter(X[:, 0], X[:, 1], c=labels, cmap="tab10", s=8, alpha=0.5,
                vmin=0, vmax=9)
     ct = gmm.covariance_type
     for j, mean in enumerate(gmm.means_):
@@ -179,7 +238,10 @@ def plot_ellipses(gmm, X, ax=None, n_std=2.0):
         width, height = 2 * n_std * np.sqrt(vals[::-1])
         ax.add_patch(Ellipse(mean, width, height, angle=angle, fill=False,
                              color=f"C{j % 10}", lw=2))
-    ax.set_title(f"Gaussian mixture ({ct}): {n_std:g}-sigma ellipses")
+    ax.set_title(f"Gaussian mixture ({ct}): {n_std:g}-sigma ellipses{note}")
+    names = _feature_names(names, 2, feature_names)
+    ax.set_xlabel(names[0])
+    ax.set_ylabel(names[1])
     return fig
 
 
@@ -191,6 +253,8 @@ def plot_criterion(selection, ax=None):
     one curve per covariance type (or per value of the grid's other parameter), the
     chosen model ringed: mclust's BIC plot, with fastem's sign (lower is better).
     Failed combinations are left out of their curve."""
+    if getattr(selection, "steps", None) is not None:
+        selection = selection[-1]  # a Pipeline ending in a ModelSelection
     results = getattr(selection, "results_", None)
     if results is None:
         raise ValueError("ModelSelection is not fitted: fit it first.")
@@ -230,27 +294,22 @@ def plot_classification(model, X, n_std=2.0, feature_names=None, figsize=None):
     drawn larger the more uncertain their assignment (1 - max posterior), each
     component's ``n_std`` ellipse in every pair of features, histograms by component
     on the diagonal. ``model`` is a fitted GaussianMixture (or a ModelSelection: its
-    best model). Axis labels are the model's ``feature_names_in_`` (a DataFrame's
-    columns), else ``feature_names``, else x0, x1, ..."""
+    best model; or a Pipeline ending in one). Axis labels are the feature names (see
+    the module docstring), else ``feature_names``, else feature 0, feature 1, ..."""
     from matplotlib.figure import Figure
     from matplotlib.patches import Ellipse
 
     from .gaussian_mixture import component_covariance
 
-    model = getattr(model, "best_estimator_", model)
+    model, X, names, note = _unwrap(model, X)
     if not hasattr(model, "means_") or not hasattr(model, "covariance_type"):
         raise ValueError("plot_classification draws a fitted GaussianMixture.")
-    names = getattr(model, "feature_names_in_", None)
     labels, doubt = model.predict(X), model.uncertainty(X)
     X = np.asarray(X, dtype=np.float64)
     if X.ndim == 1:
         X = X[:, None]
     d = X.shape[1]
-    if names is None:
-        names = feature_names if feature_names is not None else [f"x{j}" for j in range(d)]
-    names = [str(n) for n in names]
-    if len(names) != d:
-        raise ValueError(f"feature_names has {len(names)} names for {d} features.")
+    names = _feature_names(names, d, feature_names)
     side = max(2.2, 7.0 / d)
     fig = Figure(figsize=figsize or (side * d + 0.5, side * d), layout="constrained")
     axes = np.atleast_2d(fig.subplots(d, d, squeeze=False))
@@ -280,7 +339,7 @@ def plot_classification(model, X, n_std=2.0, feature_names=None, figsize=None):
                 ax.set_xlabel(names[b])
             if b == 0:
                 ax.set_ylabel(names[a])
-    fig.suptitle(f"{k} components ({ct}); larger points: more uncertain")
+    fig.suptitle(f"{k} components ({ct}); larger points: more uncertain{note}")
     return fig
 
 
@@ -312,29 +371,27 @@ def plot_missing(model, X, features=(0, 1), complete_case=None, feature_names=No
         The two columns to draw.
     complete_case : GaussianMixture, optional
     feature_names : list of str, optional
-        Axis labels when the model has no ``feature_names_in_`` (a DataFrame's
-        columns, which come first), else x0, x1, ...
+        Axis labels when neither the model nor X names the features (see the module
+        docstring), else feature 0, feature 1, ...
     """
     from matplotlib.lines import Line2D
 
     from .gaussian_mixture import component_covariance
 
-    model = getattr(model, "best_estimator_", model)
-    X = np.asarray(X, dtype=np.float64)
+    model, X_in, names, note = _unwrap(model, X)
+    X = np.asarray(X_in, dtype=np.float64)
     if X.ndim != 2 or X.shape[1] < 2:
         raise ValueError(f"plot_missing draws two features of 2-D data, got shape {X.shape}.")
     a, b = (int(f) for f in features)
     d = X.shape[1]
-    names = getattr(model, "feature_names_in_", None)
-    if names is None:
-        names = feature_names if feature_names is not None else [f"x{j}" for j in range(d)]
+    names = _feature_names(names, d, feature_names)
     fig, ax = _axes(ax)
     if getattr(model, "missing", "em") != "em":
         # a model fitted on complete data reads the holes of X all the same
         model = copy.copy(model)
         model.missing = "em"
-    labels = model.predict(X)
-    filled = model.impute(X)
+    labels = model.predict(X_in)
+    filled = np.asarray(model.impute(X_in), dtype=np.float64)
     both = ~np.isnan(X[:, a]) & ~np.isnan(X[:, b])
     some = (~both) & ~(np.isnan(X[:, a]) & np.isnan(X[:, b]))
     colors = np.array([f"C{j % 10}" for j in labels])
@@ -362,5 +419,6 @@ def plot_missing(model, X, features=(0, 1), complete_case=None, feature_names=No
     ax.legend(handles=handles, loc="best", fontsize=8)
     ax.set_xlabel(str(names[a]))
     ax.set_ylabel(str(names[b]))
-    ax.set_title(f"{model.means_.shape[0]} components ({ct}): {n_std:g}-sigma ellipses")
+    ax.set_title(f"{model.means_.shape[0]} components ({ct}): {n_std:g}-sigma "
+                 f"ellipses{note}")
     return fig

@@ -81,10 +81,14 @@ def test_objective(two_components, blobs):
 def test_density_vs_kde(two_components):
     x, gm = two_components
     ax = plotting.plot_density_vs_kde(gm, x).axes[0]
-    labels = [ln.get_label() for ln in ax.lines]
-    assert labels == ["component 0", "component 1", "mixture", "KDE"]
-    mix, kde = ax.lines[2].get_ydata(), ax.lines[3].get_ydata()
+    lines = {ln.get_label(): ln for ln in ax.lines}
+    assert sorted(lines) == ["KDE", "component 0", "component 1", "mixture"]
+    mix, kde = lines["mixture"].get_ydata(), lines["KDE"].get_ydata()
     assert np.abs(mix - kde).max() < 0.1  # the fit follows the data
+    # the component curves are drawn over the mixture's, not hidden under it
+    for j in (0, 1):
+        assert lines[f"component {j}"].get_zorder() > lines["mixture"].get_zorder()
+        assert lines[f"component {j}"].get_linewidth() < lines["mixture"].get_linewidth()
 
 
 def test_ellipses(blobs):
@@ -193,5 +197,55 @@ def test_missing_plot_reads_holes_for_a_model_fitted_on_complete_data():
     complete = X[~np.isnan(X).any(axis=1)]
     gm = fastem.GaussianMixture(2, random_state=0).fit(complete)
     fig = plotting.plot_missing(gm, X, features=(3, 0))
-    assert len(fig.axes[0].patches) == 2 and fig.axes[0].get_xlabel() == "x3"
+    assert len(fig.axes[0].patches) == 2 and fig.axes[0].get_xlabel() == "feature 3"
     assert gm.missing == "raise"  # the model itself is unchanged
+
+
+def test_axis_labels_name_the_features_and_no_feature_name_warning(blobs):
+    pd = pytest.importorskip("pandas")
+    X, _ = blobs
+    df = pd.DataFrame(X[:, :2], columns=["height", "weight"])
+    gm = fastem.GaussianMixture(3, random_state=0).fit(df)
+    km = fastem.KMeans(3, random_state=0, record_history=True).fit(df)
+    # the suite turns warnings into errors: a feature-name warning would fail here
+    for fig in (plotting.plot_ellipses(gm, df), plotting.plot_kmeans_history(km, df),
+                plotting.plot_missing(gm, df), plotting.plot_classification(gm, df)):
+        ax = fig.axes[-1] if len(fig.axes) == 1 else fig.axes[1]
+        assert {ax.get_xlabel(), ax.get_ylabel()} <= {"height", "weight", ""}
+        assert "height" in (fig.axes[0].get_xlabel(), fig.axes[0].get_ylabel(),
+                            fig.axes[-1].get_xlabel())
+    plain = fastem.GaussianMixture(3, random_state=0).fit(X[:, :2])
+    ax = plotting.plot_ellipses(plain, X[:, :2]).axes[0]
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("feature 0", "feature 1")
+    ax = plotting.plot_ellipses(plain, X[:, :2], feature_names=["a", "b"]).axes[0]
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("a", "b")
+
+
+def test_snapshot_legend_says_the_true_iterations(two_components):
+    x, gm = two_components
+    last = gm.history_["weights"].shape[0] - 1
+    ax = plotting.plot_density_snapshots(gm, x, iterations=(0, 2, last + 5, last + 50)).axes[0]
+    labels = [ln.get_label() for ln in ax.lines]
+    assert labels == ["start", "iteration 2", f"iteration {last} (the last)"]
+
+
+def test_plots_accept_a_pipeline_and_draw_in_the_models_input_space(blobs):
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, _ = blobs
+    X2 = X[:, :2] * [100.0, 0.01]
+    pipe = make_pipeline(StandardScaler(), fastem.GaussianMixture(3, random_state=0)).fit(X2)
+    fig = plotting.plot_ellipses(pipe, X2)
+    ax = fig.axes[0]
+    assert "(after StandardScaler)" in ax.get_title()
+    drawn = ax.collections[0].get_offsets()
+    np.testing.assert_allclose(drawn, StandardScaler().fit_transform(X2), rtol=1e-12)
+    centres = sorted(tuple(np.round(e.center, 6)) for e in ax.patches)
+    assert centres == sorted(tuple(np.round(m, 6)) for m in pipe[-1].means_)
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("x0", "x1")  # the scaler's names
+    km = make_pipeline(StandardScaler(), fastem.KMeans(3, random_state=0,
+                                                       record_history=True)).fit(X2)
+    assert "(after StandardScaler)" in plotting.plot_kmeans_history(km, X2).axes[0].get_title()
+    plotting.plot_objective(km)
+    assert "(after StandardScaler)" in plotting.plot_classification(pipe, X2)._suptitle.get_text()
