@@ -36,7 +36,7 @@ __all__ = [
 ]
 
 
-def warmup(dtypes=("float64", "float32")):
+def warmup(dtypes: tuple = ("float64", "float32")) -> float:
     """Compile (or load from the on-disk cache) every numba kernel now, so that the
     first fit does not pay for it. Returns the seconds it took."""
     from .commands.warmup import warmup as _warmup

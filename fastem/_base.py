@@ -21,12 +21,16 @@ A model fills in hooks, each working on plain arrays:
 - ``_store(run, data)``: set the fitted attributes.
 """
 
+from __future__ import annotations
+
 import inspect
 import time
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 import numpy as np
 
+from ._typing import ArrayLike
 from ._backend import runtime, thread_context
 from ._stats import SufficientStatistics, check_statistics
 from ._validation import (check_bool, check_float, check_int, check_labels, is_dask_array,
@@ -34,6 +38,10 @@ from ._validation import (check_bool, check_float, check_int, check_labels, is_d
 from .exceptions import ConvergenceWarning
 
 __all__ = ["ParamsMixin", "EMBase", "MixtureBase", "Run"]
+
+# the estimator a method returns (typing.Self needs Python 3.11)
+Self = TypeVar("Self", bound="EMBase")
+P = TypeVar("P", bound="ParamsMixin")
 
 
 class ParamsMixin:
@@ -51,9 +59,9 @@ class ParamsMixin:
             cls._param_names_cache = names
         return list(names)
 
-    def get_params(self, deep=True):
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
         """Get the hyper-parameters of this estimator, as a dict."""
-        out = {}
+        out: dict[str, Any] = {}
         for name in self._param_names():
             value = getattr(self, name)
             if deep and hasattr(value, "get_params") and not isinstance(value, type):
@@ -61,7 +69,7 @@ class ParamsMixin:
             out[name] = value
         return out
 
-    def set_params(self, **params):
+    def set_params(self: P, **params: Any) -> P:
         """Set hyper-parameters; they are checked at the next ``fit``."""
         valid = self._param_names()
         for key, value in params.items():
@@ -119,7 +127,21 @@ class Run:
 class EMBase(ParamsMixin):
     """Base class of fastem's estimators; see the module docstring for the hooks."""
 
-    _kernel_module = None      # "kmeans", "gaussian_mixture", ...
+    _kernel_module: str = ""   # "kmeans", "gaussian_mixture", ...
+    # hyper-parameters and fitted attributes every model has
+    n_init: Any
+    max_iter: int
+    tol: float
+    verbose: Any
+    record_history: bool
+    random_state: Any
+    backend: str
+    learning_offset: float
+    learning_decay: float
+    n_iter_: int
+    n_steps_: int
+    converged_: bool
+    _stream: Any
     _objective_label = "objective"
     # True when the objective is a weighted sum (K-Means' inertia), False for a
     # weighted mean (the mixtures' log-likelihood per sample)
@@ -263,6 +285,34 @@ class EMBase(ParamsMixin):
         return Run(state=state, objectives=objectives, final_objective=final,
                    n_iter=n_iter, converged=converged, history=history)
 
+    # the hooks each model fills in (see the module docstring)
+    def _batch_data(self, X: Any, sample_weight: Any, fitting: bool, **kwargs: Any) -> Any:
+        raise NotImplementedError
+
+    def _initialize(self, data: dict, rng: Any, rt: Any) -> dict:
+        raise NotImplementedError
+
+    def _warm_params(self) -> dict:
+        raise NotImplementedError
+
+    def _block_statistics(self, data: dict, params: dict, rt: Any) -> SufficientStatistics:
+        raise NotImplementedError
+
+    def _params_from_statistics(self, stats: SufficientStatistics, params: dict) -> dict:
+        raise NotImplementedError
+
+    def _stat_shapes(self, params: dict) -> dict:
+        raise NotImplementedError
+
+    def _store_params(self, params: dict) -> None:
+        raise NotImplementedError
+
+    def _blend(self, stream: Any, stats: SufficientStatistics, step: int) -> Any:
+        raise NotImplementedError
+
+    def _record_statistics(self, stats: SufficientStatistics) -> None:
+        raise NotImplementedError
+
     # ------------------------------------------- sufficient statistics, streaming
     # A model provides ``_batch_data(X, sample_weight, fitting, **kw)`` (validated and
     # prepared data, and its Runtime), ``_block_statistics(data, params, rt)`` (a
@@ -358,7 +408,8 @@ class EMBase(ParamsMixin):
         return predicted if y is None else np.where(y >= 0, y, predicted).astype(
             predicted.dtype)
 
-    def initialize(self, X, y=None, sample_weight=None, **kwargs):
+    def initialize(self: Self, X: ArrayLike, y: ArrayLike | None = None,
+                   sample_weight: ArrayLike | None = None, **kwargs: Any) -> Self:
         """Set initial parameters from ``X`` with the estimator's initialisation,
         without running EM (``n_iter_ = 0``).
 
@@ -390,7 +441,9 @@ class EMBase(ParamsMixin):
         self.converged_ = False
         self.n_steps_ = 0
 
-    def statistics(self, X, y=None, sample_weight=None, **kwargs):
+    def statistics(self, X: ArrayLike, y: ArrayLike | None = None,
+                   sample_weight: ArrayLike | None = None,
+                   **kwargs: Any) -> SufficientStatistics:
         """Sufficient statistics of the rows of ``X`` under the current parameters
         (one E-step): a :class:`fastem.SufficientStatistics`. Statistics of
         disjoint chunks add up (``sum(...)``) to those of all their rows.
@@ -412,7 +465,7 @@ class EMBase(ParamsMixin):
         with thread_context(rt):
             return self._statistics_of(data, self._warm_params(), rt)
 
-    def m_step(self, stats):
+    def m_step(self: Self, stats: SufficientStatistics) -> Self:
         """Update the parameters from statistics summed over all the data (one
         M-step) and count one more iteration in ``n_iter_``.
 
@@ -434,7 +487,8 @@ class EMBase(ParamsMixin):
         self.n_iter_ = getattr(self, "n_iter_", 0) + 1
         return self
 
-    def partial_fit(self, X, y=None, sample_weight=None, **kwargs):
+    def partial_fit(self: Self, X: ArrayLike, y: ArrayLike | None = None,
+                    sample_weight: ArrayLike | None = None, **kwargs: Any) -> Self:
         """Update the model with one batch of a stream (online EM).
 
         The first call initialises the parameters from its batch (it needs at least
@@ -484,7 +538,7 @@ class EMBase(ParamsMixin):
             raise ValueError(f"learning_decay must be in (0.5, 1], got "
                              f"{self.learning_decay}.")
 
-    def step_size(self, step):
+    def step_size(self, step: int) -> float:
         """Weight of batch number ``step`` (0, 1, 2, ...) in the running statistics:
         1 for the first, then ``(step + learning_offset) ** -learning_decay``."""
         if step == 0:

@@ -7,10 +7,13 @@ asyncio task, through a context variable). Values are checked when they are set,
 and environment values when a fit reads them, so a typo names the variable.
 """
 
+from __future__ import annotations
+
 import contextvars
 import numbers
 import os
 from contextlib import contextmanager
+from typing import Any, Iterator
 
 __all__ = ["get_config", "set_config", "config_context"]
 
@@ -25,7 +28,7 @@ _ENV = {
 }
 _DEFAULTS = {"backend": "auto", "n_threads": None, "chunk_size": 256, "parallel": "auto"}
 
-_global_config = {}
+_global_config: dict = {}
 _local_config = contextvars.ContextVar("fastem_config", default=None)
 
 
@@ -61,7 +64,7 @@ def _from_env(key):
                         f"environment variable {_ENV[key]}")
 
 
-def get_config():
+def get_config() -> dict:
     """Return the settings in force, as a new dict.
 
     Returns
@@ -88,7 +91,8 @@ def _checked(kwargs):
     return out
 
 
-def set_config(*, backend=None, n_threads=None, chunk_size=None, parallel=None):
+def set_config(*, backend: str | None = None, n_threads: int | None = None,
+               chunk_size: int | None = None, parallel: str | None = None) -> None:
     """Change fastem's settings for the whole process.
 
     Parameters
@@ -113,7 +117,7 @@ def set_config(*, backend=None, n_threads=None, chunk_size=None, parallel=None):
 
 
 @contextmanager
-def config_context(**settings):
+def config_context(**settings: Any) -> Iterator[None]:
     """Change fastem's settings inside a ``with`` block (this thread/task only).
 
     Takes the same keywords as :func:`set_config`; ``n_threads=None`` inside a

@@ -107,9 +107,9 @@ try:
     HAS_NUMBA = True
     prange = numba.prange
 except ImportError:  # pragma: no cover - exercised by the numba-disabled CI leg
-    numba = None
+    numba = None  # type: ignore[assignment]
     HAS_NUMBA = False
-    prange = range
+    prange = range  # type: ignore[assignment,misc]
 
 __all__ = ["HAS_NUMBA", "FASTMATH", "jit", "jit_variants", "prange", "thread_limit",
            "max_threads", "prefetch_row", "threading_layer", "tbb_library", "by_float_type",

@@ -32,6 +32,10 @@ The arrays, by model:
 ``weight`` is the total sample weight of the rows and ``n_samples`` their number.
 """
 
+from __future__ import annotations
+
+from typing import Any
+
 import numpy as np
 
 __all__ = ["SufficientStatistics"]
@@ -63,7 +67,8 @@ class SufficientStatistics:
         centres are re-centred before they are added.
     """
 
-    def __init__(self, model, arrays, objective, weight, n_samples, center=None):
+    def __init__(self, model: str, arrays: dict, objective: float, weight: float,
+                 n_samples: int, center: Any = None) -> None:
         if model not in _MODELS:
             raise ValueError(f"model must be one of {_MODELS}, got {model!r}.")
         self.model = model
@@ -82,10 +87,10 @@ class SufficientStatistics:
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     @property
-    def n_components(self):
+    def n_components(self) -> int:
         return next(iter(self.arrays.values())).shape[0]
 
-    def copy(self):
+    def copy(self) -> SufficientStatistics:
         return SufficientStatistics(self.model, {k: v.copy() for k, v in self.arrays.items()},
                                     self.objective, self.weight, self.n_samples, self.center)
 
@@ -150,7 +155,7 @@ class SufficientStatistics:
         return SufficientStatistics(self.model, self.arrays, self.objective, self.weight,
                                     self.n_samples, np.zeros(shape))
 
-    def recentered(self, center):
+    def recentered(self, center: Any) -> SufficientStatistics:
         """The same statistics with moments (Gaussian mixtures) or sums (K-Means)
         about ``center``."""
         if self.center is None:

@@ -35,7 +35,7 @@ def warn(message, category=UserWarning):
     warnings.warn(message, _with_sklearn_twin(category), stacklevel=level)
 
 
-_TWINS = {}
+_TWINS: dict = {}
 
 
 def _with_sklearn_twin(category):
@@ -350,7 +350,7 @@ def check_choice(value, name, choices):
     return value
 
 
-_sklearn_not_fitted = {}
+_sklearn_not_fitted: dict = {}
 
 
 def _not_fitted_error_class():

@@ -1,6 +1,8 @@
 """Binomial mixtures fitted by EM: the two coins, K components, per-observation trial
 counts, several independent counts per row (n_trials=1: a Bernoulli mixture)."""
 
+from __future__ import annotations
+
 
 import numpy as np
 
@@ -14,6 +16,7 @@ from ._validation import (check_float_array, check_mixture_weights,
                           record_features, seed_sequence, warn,
                           weighted_total)
 from ._missing import MISSING_CHOICES
+from ._typing import ArrayLike, NDArray, RandomStateLike
 from .exceptions import IdentifiabilityWarning
 
 __all__ = ["BinomialMixture"]
@@ -258,11 +261,15 @@ class BinomialMixture(MixtureBase):
     _kernel_module = "binomial_mixture"
     _objective_label = "lower bound"
 
-    def __init__(self, n_components=2, *, n_trials=None, fit_weights=True, tol=1e-6,
-                 max_iter=100, n_init=1, init_params="random", weights_init=None,
-                 probs_init=None, warm_start=False, backend="auto", random_state=None,
-                 record_history=False, verbose=0, learning_offset=2.0, learning_decay=0.7,
-                 missing="raise", fit_probs=True):
+    def __init__(self, n_components: int = 2, *, n_trials: ArrayLike | None = None,
+                 fit_weights: bool = True, tol: float = 1e-6, max_iter: int = 100,
+                 n_init: int = 1, init_params: str = "random",
+                 weights_init: ArrayLike | None = None, probs_init: ArrayLike | None = None,
+                 warm_start: bool = False, backend: str = "auto",
+                 random_state: RandomStateLike = None, record_history: bool = False,
+                 verbose: int | bool = 0, learning_offset: float = 2.0,
+                 learning_decay: float = 0.7, missing: str = "raise",
+                 fit_probs: bool = True) -> None:
         self.n_components = n_components
         self.fit_probs = fit_probs
         self.missing = missing
@@ -317,7 +324,8 @@ class BinomialMixture(MixtureBase):
                      f"probabilities: a mixture of {k} components on {d} counts with these "
                      "trials is not identifiable.", IdentifiabilityWarning)
 
-    def fit(self, X, y=None, n_trials=None, sample_weight=None):
+    def fit(self, X: ArrayLike, y: ArrayLike | None = None, n_trials: ArrayLike | None = None,
+            sample_weight: ArrayLike | None = None) -> BinomialMixture:
         """Estimate weights and success probabilities by EM.
 
         Parameters
@@ -609,7 +617,7 @@ class BinomialMixture(MixtureBase):
             out = out + log_binomial_coefficients(X, nt)
         return out
 
-    def impute(self, X, n_trials=None):
+    def impute(self, X: ArrayLike, n_trials: ArrayLike | None = None) -> NDArray:
         """X with each missing count (NaN) replaced by its expected value under the
         fitted mixture, ``n_trials * sum_c p(c | observed counts) p_c``.
 
@@ -638,7 +646,7 @@ class BinomialMixture(MixtureBase):
         out = np.where(np.isnan(X2), expected, X2)
         return out[:, 0] if np.ndim(X) == 1 else out
 
-    def score_samples(self, X, n_trials=None):
+    def score_samples(self, X: ArrayLike, n_trials: ArrayLike | None = None) -> NDArray:
         """Log-likelihood of each row (binomial coefficients included).
 
         Parameters
@@ -653,7 +661,8 @@ class BinomialMixture(MixtureBase):
         """
         return self._predict_pass(X, n_trials, "lpn")
 
-    def score(self, X, y=None, n_trials=None, sample_weight=None):
+    def score(self, X: ArrayLike, y: ArrayLike | None = None, n_trials: ArrayLike | None = None,
+              sample_weight: ArrayLike | None = None) -> float:
         """Mean (sample-weighted) log-likelihood per row.
 
         Parameters
@@ -686,11 +695,11 @@ class BinomialMixture(MixtureBase):
         return observed_weights(X, sample_weight, lambda X, allow_nan: check_array(
             X, allow_1d=True, dtype=(np.float64,), allow_nan=allow_nan))
 
-    def predict(self, X, n_trials=None):
+    def predict(self, X: ArrayLike, n_trials: ArrayLike | None = None) -> NDArray:
         """Most probable component of each row, shape (n_samples,)."""
         return self._predict_pass(X, n_trials, "labels")
 
-    def predict_proba(self, X, n_trials=None):
+    def predict_proba(self, X: ArrayLike, n_trials: ArrayLike | None = None) -> NDArray:
         """Responsibilities (posterior component probabilities), (n_samples, n_components).
 
         A row that has probability 0 under every component (possible only when a
@@ -699,7 +708,8 @@ class BinomialMixture(MixtureBase):
         """
         return self._predict_pass(X, n_trials, "resp")
 
-    def fit_predict(self, X, y=None, n_trials=None, sample_weight=None):
+    def fit_predict(self, X: ArrayLike, y: ArrayLike | None = None, n_trials: ArrayLike | None = None,
+                    sample_weight: ArrayLike | None = None) -> NDArray:
         """Fit, then ``predict`` the same rows; with partial labels ``y``, a labelled
         row gets its label."""
         labels = self.fit(X, y, n_trials=n_trials, sample_weight=sample_weight).predict(
@@ -712,7 +722,8 @@ class BinomialMixture(MixtureBase):
         k, d = self._probs2d().shape
         return k * d * bool(self.fit_probs) + (k - 1 if self.fit_weights else 0)
 
-    def bic(self, X, n_trials=None, sample_weight=None):
+    def bic(self, X: ArrayLike, n_trials: ArrayLike | None = None,
+            sample_weight: ArrayLike | None = None) -> float:
         """Bayesian information criterion (lower is better):
         ``-2 log L + n_parameters log(n)``, with the weighted log-likelihood and ``n``
         the sum of the weights, so that a weighted frequency table gives the expanded
@@ -731,7 +742,8 @@ class BinomialMixture(MixtureBase):
         total, weight = self._log_likelihood(X, n_trials, sample_weight)
         return float(-2.0 * total + self._n_parameters() * np.log(weight))
 
-    def icl(self, X, n_trials=None, sample_weight=None):
+    def icl(self, X: ArrayLike, n_trials: ArrayLike | None = None,
+            sample_weight: ArrayLike | None = None) -> float:
         """Integrated complete-data likelihood criterion (Biernacki et al. 2000; lower
         is better): ``bic - 2 sum_i w_i log max_k tau_ik``, BIC plus twice the entropy
         of the hard assignment.
@@ -750,7 +762,7 @@ class BinomialMixture(MixtureBase):
                                   self._observed_weights(X, sample_weight))
         return self.bic(X, n_trials, sample_weight) - 2.0 * total
 
-    def uncertainty(self, X, n_trials=None):
+    def uncertainty(self, X: ArrayLike, n_trials: ArrayLike | None = None) -> NDArray:
         """1 - the largest posterior probability of each row, ndarray of shape
         (n_samples,), by blocks of rows."""
         from .gaussian_mixture import _uncertainty
@@ -758,7 +770,8 @@ class BinomialMixture(MixtureBase):
         return _uncertainty(self.predict_proba, X,
                             self.n_trials if n_trials is None else n_trials)
 
-    def aic(self, X, n_trials=None, sample_weight=None):
+    def aic(self, X: ArrayLike, n_trials: ArrayLike | None = None,
+            sample_weight: ArrayLike | None = None) -> float:
         """Akaike information criterion (lower is better):
         ``-2 log L + 2 n_parameters``, with the weighted log-likelihood.
 
@@ -775,7 +788,7 @@ class BinomialMixture(MixtureBase):
         total, _ = self._log_likelihood(X, n_trials, sample_weight)
         return float(-2.0 * total + 2.0 * self._n_parameters())
 
-    def sample(self, n_samples=1, n_trials=None):
+    def sample(self, n_samples: int = 1, n_trials: int | None = None) -> tuple[NDArray, NDArray]:
         """Draw counts from the fitted mixture.
 
         Parameters

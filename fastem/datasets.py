@@ -4,8 +4,11 @@ No scikit-learn needed. Every generator takes ``random_state`` (None, an int, a
 SeedSequence, a Generator or a RandomState) like the estimators.
 """
 
+from __future__ import annotations
+
 import numpy as np
 
+from ._typing import ArrayLike, NDArray, RandomStateLike
 from ._validation import check_int, seed_sequence
 
 __all__ = ["make_blobs", "make_coin_trials", "make_gaussian_mixture_1d", "load_faithful",
@@ -18,7 +21,7 @@ TEXTBOOK_HEADS = np.array([5, 9, 8, 4, 7])
 TEXTBOOK_TOSSES = 10
 
 
-def load_faithful():
+def load_faithful() -> NDArray:
     """Old Faithful geyser eruptions (R's ``datasets::faithful``, 272 rows): eruption
     time (minutes) and waiting time to the next eruption (minutes), the data set of
     mclust's examples.
@@ -38,7 +41,7 @@ def load_faithful():
 AIRQUALITY_COLUMNS = ("ozone", "solar_r", "wind", "temp")
 
 
-def load_airquality():
+def load_airquality() -> NDArray:
     """New York air quality, May to September 1973 (R's ``datasets::airquality``, 153
     daily rows): mean ozone (ppb, 13:00-15:00 at Roosevelt Island), solar radiation
     (Langleys, 08:00-12:00 at Central Park), mean wind speed (mph, LaGuardia) and
@@ -63,7 +66,7 @@ IRIS_COLUMNS = ("sepal_length", "sepal_width", "petal_length", "petal_width")
 IRIS_SPECIES = ("setosa", "versicolor", "virginica")
 
 
-def load_iris():
+def load_iris() -> tuple[NDArray, NDArray]:
     """Anderson's iris flowers (R's ``datasets::iris``, 150 rows, as Fisher published
     them in 1936): sepal and petal length and width of 50 flowers of each of three
     species. Versicolor and virginica overlap, the classic test of clustering and of
@@ -91,8 +94,10 @@ def _rng(random_state):
     return np.random.default_rng(seed_sequence(random_state))
 
 
-def make_blobs(n_per_cluster=200, centers=((-5.0, 0.0), (0.0, 6.0), (5.0, -1.0)),
-               cluster_std=1.0, random_state=None):
+def make_blobs(n_per_cluster: int = 200,
+               centers: ArrayLike = ((-5.0, 0.0), (0.0, 6.0), (5.0, -1.0)),
+               cluster_std: float = 1.0,
+               random_state: RandomStateLike = None) -> tuple[NDArray, NDArray]:
     """Isotropic Gaussian blobs: the K-Means example (3 clusters of 200 points).
 
     Parameters
@@ -126,8 +131,9 @@ def make_blobs(n_per_cluster=200, centers=((-5.0, 0.0), (0.0, 6.0), (5.0, -1.0))
     return X, labels, centers
 
 
-def make_coin_trials(biases=(0.6, 0.2), n_tosses=10, n_trials=500, weights=None,
-                     random_state=None):
+def make_coin_trials(biases: ArrayLike = (0.6, 0.2), n_tosses: int = 10, n_trials: int = 500,
+                     weights: ArrayLike | None = None,
+                     random_state: RandomStateLike = None) -> tuple[NDArray, NDArray]:
     """The two-coins experiment: each trial picks a coin, tosses it ``n_tosses`` times
     and records the number of heads.
 
@@ -159,8 +165,9 @@ def make_coin_trials(biases=(0.6, 0.2), n_tosses=10, n_trials=500, weights=None,
     return rng.binomial(n_tosses, biases[coins]), coins
 
 
-def make_gaussian_mixture_1d(means=(-10.0, 30.0, 3.0), sds=(3.0, 7.0, 5.0),
-                             sizes=(1000, 1000, 1000), random_state=None):
+def make_gaussian_mixture_1d(means: ArrayLike = (-10.0, 30.0, 3.0), sds: ArrayLike = (3.0, 7.0, 5.0),
+                             sizes: ArrayLike = (1000, 1000, 1000),
+                             random_state: RandomStateLike = None) -> tuple[NDArray, NDArray]:
     """A 1-D Gaussian mixture: ``sizes[j]`` points from Normal(means[j], sds[j]).
 
     The defaults are the article's three components; the two-component example is

@@ -1,6 +1,8 @@
 """Gaussian mixtures fitted by EM: 1-D or multivariate, four covariance types,
 sample weights, restarts and history."""
 
+from __future__ import annotations
+
 import numpy as np
 
 from ._backend import runtime, thread_context
@@ -12,6 +14,7 @@ from ._validation import (check_float_array, check_mixture_weights,
                           check_float, check_int, check_is_fitted, check_labels,
                           check_sample_weight, is_dask_array,
                           record_features, seed_sequence, warn, weighted_total)
+from ._typing import ArrayLike, NDArray, RandomStateLike
 from .exceptions import DegenerateComponentWarning
 
 __all__ = ["GaussianMixture"]
@@ -172,8 +175,9 @@ def kernel_precision(prec_chol, covariance_type, k, d):
     return "diag", np.ascontiguousarray(np.repeat(prec_chol[:, None], d, axis=1))
 
 
-def default_prior(X, sample_weight, n_components, covariance_type, overrides=None,
-                  frequency=1.0):
+def default_prior(X: ArrayLike, sample_weight: ArrayLike, n_components: int,
+                  covariance_type: str, overrides: dict | None = None,
+                  frequency: float = 1.0) -> dict:
     """mclust's default conjugate prior (``defaultPrior``; Fraley & Raftery 2007) for
     a mixture of ``n_components`` on X: ``shrinkage`` 0.01 of a Gaussian prior on
     each mean toward ``mean``, the data's mean; an inverse Wishart (inverse gamma for
@@ -317,7 +321,8 @@ def m_step(N, S1, S2, centers, covariance_type, reg_covar, eps, unit=1.0, prior=
     return weights, means, np.full((1, 1), tied + reg_covar)
 
 
-def component_covariance(covariances, covariance_type, j, n_features):
+def component_covariance(covariances: ArrayLike, covariance_type: str, j: int,
+                         n_features: int) -> NDArray:
     """The full (d, d) covariance matrix of component ``j``, whatever the type."""
     if covariance_type == "full":
         return covariances[j]
@@ -562,12 +567,17 @@ class GaussianMixture(MixtureBase):
     _kernel_module = "gaussian_mixture"
     _objective_label = "lower bound"
 
-    def __init__(self, n_components=1, *, covariance_type="full", tol=1e-3, reg_covar=1e-6,
-                 max_iter=100, n_init=1, init_params="kmeans", weights_init=None,
-                 means_init=None, precisions_init=None, warm_start=False, backend="auto",
-                 random_state=None, record_history=False, verbose=0, learning_offset=2.0,
-                 learning_decay=0.7, prior=None, missing="raise", fit_weights=True,
-                 fit_means=True, fit_covariances=True):
+    def __init__(self, n_components: int = 1, *, covariance_type: str = "full",
+                 tol: float = 1e-3, reg_covar: float = 1e-6, max_iter: int = 100,
+                 n_init: int = 1, init_params: str = "kmeans",
+                 weights_init: ArrayLike | None = None, means_init: ArrayLike | None = None,
+                 precisions_init: ArrayLike | None = None, warm_start: bool = False,
+                 backend: str = "auto", random_state: RandomStateLike = None,
+                 record_history: bool = False, verbose: int | bool = 0,
+                 learning_offset: float = 2.0, learning_decay: float = 0.7,
+                 prior: None | str | dict = None, missing: str = "raise",
+                 fit_weights: bool = True, fit_means: bool = True,
+                 fit_covariances: bool = True) -> None:
         self.n_components = n_components
         self.fit_weights = fit_weights
         self.fit_means = fit_means
@@ -626,7 +636,8 @@ class GaussianMixture(MixtureBase):
             out["precisions"] = p
         return out
 
-    def fit(self, X, y=None, sample_weight=None):
+    def fit(self, X: ArrayLike, y: ArrayLike | None = None,
+            sample_weight: ArrayLike | None = None) -> GaussianMixture:
         """Estimate the mixture's parameters by EM.
 
         Parameters
@@ -1253,7 +1264,7 @@ class GaussianMixture(MixtureBase):
         with thread_context(rt):
             return self._e_step(X_checked, params, rt, want, layout=layout)
 
-    def impute(self, X):
+    def impute(self, X: ArrayLike) -> NDArray:
         """X with each missing value (NaN) replaced by its conditional expectation
         under the fitted mixture, ``sum_c p(c | x_O) E[x_M | x_O, c]`` (the observed
         entries ``x_O`` of the row are kept; a row with nothing observed gets the
@@ -1270,7 +1281,7 @@ class GaussianMixture(MixtureBase):
         out = self._predict_pass(X, "impute")
         return out[:, 0] if np.ndim(X) == 1 and not is_dask_array(X) else out
 
-    def score_samples(self, X):
+    def score_samples(self, X: ArrayLike) -> NDArray:
         """Log-likelihood of each row under the mixture.
 
         Parameters
@@ -1283,7 +1294,8 @@ class GaussianMixture(MixtureBase):
         """
         return self._predict_pass(X, "lpn")
 
-    def score(self, X, y=None, sample_weight=None):
+    def score(self, X: ArrayLike, y: ArrayLike | None = None,
+              sample_weight: ArrayLike | None = None) -> float:
         """Mean (sample-weighted) log-likelihood per row of X.
 
         Parameters
@@ -1313,15 +1325,16 @@ class GaussianMixture(MixtureBase):
             return sample_weight
         return observed_weights(X, sample_weight, self._check_X)
 
-    def predict(self, X):
+    def predict(self, X: ArrayLike) -> NDArray:
         """Most probable component of each row, ndarray of shape (n_samples,)."""
         return self._predict_pass(X, "labels")
 
-    def predict_proba(self, X):
+    def predict_proba(self, X: ArrayLike) -> NDArray:
         """Responsibilities, ndarray of shape (n_samples, n_components)."""
         return self._predict_pass(X, "resp")
 
-    def fit_predict(self, X, y=None, sample_weight=None):
+    def fit_predict(self, X: ArrayLike, y: ArrayLike | None = None,
+                    sample_weight: ArrayLike | None = None) -> NDArray:
         """Fit, then ``predict(X)`` (the final E-step at the fitted parameters); with
         partial labels ``y``, a labelled row gets its label."""
         labels = self.fit(X, y, sample_weight=sample_weight).predict(X)
@@ -1333,7 +1346,7 @@ class GaussianMixture(MixtureBase):
         return n_parameters(self._params_covariance_type, k, d, self.fit_weights,
                             self.fit_means, self.fit_covariances)
 
-    def bic(self, X, sample_weight=None):
+    def bic(self, X: ArrayLike, sample_weight: ArrayLike | None = None) -> float:
         """Bayesian information criterion on X (lower is better):
         ``-2 log L + n_parameters log(n)``, with the weighted log-likelihood and ``n``
         the sum of the weights, so that a weighted table gives the expanded data's
@@ -1351,7 +1364,7 @@ class GaussianMixture(MixtureBase):
         total, weight = self._log_likelihood(X, sample_weight)
         return float(-2.0 * total + self._n_parameters() * np.log(weight))
 
-    def aic(self, X, sample_weight=None):
+    def aic(self, X: ArrayLike, sample_weight: ArrayLike | None = None) -> float:
         """Akaike information criterion on X (lower is better):
         ``-2 log L + 2 n_parameters``, with the weighted log-likelihood.
 
@@ -1367,7 +1380,7 @@ class GaussianMixture(MixtureBase):
         total, _ = self._log_likelihood(X, sample_weight)
         return float(-2.0 * total + 2.0 * self._n_parameters())
 
-    def icl(self, X, sample_weight=None):
+    def icl(self, X: ArrayLike, sample_weight: ArrayLike | None = None) -> float:
         """Integrated complete-data likelihood criterion on X (Biernacki et al. 2000;
         lower is better): ``bic(X) - 2 sum_i w_i log max_k tau_ik``, BIC plus twice
         the entropy of the hard assignment, so that it prefers well-separated
@@ -1386,13 +1399,13 @@ class GaussianMixture(MixtureBase):
                                   self._observed_weights(X, sample_weight))
         return self.bic(X, sample_weight) - 2.0 * total
 
-    def uncertainty(self, X):
+    def uncertainty(self, X: ArrayLike) -> NDArray:
         """1 - the largest posterior probability of each row (mclust's uncertainty),
         ndarray of shape (n_samples,), computed by blocks of rows (no n_samples x
         n_components array is kept)."""
         return _uncertainty(self.predict_proba, X)
 
-    def sample(self, n_samples=1):
+    def sample(self, n_samples: int = 1) -> tuple[NDArray, NDArray]:
         """Draw from the fitted mixture.
 
         Returns

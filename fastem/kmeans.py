@@ -1,8 +1,11 @@
 """K-Means as hard EM: E-step assigns each point to its nearest centre, M-step moves
 each centre to the weighted mean of its points (Lloyd's algorithm)."""
 
+from __future__ import annotations
+
 
 import sys
+from typing import Any, Callable
 
 import numpy as np
 
@@ -12,6 +15,7 @@ from ._stats import SufficientStatistics
 from ._validation import (check_array, check_choice, check_features, check_is_fitted,
                           check_int, check_labels, check_sample_weight, is_dask_array,
                           record_features, warn)
+from ._typing import ArrayLike, NDArray, RandomStateLike
 from .exceptions import ConvergenceWarning
 
 __all__ = ["KMeans", "kmeans_plusplus"]
@@ -118,8 +122,9 @@ def _centred_sq_norms(X, origin):
     return out
 
 
-def kmeans_plusplus(X, n_clusters, *, sample_weight=None, random_state=None,
-                    n_local_trials=None):
+def kmeans_plusplus(X: ArrayLike, n_clusters: int, *, sample_weight: ArrayLike | None = None,
+                    random_state: RandomStateLike = None,
+                    n_local_trials: int | None = None) -> tuple[NDArray, NDArray]:
     """Greedy k-means++ seeding, weighted by ``sample_weight``.
 
     The first centre is drawn with probability proportional to the weights; each
@@ -403,10 +408,12 @@ class KMeans(EMBase):
     _objective_is_sum = True
     _n_init_auto = True
 
-    def __init__(self, n_clusters=8, *, init="k-means++", n_init=1, max_iter=300,
-                 tol=1e-4, warm_start=False, algorithm="auto", backend="auto",
-                 random_state=None, record_history=False, verbose=0, learning_offset=2.0,
-                 learning_decay=0.7):
+    def __init__(self, n_clusters: int = 8, *, init: str | ArrayLike | Callable = "k-means++",
+                 n_init: int | str = 1, max_iter: int = 300, tol: float = 1e-4,
+                 warm_start: bool = False, algorithm: str = "auto", backend: str = "auto",
+                 random_state: RandomStateLike = None, record_history: bool = False,
+                 verbose: int | bool = 0, learning_offset: float = 2.0,
+                 learning_decay: float = 0.7) -> None:
         self.n_clusters = n_clusters
         self.init = init
         self.n_init = n_init
@@ -443,7 +450,8 @@ class KMeans(EMBase):
         return np.ascontiguousarray(centers, dtype=dtype)
 
     # -------------------------------------------------------------------- fit
-    def fit(self, X, y=None, sample_weight=None):
+    def fit(self, X: ArrayLike, y: ArrayLike | None = None,
+            sample_weight: ArrayLike | None = None) -> KMeans:
         """Compute the clustering.
 
         Parameters
@@ -909,7 +917,7 @@ class KMeans(EMBase):
             raise _overflow_error()
         return labels, inertia
 
-    def predict(self, X):
+    def predict(self, X: ArrayLike) -> NDArray:
         """Index of the closest centre for each row of X.
 
         Parameters
@@ -932,12 +940,13 @@ class KMeans(EMBase):
         check_is_fitted(self, "cluster_centers_")
         return map_rows(self, X, method)
 
-    def fit_predict(self, X, y=None, sample_weight=None):
+    def fit_predict(self, X: ArrayLike, y: ArrayLike | None = None,
+                    sample_weight: ArrayLike | None = None) -> NDArray:
         """Fit, then return ``labels_`` (equal to ``predict(X)`` on the same X, except
         that a row labelled in ``y`` has its label)."""
         return self.fit(X, y, sample_weight=sample_weight).labels_
 
-    def set_output(self, *, transform=None):
+    def set_output(self, *, transform: str | None = None) -> KMeans:
         """Choose the container ``transform`` and ``fit_transform`` return, as
         scikit-learn's ``set_output``: "default" (a NumPy array), "pandas" or "polars"
         (a DataFrame with columns ``get_feature_names_out()``, and X's index when X is
@@ -975,7 +984,7 @@ class KMeans(EMBase):
 
         return pl.DataFrame(out, schema=columns)
 
-    def transform(self, X):
+    def transform(self, X: ArrayLike) -> Any:
         """Euclidean distance of each row to each centre.
 
         Parameters
@@ -1017,17 +1026,19 @@ class KMeans(EMBase):
             return np.sqrt(out64).astype(np.float32)
         return np.sqrt(out, out=out)
 
-    def fit_transform(self, X, y=None, sample_weight=None):
+    def fit_transform(self, X: ArrayLike, y: ArrayLike | None = None,
+                      sample_weight: ArrayLike | None = None) -> Any:
         """Fit, then return ``transform(X)``."""
         return self.fit(X, y, sample_weight=sample_weight).transform(X)
 
-    def score(self, X, y=None, sample_weight=None):
+    def score(self, X: ArrayLike, y: ArrayLike | None = None,
+              sample_weight: ArrayLike | None = None) -> float:
         """Opposite of the (weighted) inertia of X under the fitted centres."""
         X = self._check_X_predict(X)
         sample_weight = check_sample_weight(sample_weight, X.shape[0])
         return -self._assign(X, sample_weight)[1]
 
-    def get_feature_names_out(self, input_features=None):
+    def get_feature_names_out(self, input_features: ArrayLike | None = None) -> NDArray:
         """Names of the ``transform`` outputs: ``kmeans0``, ``kmeans1``, ..."""
         check_is_fitted(self, "cluster_centers_")
         return np.asarray([f"kmeans{i}" for i in range(self.cluster_centers_.shape[0])],

@@ -2,10 +2,13 @@
 ``mclust::Mclust`` does for Gaussian mixtures (number of components x covariance
 structure)."""
 
+from __future__ import annotations
+
 import itertools
 import time
 import warnings
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import numpy as np
 
@@ -106,8 +109,8 @@ class ModelSelection(ParamsMixin):
         a table of it.
     """
 
-    def __init__(self, estimator, param_grid=None, criterion="bic", n_jobs=None,
-                 allow_degenerate=False):
+    def __init__(self, estimator: Any, param_grid: dict | None = None, criterion: str = "bic",
+                 n_jobs: int | None = None, allow_degenerate: bool = False) -> None:
         self.estimator = estimator
         self.param_grid = param_grid
         self.criterion = criterion
@@ -115,7 +118,8 @@ class ModelSelection(ParamsMixin):
         self.allow_degenerate = allow_degenerate
 
     # ------------------------------------------------------------------ fitting
-    def fit(self, X, y=None, sample_weight=None, **fit_params):
+    def fit(self, X: Any, y: Any = None, sample_weight: Any = None,
+            **fit_params: Any) -> ModelSelection:
         """Fit every combination on X (``y``, partial labels with -1 for an unlabelled
         row as in the estimator's ``fit``, ``sample_weight`` and ``fit_params``, such
         as a BinomialMixture's ``n_trials``, go to every fit) and keep the best. With
@@ -144,7 +148,7 @@ class ModelSelection(ParamsMixin):
         combos = [dict(zip(names, values)) for values in itertools.product(*grid.values())]
         # the combinations that differ only in covariance type start from the same
         # KMeans labels: computed once (see GaussianMixture._kmeans_labels)
-        self._init_cache = {}
+        self._init_cache: dict = {}
         if n_jobs == 1:
             from ._backend import blas_held
 

@@ -12,9 +12,18 @@ before it), and the title says so. Axis labels are the feature names (the model'
 columns), else "feature 0", "feature 1", ...
 """
 
+from __future__ import annotations
+
 import copy
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
+
+from ._typing import ArrayLike
+
+if TYPE_CHECKING:  # matplotlib is imported when a figure is drawn, never before
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 __all__ = ["plot_kmeans_history", "plot_parameter_history", "plot_density_snapshots",
            "plot_objective", "plot_density_vs_kde", "plot_ellipses", "plot_criterion",
@@ -81,7 +90,8 @@ def _history(model, key):
     return np.asarray(history[key])
 
 
-def plot_kmeans_history(kmeans, X, ax=None, feature_names=None):
+def plot_kmeans_history(kmeans: Any, X: ArrayLike, ax: Axes | None = None,
+                        feature_names: Sequence[str] | None = None) -> Figure:
     """Points coloured by cluster and each centroid's path from the initial guess to
     the end (circles: start, crosses: end). Needs ``record_history=True``; 2-D X (the
     first two features otherwise)."""
@@ -106,7 +116,8 @@ def plot_kmeans_history(kmeans, X, ax=None, feature_names=None):
     return fig
 
 
-def plot_parameter_history(model, parameter="probs", ax=None, truth=None):
+def plot_parameter_history(model: Any, parameter: str = "probs", ax: Axes | None = None,
+                           truth: ArrayLike | None = None) -> Figure:
     """One line per component (and feature) of ``history_[parameter]`` per iteration,
     e.g. the coin biases; dashed lines at ``truth`` when given."""
     model, _, _, _ = _unwrap(model)
@@ -141,7 +152,8 @@ def _variances_1d(covariances, k):
     return np.broadcast_to(v, (k,)) if v.size == 1 else v
 
 
-def plot_density_snapshots(gmm, x, iterations=(0, 5, 20), ax=None, bins=60):
+def plot_density_snapshots(gmm: Any, x: ArrayLike, iterations: Sequence[int] = (0, 5, 20),
+                           ax: Axes | None = None, bins: int = 60) -> Figure:
     """The data's histogram and the 1-D mixture density at chosen iterations (those
     past the end are drawn once, at the last one, and the legend says so). Needs
     ``record_history=True``."""
@@ -172,7 +184,7 @@ def plot_density_snapshots(gmm, x, iterations=(0, 5, 20), ax=None, bins=60):
     return fig
 
 
-def plot_objective(model, ax=None):
+def plot_objective(model: Any, ax: Axes | None = None) -> Figure:
     """``history_["objective"]`` per iteration: the mean log-likelihood of a mixture,
     or the inertia of K-Means."""
     model, _, _, _ = _unwrap(model)
@@ -186,7 +198,8 @@ def plot_objective(model, ax=None):
     return fig
 
 
-def plot_density_vs_kde(gmm, x, ax=None, bins=60):
+def plot_density_vs_kde(gmm: Any, x: ArrayLike, ax: Axes | None = None,
+                        bins: int = 60) -> Figure:
     """The fitted 1-D mixture density (and its weighted components) against a
     Gaussian kernel density estimate of the data."""
     from scipy.stats import gaussian_kde
@@ -215,7 +228,8 @@ def plot_density_vs_kde(gmm, x, ax=None, bins=60):
     return fig
 
 
-def plot_ellipses(gmm, X, ax=None, n_std=2.0, feature_names=None):
+def plot_ellipses(gmm: Any, X: ArrayLike, ax: Axes | None = None, n_std: float = 2.0,
+                  feature_names: Sequence[str] | None = None) -> Figure:
     """2-D points coloured by component and each component's ``n_std`` covariance
     ellipse (any covariance type)."""
     from matplotlib.patches import Ellipse
@@ -248,7 +262,7 @@ def plot_ellipses(gmm, X, ax=None, n_std=2.0, feature_names=None):
 _MARKERS = "osD^v<>ph*"
 
 
-def plot_criterion(selection, ax=None):
+def plot_criterion(selection: Any, ax: Axes | None = None) -> Figure:
     """A fitted :class:`fastem.ModelSelection`'s criterion against ``n_components``,
     one curve per covariance type (or per value of the grid's other parameter), the
     chosen model ringed: mclust's BIC plot, with fastem's sign (lower is better).
@@ -289,7 +303,9 @@ def plot_criterion(selection, ax=None):
     return fig
 
 
-def plot_classification(model, X, n_std=2.0, feature_names=None, figsize=None):
+def plot_classification(model: Any, X: ArrayLike, n_std: float = 2.0,
+                        feature_names: Sequence[str] | None = None,
+                        figsize: tuple[float, float] | None = None) -> Figure:
     """A scatter matrix of the features: points coloured by ``model.predict`` and
     drawn larger the more uncertain their assignment (1 - max posterior), each
     component's ``n_std`` ellipse in every pair of features, histograms by component
@@ -353,8 +369,9 @@ def _ellipse(ax, mean, cov, n_std, color, **kw):
                                 **kw))
 
 
-def plot_missing(model, X, features=(0, 1), complete_case=None, feature_names=None,
-                 n_std=2.0, ax=None):
+def plot_missing(model: Any, X: ArrayLike, features: tuple[int, int] = (0, 1),
+                 complete_case: Any = None, feature_names: Sequence[str] | None = None,
+                 n_std: float = 2.0, ax: Axes | None = None) -> Figure:
     """Two features of data with holes: the rows with both observed (coloured by
     ``model.predict``, which reads every observed coordinate), the rows with one of
     the two missing at their imputed value (``model.impute``, hollow markers), the

@@ -67,3 +67,18 @@ def test_the_command_line_lives_in_one_subpackage():
     top = {p.stem for p in package.glob("*.py")}
     assert not top & {"cli", "_fitcli", "_demo", "_bench", "_warmup"}
     assert {"kmeans", "gaussian_mixture", "binomial_mixture", "plotting", "datasets"} <= top
+
+
+def test_typed_package():
+    package = pathlib.Path(fastem.__file__).parent
+    assert (package / "py.typed").exists()
+    assert "py.typed" in _pyproject()["tool"]["setuptools"]["package-data"]["fastem"]
+    assert "Typing :: Typed" in _pyproject()["project"]["classifiers"]
+    # the public signatures carry hints
+    import inspect
+
+    for method in (fastem.KMeans.fit, fastem.GaussianMixture.predict_proba,
+                   fastem.BinomialMixture.bic, fastem.GaussianMixture.statistics,
+                   fastem.datasets.load_iris, fastem.kmeans_plusplus):
+        hints = inspect.signature(method)
+        assert hints.return_annotation is not inspect.Signature.empty, method

@@ -380,7 +380,7 @@ def _fitters(model, X, start, k, extra, n_iter):
 
 
 # measure_machine's results in this process, by its ``quick`` argument
-_MACHINE_RATES = {}
+_MACHINE_RATES: dict = {}
 
 
 def _rate_kernels():
