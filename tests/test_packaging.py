@@ -9,6 +9,7 @@ import sys
 import pytest
 
 import fastem
+import fastem.datasets  # noqa: F401  (a submodule, loaded on demand)
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
