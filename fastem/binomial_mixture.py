@@ -235,7 +235,7 @@ class BinomialMixture(MixtureBase):
     lower_bound_ : float
         Mean (weighted) log-likelihood per row, binomial coefficients included, at the
         parameters before the last M-step.
-    lower_bounds_ : ndarray of shape (n_iter_,)
+    lower_bounds_ : ndarray of shape (``n_iter_``,)
     history_ : dict of ndarray
         ``"objective"`` always; ``"probs"`` and ``"weights"`` with record_history.
     n_trials_ : float or None

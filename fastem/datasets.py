@@ -94,10 +94,10 @@ def _rng(random_state):
     return np.random.default_rng(seed_sequence(random_state))
 
 
-def make_blobs(n_per_cluster: int = 200,
+def make_blobs(n_per_cluster: int | ArrayLike = 200,
                centers: ArrayLike = ((-5.0, 0.0), (0.0, 6.0), (5.0, -1.0)),
-               cluster_std: float = 1.0,
-               random_state: RandomStateLike = None) -> tuple[NDArray, NDArray]:
+               cluster_std: float | ArrayLike = 1.0,
+               random_state: RandomStateLike = None) -> tuple[NDArray, NDArray, NDArray]:
     """Isotropic Gaussian blobs: the K-Means example (3 clusters of 200 points).
 
     Parameters

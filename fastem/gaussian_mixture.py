@@ -538,11 +538,11 @@ class GaussianMixture(MixtureBase):
         Mean (sample-weighted) log-likelihood per sample at the parameters before the
         last M-step, as scikit-learn reports it (for ``partial_fit``: of the last
         batch).
-    lower_bounds_ : ndarray of shape (n_iter_,)
+    lower_bounds_ : ndarray of shape (``n_iter_``,)
         The lower bound at each iteration of the best restart.
     history_ : dict of ndarray
         ``"objective"``: mean log-likelihood at the initial guess and after each
-        iteration, shape (n_iter_ + 1,) (so ``history_["objective"][:-1]`` equals
+        iteration, shape (``n_iter_`` + 1,) (so ``history_["objective"][:-1]`` equals
         ``lower_bounds_``); with ``record_history=True`` also ``"weights"``,
         ``"means"`` and ``"covariances"`` with a leading iteration axis.
     backend_ : str

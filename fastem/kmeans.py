@@ -384,8 +384,8 @@ class KMeans(EMBase):
         Whether the best restart converged.
     history_ : dict of ndarray
         ``"objective"``: inertia at the initial centres and after each iteration,
-        shape (n_iter_ + 1,); with ``record_history=True`` also
-        ``"cluster_centers"``, shape (n_iter_ + 1, n_clusters, n_features).
+        shape (``n_iter_`` + 1,); with ``record_history=True`` also
+        ``"cluster_centers"``, shape (``n_iter_`` + 1, n_clusters, n_features).
     backend_ : str
         "numba" or "python", the backend the fit used.
     n_features_in_ : int
