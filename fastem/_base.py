@@ -335,11 +335,12 @@ class EMBase(ParamsMixin):
     # label. ``data["labels"]`` holds the labels, the number of unlabelled rows and
     # the labelled rows grouped by label (as the model's ``_label_part`` builds them).
 
-    def _split_labels(self, X, sample_weight, y, make, fitting=False):
+    def _split_labels(self, X, sample_weight, y, make, fitting=False, observed=None):
         """``(sample_weight without the labelled rows, labels)`` for labels ``y``
         (from :func:`check_labels`; None: no labels). ``make(rows)`` builds what
         ``_labelled_statistics`` reads from the labelled rows of one label. A fit
-        with every row labelled is supervised estimation: each component needs rows."""
+        with every row labelled is supervised estimation: each component needs rows
+        (with something ``observed``, a mask of the rows, when there are holes)."""
         if y is None:
             return sample_weight, None
         labelled = y >= 0
@@ -349,15 +350,18 @@ class EMBase(ParamsMixin):
         supervised = not (sample_weight[~labelled] > 0).any()
         if fitting and supervised:
             k = self._n_components_of()
-            absent = sorted(set(range(k)) - set(classes.tolist()))
+            seen = classes if observed is None else np.unique(y[rows[observed[rows]]])
+            absent = sorted(set(range(k)) - set(seen.tolist()))
             if absent:
                 raise ValueError(
                     f"every row of X is labelled (y has no -1 on a row of positive "
                     f"weight), so the fit is supervised estimation, but component "
-                    f"{absent[0]} has no labelled row to estimate it from.")
+                    f"{absent[0]} has no labelled row "
+                    f"{'with an observed value ' if observed is not None else ''}to "
+                    "estimate it from.")
         parts = [(int(c), make(r)) for c, r in zip(classes, np.split(rows, starts[1:]))]
         labels = {"y": y, "parts": parts, "n_unlabelled": int(y.size - labelled.sum()),
-                  "supervised": supervised}
+                  "supervised": supervised, "weight": float(sample_weight[rows].sum())}
         return np.where(labelled, 0.0, sample_weight), labels
 
     def _n_components_of(self):
@@ -376,23 +380,22 @@ class EMBase(ParamsMixin):
         return stats + self._labelled_statistics(labels, params, rt, stats)
 
     def _labelled_statistics(self, labels, params, rt, like):
-        """The mixtures' way: per label, the model's own pass over its rows with the
-        one component (log weight 0), then that component's log weight once per unit
-        of weight; ``like``: statistics whose shapes and centre these take."""
-        arrays = {key: np.zeros_like(value) for key, value in like.arrays.items()}
-        objective = weight = 0.0
-        n_samples = 0
-        with np.errstate(divide="ignore"):
-            log_w = np.log(params["weights"])
-        for c, sub in labels["parts"]:
-            part = self._block_statistics(sub, self._component_params(params, c), rt)
-            for key, value in part.arrays.items():
-                arrays[key][c] += value[0]
-            objective += part.objective + (part.weight * log_w[c] if part.weight else 0.0)
-            weight += part.weight
-            n_samples += part.n_samples
-        return SufficientStatistics(like.model, arrays, objective, weight, n_samples,
-                                    like.center)
+        """The statistics of the labelled rows, each in its own component, with the
+        shapes and centre of ``like`` (the unlabelled rows' statistics). Each model
+        says how, from what its ``_split_labels`` ``make`` kept of each label."""
+        raise NotImplementedError
+
+    @staticmethod
+    def _log_weights_of_labels(params, classes, what="weights_init"):
+        """log weight of each labelled component; a label of a component held at
+        weight 0 cannot be, and says so."""
+        weights = params["weights"][classes]
+        if (weights <= 0).any():
+            c = int(np.asarray(classes)[np.flatnonzero(weights <= 0)[0]])
+            raise ValueError(f"y labels rows with component {c}, whose weight is 0: a "
+                             f"labelled row cannot come from it (give {what} a positive "
+                             f"weight for component {c}, or relabel those rows).")
+        return np.log(weights)
 
     def _with_labels(self, predicted, y):
         """``fit_predict``'s labels: ``predicted`` with each row labelled in ``y`` (the

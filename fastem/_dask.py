@@ -83,6 +83,23 @@ def _aligned(values, X, name, width=None):
     return values.rechunk((X.chunks[0],) + tuple((s,) for s in values.shape[1:]))
 
 
+def _check_label_array(y, n, k):
+    """Partial labels of a Dask fit, checked as far as can be without computing them
+    (their values are checked chunk by chunk): in memory, all of check_labels."""
+    if not is_dask_array(y):
+        from ._validation import check_labels
+
+        checked = check_labels(y, n, k)
+        return np.full(n, -1) if checked is None else checked
+    if y.dtype.kind == "b" or y.dtype.kind not in "iuf":
+        raise TypeError(f"y must hold integer component indices (-1 for an unlabelled "
+                        f"row), got dtype {y.dtype}.")
+    if y.ndim != 1 or y.shape[0] != n:
+        raise ValueError(f"y.shape == {y.shape}, expected ({n},): one label per sample "
+                         "(-1 for an unlabelled one).")
+    return y
+
+
 def _per_row_trials(n_trials, n, one_d):
     if is_dask_array(n_trials):
         return True
@@ -153,7 +170,9 @@ def _check_chunk(proto, X, w, nt, y=None):
                              f"{np.sum(w < 0)} negative value(s).")
     empty = w is not None and not w.sum() > 0  # a chunk of weight 0 is allowed
     data, _ = proto._batch_data(X, None if empty else w, fitting=False, **kwargs)
-    info = {"n": X.shape[0], "weight": 0.0 if empty else float(data["sample_weight"].sum()),
+    labels = data.get("labels")
+    weight = float(data["sample_weight"].sum()) + (labels["weight"] if labels else 0.0)
+    info = {"n": X.shape[0], "weight": 0.0 if empty else weight,
             "log_coef": 0.0 if empty else float(data.get("log_coef", 0.0)),
             "unlabelled": not empty and (data.get("labels") is None
                                          or not data["labels"]["supervised"])}
@@ -217,7 +236,8 @@ def fit_dask(est, X, sample_weight, n_trials=None, y=None):
         exponent = weight_exponent(float(W.max().compute()))
         if exponent:
             W = da.map_blocks(np.ldexp, W, -exponent, dtype=np.float64)
-    Y = None if y is None else _aligned(y, X, "y")
+    Y = None if y is None else _aligned(_check_label_array(y, n, est._n_components_of()),
+                                        X, "y")
     NT = None
     if model == "binomial_mixture":
         nt = est.n_trials if n_trials is None else n_trials

@@ -206,8 +206,15 @@ def check_labels(y, n_samples, n_components, *, name="y"):
     if _is_sparse(y):
         raise TypeError(f"{name} must be a dense 1-D array of component indices (-1 for "
                         "an unlabelled row), got a sparse matrix.")
-    arr = np.asarray(y)
+    try:
+        arr = np.asarray(y)
+    except ValueError:  # ragged nesting
+        raise ValueError(f"{name} must be a 1-D array of component indices (-1 for an "
+                         "unlabelled row), one per sample.") from None
     if arr.dtype == object:
+        if any(isinstance(v, (str, bytes)) for v in arr.ravel()):
+            raise TypeError(f"{name} must hold integer component indices (-1 for an "
+                            "unlabelled row), got strings.")
         try:
             arr = arr.astype(np.float64)
         except (TypeError, ValueError):

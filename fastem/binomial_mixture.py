@@ -396,10 +396,12 @@ class BinomialMixture(MixtureBase):
             check_features(self, X_raw if not one_d else X, X)
         if compress is None:  # a fit runs on the distinct rows when they are few
             compress = fitting
-        def rows_data(X, nt, w, inits):
+        def rows_data(X, nt, w, inits, labelled=False):
             keep = w > 0
-            if nt.shape[0] > 1 and self.missing == "em":
-                keep &= nt.max(axis=1) > 0  # every count missing: the row carries nothing
+            if nt.shape[0] > 1 and self.missing == "em" and not labelled:
+                # every count missing: an unlabelled row carries nothing (a labelled
+                # one still counts in its component's weight)
+                keep &= nt.max(axis=1) > 0
             if not keep.all():  # rows of weight 0 carry nothing, and may be impossible
                 X, w = X[keep], w[keep]
                 nt = nt[keep] if nt.shape[0] > 1 else nt
@@ -409,11 +411,14 @@ class BinomialMixture(MixtureBase):
                 X, nt, w = compressed
             data = self._prepare(X, w, None, n_trials=nt, inits=inits)
             data["n_samples"] = rows
+            if labelled:  # the sums that give its statistics at any parameters
+                data.update(weight=float(w.sum()), SX=w @ X,
+                            SN=w @ np.broadcast_to(nt, X.shape))
             return data
 
         w_main, labels = self._split_labels(X, sample_weight, y, lambda rows: rows_data(
-            X[rows], nt[rows] if nt.shape[0] > 1 else nt, sample_weight[rows], {}),
-            fitting=fitting)
+            X[rows], nt[rows] if nt.shape[0] > 1 else nt, sample_weight[rows], {},
+            labelled=True), fitting=fitting)
         data = rows_data(X, nt, w_main, inits)
         data["n_samples"] = n
         rows = data["X"].shape[0]
@@ -566,9 +571,27 @@ class BinomialMixture(MixtureBase):
                           rt.chunk_size, rt.parallel)
         return {"lpn": lpn, "labels": labels, "resp": resp}[want]
 
-    def _component_params(self, params, c):
-        """The parameters of component ``c`` alone, as a one-component mixture."""
-        return {"probs": params["probs"][c:c + 1], "weights": np.ones(1)}
+    def _labelled_statistics(self, labels, params, rt, like):
+        """The labelled rows' statistics, in closed form from each label's weight,
+        successes and trials: ``N = W``, ``SX``, ``SN`` and ``log L = W log pi +
+        sum_f SX log p + (SN - SX) log(1 - p)`` plus the binomial coefficients."""
+        k, d = params["probs"].shape
+        parts = [part for _, part in labels["parts"]]
+        cls = np.array([c for c, _ in labels["parts"]], dtype=np.intp)
+        log_w = self._log_weights_of_labels(params, cls)
+        W = np.array([p["weight"] for p in parts])
+        SX = np.array([p["SX"] for p in parts]).reshape(-1, d)
+        SN = np.array([p["SN"] for p in parts]).reshape(-1, d)
+        logp, log1mp = _log_probs(params["probs"][cls])
+        with np.errstate(invalid="ignore"):  # 0 successes at p = 0 (or failures at 1): 0
+            terms = np.where(SX > 0, SX * logp, 0.0) + np.where(SN > SX, (SN - SX) * log1mp,
+                                                                 0.0)
+        N, SXk, SNk = np.zeros(k), np.zeros((k, d)), np.zeros((k, d))
+        N[cls], SXk[cls], SNk[cls] = W, SX, SN
+        objective = float(W @ log_w + terms.sum() + sum(p["log_coef"] for p in parts))
+        return SufficientStatistics("binomial_mixture", {"N": N, "SX": SXk, "SN": SNk},
+                                    objective, float(W.sum()),
+                                    sum(p["n_samples"] for p in parts))
 
     def _final_e_step(self, data, state, rt):
         if "dask" in data or data.get("labels"):

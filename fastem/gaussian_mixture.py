@@ -235,7 +235,7 @@ def default_prior(X: ArrayLike, sample_weight: ArrayLike, n_components: int,
     return prior
 
 
-def _map_step(Ne, delta, centers, S2, covariance_type, reg_covar, prior):
+def _map_step(Ne, delta, centers, S2, covariance_type, reg_covar, prior, fixed_means=False):
     """The M-step's means and covariances at the posterior mode under ``prior``
     (Fraley & Raftery 2007, table 2): each mean shrunk toward the prior mean, each
     covariance (scale + within scatter + shrinkage scatter) over its degrees of
@@ -245,7 +245,10 @@ def _map_step(Ne, delta, centers, S2, covariance_type, reg_covar, prior):
     ybar = centers + delta
     means = (Ne[:, None] * ybar + kappa * mu) / (Ne + kappa)[:, None]
     dm = ybar - mu
-    c = kappa * Ne / (Ne + kappa)
+    # the means' prior term: with the means estimated, kappa Ne / (Ne + kappa) times
+    # the scatter of the data mean about the prior mean; with them held (delta = 0),
+    # the mode in the covariances given the means, kappa times that of the means
+    c = np.full_like(Ne, kappa) if fixed_means else kappa * Ne / (Ne + kappa)
     n = Ne.sum()
     if S2.ndim == 3:
         outer = delta[:, :, None] * delta[:, None, :]
@@ -271,7 +274,8 @@ def _map_step(Ne, delta, centers, S2, covariance_type, reg_covar, prior):
     return means, (var[:, :, None] if covariance_type == "full" else var)
 
 
-def m_step(N, S1, S2, centers, covariance_type, reg_covar, eps, unit=1.0, prior=None):
+def m_step(N, S1, S2, centers, covariance_type, reg_covar, eps, unit=1.0, prior=None,
+           fixed_means=False):
     """Parameters from sufficient statistics centred on ``centers`` (k, d).
 
     ``S2`` is (k, d, d) for the full family or (k, d) for the diagonal one (and for
@@ -289,7 +293,7 @@ def m_step(N, S1, S2, centers, covariance_type, reg_covar, eps, unit=1.0, prior=
     if prior is not None:
         f = prior.get("frequency", 1.0)
         means, cov = _map_step(Ne * f, delta, centers, S2 * f, covariance_type, reg_covar,
-                               prior)
+                               prior, fixed_means)
         if covariance_type == "tied" and d == 1:
             cov = cov.reshape(1, 1)
         return weights, means, cov
@@ -401,6 +405,13 @@ def observed_weights(X, sample_weight, check):
 
 def _labelled_classes(y, w):
     return None if y is None else np.unique(y[(y >= 0) & (w > 0)])
+
+
+def _full_precisions(prec_chol, covariance_type, k, d):
+    """Each component's precision matrix, (k, d, d), whatever the covariance type."""
+    precisions = precisions_from_cholesky(prec_chol, covariance_type)
+    return np.array([component_covariance(precisions, covariance_type, j, d)
+                     for j in range(k)], dtype=np.float64).reshape(k, d, d)
 
 
 def _one_hot_labelled(resp, y, w, classes):
@@ -717,13 +728,44 @@ class GaussianMixture(MixtureBase):
                     f"'{self._params_covariance_type}', not '{self.covariance_type}'.")
         family_work = d * d if self.covariance_type in ("full", "tied") else d
         rt = runtime(self.backend, self._kernel_module, n * k * family_work)
-        w_main, labels = self._split_labels(X, sample_weight, y, lambda rows: self._prepare(
-            X[rows], sample_weight[rows], rt, inits={}, fitting=False), fitting=fitting)
+        holes = (self.missing == "em" and y is not None and X.size
+                 and np.isnan(X.sum(dtype=np.float64)))
+        empty = np.isnan(X).all(axis=1) if holes else None
+        w_main, labels = self._split_labels(
+            X, sample_weight, y, lambda rows: self._label_part(X, sample_weight, rows, rt),
+            fitting=fitting, observed=None if empty is None else ~empty)
         data = self._prepare(X, w_main, rt, inits=inits, fitting=fitting and labels is None)
         if labels is not None:
+            if any("data" in part for _, part in labels["parts"]):
+                # labelled rows with holes: their expectations move with the
+                # parameters, so every row labelled takes EM to its end, not one M-step
+                labels["supervised"] = False
             data["labels"] = labels
-            data["init_weight"] = sample_weight
+            # the initialisation sees every row, labelled or not, but those with
+            # nothing observed
+            data["init_weight"] = (sample_weight if empty is None
+                                   else np.where(empty, 0.0, sample_weight))
         return data, rt
+
+    def _label_part(self, X, sample_weight, rows, rt):
+        """What the statistics need of the labelled rows of one component. Complete
+        rows: their weight, mean and scatter about the mean, once (the statistics and
+        log-likelihood then follow in closed form at any parameters). Rows with
+        holes: the rows, for a one-component pass per iteration, and the weight of
+        those with nothing observed (in exact EM, such a row counts in its
+        component's weight and at its mean and covariance)."""
+        Xc, wc = X[rows], sample_weight[rows]
+        if self.missing == "em" and np.isnan(Xc.sum(dtype=np.float64)):
+            empty = np.isnan(Xc).all(axis=1)
+            return {"data": self._prepare(Xc, wc, rt, inits={}, fitting=False),
+                    "empty_weight": float(wc[empty].sum()), "empty_rows": int(empty.sum()),
+                    "rows": len(rows)}
+        X64 = np.asarray(Xc, dtype=np.float64)
+        weight = float(wc.sum())
+        mean = wc @ X64 / weight
+        dev = X64 - mean
+        return {"weight": weight, "mean": mean, "scatter": (dev * wc[:, None]).T @ dev,
+                "rows": len(rows)}
 
     def _check_fixed(self, inits):
         """A parameter held fixed needs the value it is held at."""
@@ -1111,12 +1153,10 @@ class GaussianMixture(MixtureBase):
             if not np.array_equal(stats.center, params["means"]):
                 stats = stats.recentered(params["means"])
             S1 = np.zeros_like(stats.S1)
-            if prior is not None:  # no shrinkage of a mean that does not move
-                prior = dict(prior, shrinkage=0.0)
         weights, means, covariances = m_step(stats.N, S1, stats.S2, stats.center,
                                              self.covariance_type, self.reg_covar, eps,
                                              unit=stats.weight / stats.n_samples,
-                                             prior=prior)
+                                             prior=prior, fixed_means=not self.fit_means)
         if not self.fit_weights:
             weights = params["weights"]
         if not self.fit_means:
@@ -1127,6 +1167,60 @@ class GaussianMixture(MixtureBase):
         prec_chol = precision_cholesky(covariances, self.covariance_type, self.reg_covar)
         return {"weights": weights, "means": means, "covariances": covariances,
                 "prec_chol": prec_chol}
+
+    def _labelled_statistics(self, labels, params, rt, like):
+        """The labelled rows' statistics about the means and their complete-data
+        log-likelihood: in closed form for complete rows (with ``W``, ``m`` and ``M``
+        a label's weight, mean and scatter, and ``P`` its component's precision,
+        ``S1 = W (m - mu)``, ``S2 = M + W (m - mu)(m - mu)^T`` and ``log L = W (log pi +
+        log det U - d/2 log 2 pi) - (tr(P M) + W (m - mu)^T P (m - mu)) / 2``), by a
+        one-component pass of the model's kernels for rows with holes."""
+        k, d = params["means"].shape
+        ct = self.covariance_type
+        arrays = {key: np.zeros_like(value) for key, value in like.arrays.items()}
+        N, S1, S2 = arrays["N"], arrays["S1"], arrays["S2"]
+        full = S2.ndim == 3
+        classes = np.array([c for c, _ in labels["parts"]], dtype=np.intp)
+        log_w = self._log_weights_of_labels(params, classes)
+        center = like.center
+        objective = weight = 0.0
+        n_samples = 0
+        closed = [i for i, (_, part) in enumerate(labels["parts"]) if "data" not in part]
+        if closed:
+            parts = [labels["parts"][i][1] for i in closed]
+            cls = classes[closed]
+            W = np.array([p["weight"] for p in parts])
+            delta = np.array([p["mean"] for p in parts]) - center[cls]
+            M = np.array([p["scatter"] for p in parts])
+            N[cls] += W
+            S1[cls] += W[:, None] * delta
+            if full:
+                S2[cls] += M + W[:, None, None] * delta[:, :, None] * delta[:, None, :]
+            else:
+                S2[cls] += np.diagonal(M, axis1=1, axis2=2) + W[:, None] * delta * delta
+            P = _full_precisions(params["prec_chol"], ct, k, d)[cls]
+            log_det = np.broadcast_to(log_det_cholesky(params["prec_chol"], ct, d), (k,))[cls]
+            quad = np.einsum("cij,cij->c", P, M) + W * np.einsum("ci,cij,cj->c", delta, P,
+                                                                 delta)
+            objective += float(W @ (log_w[closed] + log_det - 0.5 * d * _LOG_2PI)
+                               - 0.5 * quad.sum())
+            weight += float(W.sum())
+            n_samples += sum(p["rows"] for p in parts)
+        for i, (c, part) in enumerate(labels["parts"]):
+            if "data" not in part:
+                continue
+            s = self._block_statistics(part["data"], self._component_params(params, c), rt)
+            for key, value in s.arrays.items():
+                arrays[key][c] += value[0]
+            empty = part["empty_weight"]
+            if empty:  # nothing observed: at the component's mean, with its covariance
+                N[c] += empty
+                cov = component_covariance(params["covariances"], ct, c, d)
+                S2[c] += empty * (cov if full else np.diag(cov))
+            objective += s.objective + (s.weight + empty) * log_w[i]
+            weight += s.weight + empty
+            n_samples += part["rows"]
+        return SufficientStatistics(like.model, arrays, objective, weight, n_samples, center)
 
     def _component_params(self, params, c):
         """The parameters of component ``c`` alone, as a one-component mixture."""

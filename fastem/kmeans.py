@@ -614,10 +614,10 @@ class KMeans(EMBase):
         free = np.setdiff1d(np.arange(k), classes)
         if free.size:
             if np.count_nonzero(w_free) < free.size:
-                raise ValueError(f"init='{self.init}' needs a seed for each of the "
-                                 f"{free.size} clusters without labelled rows, but only "
-                                 f"{np.count_nonzero(w_free)} unlabelled rows have a "
-                                 "positive weight.")
+                raise ValueError(f"{free.size} clusters have no labelled row, and each "
+                                 "needs a seed among the unlabelled rows of positive "
+                                 f"weight, but there are only {np.count_nonzero(w_free)} "
+                                 "(label more clusters, or fit fewer).")
             if self.init == "k-means++":
                 rows = _plusplus(X, free.size, w_free, rng, fixed=block["mean"])
             else:

@@ -694,3 +694,118 @@ def test_both_backends_agree_and_n_init_keeps_the_best():
             for s in np.random.SeedSequence(5).spawn(4)]
     best = GaussianMixture(3, init_params="random", n_init=4, random_state=5).fit(Xc, y)
     assert best.lower_bound_ == pytest.approx(max(r.lower_bound_ for r in runs), rel=1e-12)
+
+
+# ------------------------------------------------------ review: edge cases
+
+def test_fully_labelled_with_holes_runs_em_to_its_end():
+    # with holes the expectations move with the parameters: one M-step is not the
+    # maximum-likelihood answer, so every row labelled still iterates
+    rng = np.random.default_rng(40)
+    X = rng.multivariate_normal([0, 0], [[1, 0.8], [0.8, 1]], 400)
+    truth = (X[:, 0] > 0).astype(int)
+    X[rng.uniform(size=400) < 0.4, 1] = np.nan
+    gm = GaussianMixture(2, missing="em", tol=1e-12, max_iter=1000).fit(X, truth)
+    assert gm.n_iter_ > 1 and gm.converged_
+    before = gm.statistics(X, truth).objective
+    for _ in range(20):
+        gm.m_step(gm.statistics(X, truth))
+    assert gm.statistics(X, truth).objective == pytest.approx(before, abs=1e-8)
+    # complete rows, every row labelled: one M-step
+    assert GaussianMixture(2).fit(np.nan_to_num(X), truth).n_iter_ == 1
+
+
+def test_labelled_rows_with_nothing_observed_count_in_the_weights():
+    # 100 observed rows labelled 0, 20 observed and 100 empty rows labelled 1: the
+    # complete-data weights are 100 / 220 and 120 / 220
+    rng = np.random.default_rng(41)
+    X = np.vstack([rng.normal(0, 1, (100, 2)), rng.normal(4, 1, (20, 2)),
+                   np.full((100, 2), np.nan)])
+    y = np.r_[np.zeros(100, int), np.ones(120, int)]
+    gm = GaussianMixture(2, missing="em").fit(X, y)
+    np.testing.assert_allclose(gm.weights_, [100 / 220, 120 / 220], rtol=1e-6)
+    np.testing.assert_allclose(gm.means_[1], X[100:120].mean(0), rtol=1e-6)
+    C = np.vstack([rng.binomial(10, 0.2, (100, 2)), rng.binomial(10, 0.8, (20, 2)),
+                   np.zeros((100, 2))]).astype(float)
+    C[120:] = np.nan
+    bm = BinomialMixture(2, n_trials=10, missing="em").fit(C, y)
+    np.testing.assert_allclose(bm.weights_, [100 / 220, 120 / 220], rtol=1e-9)
+    np.testing.assert_allclose(bm.probs_[1], C[100:120].mean(0) / 10, rtol=1e-9)
+    # a component whose labelled rows have nothing observed has nothing to estimate
+    with pytest.raises(ValueError, match="component 1 has no labelled row with an observed"):
+        GaussianMixture(2, missing="em").fit(np.vstack([X[:100], X[120:]]),
+                                              np.r_[np.zeros(100, int), np.ones(100, int)])
+
+
+def test_seeds_are_never_rows_with_nothing_observed():
+    rng = np.random.default_rng(42)
+    X = np.vstack([rng.normal(0, 1, (200, 2)), np.full((400, 2), np.nan)])
+    y = np.full(600, -1)
+    y[:10] = 0
+    for seed in range(10):
+        gm = GaussianMixture(2, missing="em", init_params="random_from_data",
+                             random_state=seed).initialize(X, y)
+        assert np.isfinite(gm.means_).all()
+        # the free component starts at an observed row, not at the column means
+        assert (np.abs(X[:200] - gm.means_[1]).sum(axis=1) < 1e-12).any()
+
+
+def test_a_labelled_component_of_weight_zero_is_named():
+    X, truth = _two_blobs(43, n=100)
+    y = _partial(truth, 10)
+    for est in (GaussianMixture(2, weights_init=[1.0, 0.0]),
+                GaussianMixture(2, weights_init=[1.0, 0.0], fit_weights=False),
+                BinomialMixture(2, n_trials=9, fit_weights=False, weights_init=[1.0, 0.0])):
+        data = np.clip(np.round(X[:, 0] + 3), 0, 9) if isinstance(est, BinomialMixture) else X
+        with pytest.raises(ValueError, match="y labels rows with component 1, whose weight "
+                                             "is 0"):
+            est.fit(data, y)
+
+
+def test_fixed_means_with_a_prior_take_the_mode_given_the_means():
+    # Normal-inverse-Wishart prior, means held: the covariance's mode given them is
+    # (scale + S + kappa (mu - mu0)(mu - mu0)^T) / (dof + n + d + 2)
+    rng = np.random.default_rng(44)
+    X = rng.normal(size=(300, 2)) * [1.0, 2.0] + [1.0, -1.0]
+    mu = np.array([[0.5, 0.0]])
+    gm = GaussianMixture(1, prior="default", fit_means=False, means_init=mu, max_iter=1,
+                         tol=0, reg_covar=0).fit(X)
+    prior = gm.prior_params_
+    S = (X - mu).T @ (X - mu)
+    dm = (mu - prior["mean"])[0]
+    expected = (prior["scale"] + S + prior["shrinkage"] * np.outer(dm, dm)) / (
+        prior["dof"] + 300 + 2 + 2)
+    np.testing.assert_allclose(gm.covariances_[0], expected, rtol=1e-10)
+    np.testing.assert_array_equal(gm.means_, mu)
+
+
+def test_dask_labels_fully_labelled_and_checked_before_they_are_cast():
+    da = pytest.importorskip("dask.array")
+    X, truth = _two_blobs(45, n=200, shift=2.0)
+    Xd = da.from_array(X, chunks=50)
+    for est in (KMeans(2), GaussianMixture(2)):
+        mem = type(est)(2).fit(X, truth)
+        dsk = type(est)(2).fit(Xd, da.from_array(truth, chunks=50))
+        for name in ("means_", "cluster_centers_"):
+            if hasattr(mem, name):
+                np.testing.assert_allclose(getattr(dsk, name), getattr(mem, name), rtol=1e-9)
+        assert dsk.n_iter_ == 1
+    C = np.clip(np.round(X[:, 0] + 3), 0, 9)
+    bm = BinomialMixture(2, n_trials=9).fit(da.from_array(C, chunks=50),
+                                            da.from_array(truth, chunks=50))
+    np.testing.assert_allclose(bm.probs_, BinomialMixture(2, n_trials=9).fit(C, truth).probs_,
+                               rtol=1e-9)
+    for y, err, match in ((da.from_array(truth.astype(bool), chunks=50), TypeError, "bool"),
+                          (0, ValueError, "one label per sample"),
+                          (np.array(["a"] * 200), TypeError, "integer component indices"),
+                          (da.from_array(np.full(200, 5), chunks=50), ValueError, "0..1")):
+        with pytest.raises(err, match=match):
+            GaussianMixture(2).fit(Xd, y)
+
+
+def test_ragged_and_string_labels_are_refused_by_name():
+    X, _ = _two_blobs(46, n=2)
+    with pytest.raises(ValueError, match="y must be a 1-D array"):
+        GaussianMixture(1).fit(X, [[1], [2, 3]])
+    with pytest.raises(TypeError, match="y must hold integer component indices.*strings"):
+        GaussianMixture(1).fit(X, np.array(["0", "-1"], dtype=object))
