@@ -526,8 +526,9 @@ class GaussianMixture(MixtureBase):
         Estimate that parameter; False holds it at its initial value
         (``weights_init``, ``means_init``, ``precisions_init``, which are then
         required) through ``fit``, ``partial_fit`` and ``m_step``. With the means
-        held, the covariances are the scatter about them. BIC and AIC count only
-        the parameters estimated.
+        held, the covariances are the scatter about them (under a ``prior``, their
+        posterior mode given the means). BIC and AIC count only the parameters
+        estimated.
 
     Partial labels: ``fit(X, y)`` with ``y[i]`` a component index for a labelled row
     and -1 for an unlabelled one fixes each labelled row's responsibility to its
