@@ -91,12 +91,9 @@ def _check_label_array(y, n, k):
 
         checked = check_labels(y, n, k)
         return np.full(n, -1) if checked is None else checked
-    if y.dtype.kind == "b" or y.dtype.kind not in "iuf":
-        raise TypeError(f"y must hold integer component indices (-1 for an unlabelled "
-                        f"row), got dtype {y.dtype}.")
-    if y.ndim != 1 or y.shape[0] != n:
-        raise ValueError(f"y.shape == {y.shape}, expected ({n},): one label per sample "
-                         "(-1 for an unlabelled one).")
+    from ._validation import check_label_layout
+
+    check_label_layout(y.dtype, y.shape, n)
     return y
 
 

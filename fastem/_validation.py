@@ -191,6 +191,17 @@ def check_sample_weight(sample_weight, n_samples, *, name="sample_weight",
     return np.ascontiguousarray(w)
 
 
+def check_label_layout(dtype, shape, n_samples, name="y"):
+    """The dtype and shape partial labels need (a Dask array's are checked here before
+    its values are read)."""
+    if dtype.kind == "b" or dtype.kind not in "iuf":
+        raise TypeError(f"{name} must hold integer component indices (-1 for an unlabelled "
+                        f"row), got dtype {dtype}.")
+    if len(shape) != 1 or shape[0] != n_samples:
+        raise ValueError(f"{name}.shape == {tuple(shape)}, expected ({n_samples},): one "
+                         "label per sample (-1 for an unlabelled one).")
+
+
 def check_labels(y, n_samples, n_components, *, name="y"):
     """Partial labels for a semi-supervised fit, in scikit-learn's convention: a
     component index in ``0 .. n_components - 1`` for a labelled row, -1 for an
@@ -220,12 +231,7 @@ def check_labels(y, n_samples, n_components, *, name="y"):
         except (TypeError, ValueError):
             raise TypeError(f"{name} must hold integer component indices (-1 for an "
                             "unlabelled row), got values that are not numbers.") from None
-    if arr.dtype.kind == "b" or arr.dtype.kind not in "iuf":
-        raise TypeError(f"{name} must hold integer component indices (-1 for an unlabelled "
-                        f"row), got dtype {arr.dtype}.")
-    if arr.ndim != 1 or arr.shape[0] != n_samples:
-        raise ValueError(f"{name}.shape == {arr.shape}, expected ({n_samples},): one label "
-                         "per sample (-1 for an unlabelled one).")
+    check_label_layout(arr.dtype, arr.shape, n_samples, name)
     if arr.dtype.kind == "f":
         if not np.isfinite(arr).all():
             raise ValueError(f"{name} contains NaN or infinity; mark an unlabelled row "

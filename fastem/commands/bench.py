@@ -123,6 +123,21 @@ MISSING_CASES = [("gmm-missing-1e5-d8-k5-full-10%", 100_000, 8, 5, "full", 0.1, 
     + [(ct, 8, 5, f) for ct in ("tied", "diag", "spherical") for f in (0.1, 0.3)]]
 
 
+def _interleaved_iterations(fit, variants, repeats):
+    """Seconds per EM iteration of each variant: (fit of 21 iterations - fit of 1) /
+    (its iterations - 1, as a K-Means fit may stop early), each fit the best of
+    ``repeats``, the variants interleaved so that all see the same machine.
+    ``fit(variant, max_iter)`` returns (seconds, n_iter_)."""
+    best, n_iter = {}, {}
+    time.sleep(QUIET_SECONDS)
+    for _ in range(repeats):
+        for variant in variants:
+            for iters in (21, 1):
+                seconds, n_iter[variant, iters] = fit(variant, iters)
+                best[variant, iters] = min(best.get((variant, iters), np.inf), seconds)
+    return {v: (best[v, 21] - best[v, 1]) / max(n_iter[v, 21] - 1, 1) for v in variants}
+
+
 def run_missing(quick=False, only=None, out=print, repeats=5):
     """``fastem bench --missing``: the cost of an EM iteration with missing values
     (``missing="em"``) over that of the complete data, same shape, same start. An
@@ -155,23 +170,18 @@ def run_missing(quick=False, only=None, out=print, repeats=5):
         kw = dict(covariance_type=ct, tol=0.0, weights_init=start.weights_,
                   means_init=start.means_, precisions_init=start.precisions_)
 
-        def fit(data, iters, missing):
+        def fit(variant, iters, data=None):
+            missing = "em" if variant == "missing" else "raise"
+            data = (Xm if variant == "missing" else X) if data is None else data
             tic = time.perf_counter()
-            fastem.GaussianMixture(k, max_iter=iters, missing=missing, **kw).fit(data)
-            return time.perf_counter() - tic
+            est = fastem.GaussianMixture(k, max_iter=iters, missing=missing, **kw).fit(data)
+            return time.perf_counter() - tic, est.n_iter_
 
-        best = {}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            fit(Xm[:2000], 2, "em")  # compile
-            time.sleep(QUIET_SECONDS)
-            for _ in range(repeats):
-                for key, data, missing in (("c", X, "raise"), ("m", Xm, "em")):
-                    for iters in (21, 1):
-                        t = fit(data, iters, missing)
-                        best[key, iters] = min(best.get((key, iters), np.inf), t)
-        complete = (best["c", 21] - best["c", 1]) / 20
-        missing = (best["m", 21] - best["m", 1]) / 20
+            fit("missing", 2, Xm[:2000])  # compile
+            times = _interleaved_iterations(fit, ("complete", "missing"), repeats)
+        complete, missing = times["complete"], times["missing"]
         patterns = len(np.unique(np.packbits(np.isnan(Xm), axis=1), axis=0))
         row = {"case": name, "patterns": patterns, "complete_ms": 1e3 * complete,
                "missing_ms": 1e3 * missing, "ratio": missing / complete, "target": target}
@@ -238,26 +248,16 @@ def run_labels(quick=False, only=None, out=print, repeats=5):
                 make = lambda it: fastem.BinomialMixture(k, n_trials=10, max_iter=it,  # noqa
                                                          tol=0, **kw)
 
-        n_iter = {}
-
-        def fit(key, labels, iters):
+        def fit(variant, iters):
             tic = time.perf_counter()
-            n_iter[key, iters] = make(iters).fit(X, labels).n_iter_
-            return time.perf_counter() - tic
+            est = make(iters).fit(X, y if variant == "labels" else None)
+            return time.perf_counter() - tic, est.n_iter_
 
-        best = {}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            fit("l", y, 2)  # compile
-            time.sleep(QUIET_SECONDS)
-            for _ in range(repeats):
-                for key, labels in (("u", None), ("l", y)):
-                    for iters in (21, 1):
-                        best[key, iters] = min(best.get((key, iters), np.inf),
-                                               fit(key, labels, iters))
-        # K-Means may stop before 21 iterations (no label changed): per iteration run
-        plain = (best["u", 21] - best["u", 1]) / max(n_iter["u", 21] - 1, 1)
-        labelled = (best["l", 21] - best["l", 1]) / max(n_iter["l", 21] - 1, 1)
+            fit("labels", 2)  # compile
+            times = _interleaved_iterations(fit, ("plain", "labels"), repeats)
+        plain, labelled = times["plain"], times["labels"]
         row = {"case": name, "unlabelled_ms": 1e3 * plain, "labelled_ms": 1e3 * labelled,
                "ratio": labelled / plain}
         out(f"{name:34} {row['unlabelled_ms']:10.2f} {row['labelled_ms']:10.2f} "
