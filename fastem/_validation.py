@@ -51,9 +51,12 @@ def _with_sklearn_twin(category):
         return category
     twin = _TWINS.get(theirs)
     if twin is None:
-        twin = _TWINS[theirs] = type("ConvergenceWarning", (ConvergenceWarning, theirs), {
-            "__module__": "fastem.exceptions",
-            "__doc__": ConvergenceWarning.__doc__})
+        # named in fastem.exceptions (its module __getattr__ finds it), so that the
+        # class and its warnings pickle, to a process pool's parent for instance
+        twin = _TWINS[theirs] = type("ConvergenceWarningWithSklearn",
+                                     (ConvergenceWarning, theirs), {
+                                         "__module__": "fastem.exceptions",
+                                         "__doc__": ConvergenceWarning.__doc__})
     return twin
 
 FLOAT_DTYPES = (np.float64, np.float32)

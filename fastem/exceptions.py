@@ -32,3 +32,19 @@ class DegenerateComponentWarning(FastEMWarning):
     points, or its smallest variance is down at the ``reg_covar`` floor: its
     covariance (and the likelihood it gives) describes a few points, not a cluster.
     Fewer components, a larger ``reg_covar``, or another covariance type help."""
+
+
+def __getattr__(name):
+    # ConvergenceWarningWithSklearn: fastem's ConvergenceWarning as a subclass of
+    # scikit-learn's too, made when a warning is raised with scikit-learn loaded
+    # (fastem._validation.warn); here so that pickles of it find it. Without
+    # scikit-learn, fastem's own class stands in.
+    if name == "ConvergenceWarningWithSklearn":
+        from . import _validation
+
+        try:
+            import sklearn.exceptions  # noqa: F401
+        except ImportError:
+            return ConvergenceWarning
+        return _validation._with_sklearn_twin(ConvergenceWarning)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -237,39 +237,39 @@ class ModelSelection(ParamsMixin):
         check_is_fitted(self, "best_estimator_")
         return self.best_estimator_
 
-    def predict(self, X, *args, **kw):
+    def predict(self, X: Any, *args: Any, **kw: Any) -> Any:
         """The best model's ``predict``."""
         return self._best().predict(X, *args, **kw)
 
-    def predict_proba(self, X, *args, **kw):
+    def predict_proba(self, X: Any, *args: Any, **kw: Any) -> Any:
         """The best model's ``predict_proba``."""
         return self._best().predict_proba(X, *args, **kw)
 
-    def score_samples(self, X, *args, **kw):
+    def score_samples(self, X: Any, *args: Any, **kw: Any) -> Any:
         """The best model's ``score_samples``."""
         return self._best().score_samples(X, *args, **kw)
 
-    def score(self, X, y=None, **kw):
+    def score(self, X: Any, y: Any = None, **kw: Any) -> float:
         """The best model's ``score`` (mean log-likelihood per row)."""
         return self._best().score(X, **kw)
 
-    def sample(self, n_samples=1, **kw):
+    def sample(self, n_samples: int = 1, **kw: Any) -> tuple[Any, Any]:
         """The best model's ``sample``."""
         return self._best().sample(n_samples, **kw)
 
-    def bic(self, X, *args, **kw):
+    def bic(self, X: Any, *args: Any, **kw: Any) -> float:
         """The best model's ``bic``."""
         return self._best().bic(X, *args, **kw)
 
-    def aic(self, X, *args, **kw):
+    def aic(self, X: Any, *args: Any, **kw: Any) -> float:
         """The best model's ``aic``."""
         return self._best().aic(X, *args, **kw)
 
-    def icl(self, X, *args, **kw):
+    def icl(self, X: Any, *args: Any, **kw: Any) -> float:
         """The best model's ``icl``."""
         return self._best().icl(X, *args, **kw)
 
-    def uncertainty(self, X, *args, **kw):
+    def uncertainty(self, X: Any, *args: Any, **kw: Any) -> Any:
         """The best model's ``uncertainty`` (1 - max posterior per row)."""
         return self._best().uncertainty(X, *args, **kw)
 

@@ -38,14 +38,21 @@ def _unwrap(model, X=None):
     names = None
     steps = getattr(model, "steps", None)
     if steps is not None and hasattr(model, "__getitem__"):
-        head = model[:-1]
-        if X is not None:
-            X = head.transform(X)
-        try:
-            names = [str(n) for n in head.get_feature_names_out()]
-        except (AttributeError, TypeError, ValueError):
-            names = None
-        note = " (after " + ", ".join(type(step).__name__ for _, step in steps[:-1]) + ")"
+        drawn = [type(step).__name__ for _, step in steps[:-1]
+                 if step is not None and step != "passthrough"]
+        if len(steps) > 1:
+            head = model[:-1]
+            if X is not None:
+                X = head.transform(X)
+            try:
+                names = [str(n) for n in head.get_feature_names_out()]
+            except (AttributeError, TypeError, ValueError):
+                names = None
+            # the names scikit-learn makes up for unnamed input (x0, x1, ...) name nothing
+            if names is not None and names == [f"x{j}" for j in range(len(names))]:
+                names = None
+        if drawn:
+            note = " (after " + ", ".join(drawn) + ")"
         model = model[-1]
     model = getattr(model, "best_estimator_", model)
     if names is None:
@@ -53,6 +60,20 @@ def _unwrap(model, X=None):
     if names is None and X is not None and hasattr(X, "columns"):
         names = [str(c) for c in X.columns]
     return model, X, (None if names is None else [str(n) for n in names]), note
+
+
+def _as_fitted(model, X):
+    """X as the model was fitted: a model fitted on a DataFrame is given one with its
+    column names (it would warn about an array), others X as it is."""
+    names = getattr(model, "feature_names_in_", None)
+    if names is None or hasattr(X, "columns"):
+        return X
+    import pandas as pd  # the model was fitted on a DataFrame: pandas is there
+
+    X = np.asarray(X)
+    if X.ndim != 2 or X.shape[1] != len(names):
+        return X
+    return pd.DataFrame(X, columns=list(names))
 
 
 def _feature_names(names, d, given=None):
@@ -177,7 +198,7 @@ def plot_density_snapshots(gmm: Any, x: ArrayLike, iterations: Sequence[int] = (
         if t == last and t > 0:
             label += " (the last)"
         ax.plot(grid, total, lw=2, label=label)
-    ax.set_xlabel(_feature_names(names, 1, ["x"])[0])
+    ax.set_xlabel(_feature_names(names, 1)[0])
     ax.set_ylabel("density")
     ax.set_title(f"Gaussian mixture: density during EM{note}")
     ax.legend(loc="best", fontsize="small")
@@ -221,7 +242,7 @@ def plot_density_vs_kde(gmm: Any, x: ArrayLike, ax: Axes | None = None,
     for j, part in enumerate(parts):
         ax.plot(grid, part, "-", lw=1.6, color=f"C{j % 10}", label=f"component {j}",
                 zorder=4)
-    ax.set_xlabel(_feature_names(names, 1, ["x"])[0])
+    ax.set_xlabel(_feature_names(names, 1)[0])
     ax.set_ylabel("density")
     ax.set_title(f"Fitted mixture against a kernel density estimate{note}")
     ax.legend(loc="best", fontsize="small")
@@ -237,7 +258,7 @@ def plot_ellipses(gmm: Any, X: ArrayLike, ax: Axes | None = None, n_std: float =
     from .gaussian_mixture import component_covariance
 
     gmm, X_in, names, note = _unwrap(gmm, X)
-    labels = gmm.predict(X_in)  # as given: a DataFrame keeps its feature names
+    labels = gmm.predict(_as_fitted(gmm, X_in))
     X = np.asarray(X_in, dtype=np.float64)
     if X.ndim != 2 or X.shape[1] != 2:
         raise ValueError(f"plot_ellipses draws 2-D data, got shape {X.shape}.")
@@ -320,7 +341,8 @@ def plot_classification(model: Any, X: ArrayLike, n_std: float = 2.0,
     model, X, names, note = _unwrap(model, X)
     if not hasattr(model, "means_") or not hasattr(model, "covariance_type"):
         raise ValueError("plot_classification draws a fitted GaussianMixture.")
-    labels, doubt = model.predict(X), model.uncertainty(X)
+    X_fit = _as_fitted(model, X)
+    labels, doubt = model.predict(X_fit), model.uncertainty(X_fit)
     X = np.asarray(X, dtype=np.float64)
     if X.ndim == 1:
         X = X[:, None]
@@ -407,8 +429,9 @@ def plot_missing(model: Any, X: ArrayLike, features: tuple[int, int] = (0, 1),
         # a model fitted on complete data reads the holes of X all the same
         model = copy.copy(model)
         model.missing = "em"
-    labels = model.predict(X_in)
-    filled = np.asarray(model.impute(X_in), dtype=np.float64)
+    X_fit = _as_fitted(model, X_in)
+    labels = model.predict(X_fit)
+    filled = np.asarray(model.impute(X_fit), dtype=np.float64)
     both = ~np.isnan(X[:, a]) & ~np.isnan(X[:, b])
     some = (~both) & ~(np.isnan(X[:, a]) & np.isnan(X[:, b]))
     colors = np.array([f"C{j % 10}" for j in labels])

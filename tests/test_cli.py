@@ -428,3 +428,54 @@ def test_fit_weights_column_tol_init_and_version(tmp_path):
     assert res.returncode == 1
     assert "line 3, column 'w': a missing value ('')" in res.stderr
     assert "the weight cannot be missing" in res.stderr
+
+
+def test_fit_reads_awkward_real_files(tmp_path):
+    import csv
+    import io
+
+    def run(content, *args, binary=False, stdin=None):
+        path = tmp_path / "f.csv"
+        if content is not None:
+            path.write_bytes(content if binary else content.encode())
+        argv = [sys.executable, "-m", "fastem", "fit", "-" if stdin else str(path), *args]
+        return subprocess.run(argv, input=stdin, capture_output=True, timeout=600)
+
+    # one column, as pandas writes a NaN: the empty cell is a row, not a blank line
+    res = run('x\n1.0\n""\n3.0\n', "--model", "gmm", "-k", "1")
+    assert res.returncode == 1 and b"line 3, column 'x': a missing value" in res.stderr
+    res = run('x\n1.0\n""\n3.0\n', "--model", "gmm", "-k", "1", "--missing", "em",
+              "--output", "-")
+    assert res.returncode == 0 and len(res.stdout.decode().splitlines()) == 4
+    # no header, a text column: every row is data
+    res = run("a,1.0,2.0\nb,1.5,2.5\nc,8.0,9.0\nd,8.5,9.5\n", "--model", "kmeans", "-k", "2",
+              "--columns", "1", "2", "--keep", "0", "--output", "-")
+    rows = list(csv.reader(io.StringIO(res.stdout.decode())))
+    assert rows[0] == ["0", "label", "distance"] and [r[0] for r in rows[1:]] == list("abcd")
+    res = run("x,y\n1,2\n3,4\n5,6\n", "--model", "kmeans", "-k", "2", "--header", "no",
+              "--columns", "0")
+    assert res.returncode == 1 and b"'x' is not a number" in res.stderr
+    # a byte order mark on standard input
+    res = run(None, "--model", "kmeans", "-k", "2", "--columns", "x", "y", "--json",
+              stdin="\ufeffx,y\n1,2\n3,4\n5,6\n".encode("utf-8"))
+    assert res.returncode == 0, res.stderr
+    assert _strict_json(res.stdout.decode())["columns"] == ["x", "y"]
+    # repeated and empty names
+    res = run("x,x,,y\n1,10,0,2\n2,20,1,3\n3,30,2,5\n4,40,3,4\n", "--model", "kmeans",
+              "-k", "2", "--json")
+    assert _strict_json(res.stdout.decode())["columns"] == ["x", "x.1", "column 2", "y"]
+    # a trailing delimiter's empty column is left out; a --keep name that clashes, or
+    # that does not exist, fails before the fit; the wrong delimiter says so
+    res = run("a,b,\n1,2,\n3,4,\n5,6,\n", "--model", "kmeans", "-k", "2", "--json")
+    assert _strict_json(res.stdout.decode())["columns"] == ["a", "b"]
+    res = run("x,label\n1,q\n2,r\n9,s\n", "--model", "kmeans", "-k", "2", "--columns",
+              "x", "--keep", "label", "--output", "-")
+    assert res.returncode == 1 and b"--keep column 'label' has the name of an --output" \
+        in res.stderr
+    res = run("x,y\n1,2\n3,4\n5,6\n", "--model", "kmeans", "-k", "2", "--keep", "nope",
+              "--output", "-", "-v")
+    assert res.returncode == 1 and b"Iteration" not in res.stderr
+    assert b"no column 'nope'" in res.stderr
+    res = run("a;b\n1;2\n3;4\n", "--model", "kmeans", "-k", "1")
+    assert res.returncode == 1 and b"delimited by another character? --delimiter" in \
+        res.stderr

@@ -243,9 +243,34 @@ def test_plots_accept_a_pipeline_and_draw_in_the_models_input_space(blobs):
     np.testing.assert_allclose(drawn, StandardScaler().fit_transform(X2), rtol=1e-12)
     centres = sorted(tuple(np.round(e.center, 6)) for e in ax.patches)
     assert centres == sorted(tuple(np.round(m, 6)) for m in pipe[-1].means_)
-    assert (ax.get_xlabel(), ax.get_ylabel()) == ("x0", "x1")  # the scaler's names
+    # the scaler names its unnamed input x0, x1: no names, so feature 0, feature 1
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("feature 0", "feature 1")
     km = make_pipeline(StandardScaler(), fastem.KMeans(3, random_state=0,
                                                        record_history=True)).fit(X2)
     assert "(after StandardScaler)" in plotting.plot_kmeans_history(km, X2).axes[0].get_title()
     plotting.plot_objective(km)
     assert "(after StandardScaler)" in plotting.plot_classification(pipe, X2)._suptitle.get_text()
+
+
+def test_pipeline_corners_and_arrays_for_a_dataframe_model(blobs, two_components):
+    pd = pytest.importorskip("pandas")
+    from sklearn.pipeline import Pipeline
+
+    X, _ = blobs
+    X2 = X[:, :2]
+    one = Pipeline([("gm", fastem.GaussianMixture(3, random_state=0))]).fit(X2)
+    ax = plotting.plot_ellipses(one, X2).axes[0]
+    assert "after" not in ax.get_title() and len(ax.patches) == 3
+    skip = Pipeline([("none", "passthrough"), ("gm", fastem.GaussianMixture(3, random_state=0))])
+    ax = plotting.plot_ellipses(skip.fit(X2), X2).axes[0]
+    assert "after" not in ax.get_title()
+    df = pd.DataFrame(X2, columns=["u", "v"])
+    gm = fastem.GaussianMixture(3, random_state=0).fit(df)
+    # an array for a model fitted on a DataFrame: no feature-name warning (the suite
+    # makes warnings errors), the model's names on the axes
+    ax = plotting.plot_ellipses(gm, X2).axes[0]
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("u", "v")
+    plotting.plot_classification(gm, X2)
+    plotting.plot_missing(gm, X2)
+    x, gm1 = two_components
+    assert plotting.plot_density_vs_kde(gm1, x).axes[0].get_xlabel() == "feature 0"

@@ -173,3 +173,22 @@ def test_scikit_learns_convergence_warning_filter_catches_fastems():
             warnings.simplefilter("error")
             warnings.simplefilter("ignore", SklearnConvergenceWarning)
             est.fit(X)  # silenced by scikit-learn's filter alone
+
+
+def test_convergence_warning_pickles_with_scikit_learn_loaded():
+    import pickle
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning as SklearnConvergenceWarning
+
+    from fastem import ConvergenceWarning
+
+    X, _ = make_blobs(100, centers=3, random_state=0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        GaussianMixture(3, max_iter=1, random_state=0).fit(X)
+    (w,) = [w for w in caught if issubclass(w.category, ConvergenceWarning)]
+    assert issubclass(w.category, SklearnConvergenceWarning)
+    again = pickle.loads(pickle.dumps(w.message))
+    assert type(again) is w.category and str(again) == str(w.message)
+    assert pickle.loads(pickle.dumps(w.category)) is w.category

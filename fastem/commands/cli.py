@@ -151,6 +151,10 @@ def build_parser():
                           "these are read as numbers, the others may hold anything")
     fit.add_argument("--weights-column", metavar="C",
                      help="column holding each row's sample weight")
+    fit.add_argument("--header", choices=["auto", "yes", "no"], default="auto",
+                     help="whether the first row names the columns (default auto: yes "
+                          "when a column has text there and a number below it, or when "
+                          "the row is all text)")
     fit.add_argument("--delimiter", metavar="D",
                      help="field delimiter: one character, or tab (default: from the "
                           "extension; comma for standard input)")

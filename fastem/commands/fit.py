@@ -2,9 +2,11 @@
 
 import contextlib
 import csv
+import io
 import json
 import math
 import os
+import re
 import sys
 import warnings
 
@@ -66,11 +68,9 @@ class Table:
             return self.names.index(column)
         if column.isdigit() and int(column) < len(self.names):
             return int(column)
-        hint = ""
-        if len(self.names) == 1 and any(c in self.names[0] for c in ";\t|"):
-            hint = " (one column: is the file delimited by another character? --delimiter)"
+        hint = self.delimiter_hint()
         raise CLIError(f"no column {column!r}; the columns are {', '.join(self.names)}"
-                       + hint)
+                       + (f" ({hint})" if hint else ""))
 
     def numbers(self, cols, missing=False, what="column"):
         """The columns ``cols`` (indices) as a float array; empty cells and NA
@@ -98,6 +98,15 @@ class Table:
                 data[i, jj] = value
         return data
 
+    def empty(self, j):
+        """Whether every cell of column ``j`` is empty."""
+        return self.array is None and all(not row[j].strip() for _, row in self.rows)
+
+    def delimiter_hint(self):
+        if len(self.names) == 1 and any(c in self.names[0] for c in ";\t|"):
+            return "one column: is the file delimited by another character? --delimiter"
+        return ""
+
     def text(self, cols):
         """The cells of the columns ``cols`` as they were written, row by row."""
         if self.array is not None:
@@ -105,11 +114,48 @@ class Table:
         return [[row[j] for j in cols] for _, row in self.rows]
 
 
-def read_table(path, delimiter=None):
+def _is_text(cell):
+    return _number(cell) is None and cell.strip() not in MISSING_CELLS
+
+
+def _has_header(rows, header):
+    """``header``: "yes", "no" or "auto". Auto: the first row is a header when one of
+    its columns holds text there and a number (or a missing cell) in the next row, or,
+    with one row or no such column, when its cells are all text; a column of text all
+    the way down (labels, names) decides nothing."""
+    if header != "auto":
+        return header == "yes"
+    first = rows[0][1]
+    if len(rows) > 1:
+        second = rows[1][1]
+        if any(_is_text(a) and not _is_text(b) for a, b in zip(first, second)):
+            return True
+        if any(not _is_text(a) for a in first):
+            return False
+    return all(_is_text(cell) for cell in first)
+
+
+def _unique_names(names):
+    """Column names as the report and ``--columns`` use them: an empty name is
+    "column j", and a repeated one takes ".1", ".2", ... (as pandas reads them)."""
+    out, seen = [], {}
+    for j, raw in enumerate(names):
+        base = raw or f"column {j}"
+        name = base
+        while name in seen:
+            seen[base] = seen.get(base, 0) + 1
+            name = f"{base}.{seen[base]}"
+        seen.setdefault(name, 0)
+        out.append(name)
+    return out
+
+
+def read_table(path, delimiter=None, header="auto"):
     """Read CSV (.csv, .txt), TSV (.tsv, .tab), NumPy (.npy) or, for ``-``, standard
-    input (CSV unless ``delimiter`` says otherwise) into a :class:`Table`. A first row
-    with a cell that is not a number is a header (else the columns are named 0, 1,
-    ...). Cells are parsed later, column by column, by :meth:`Table.numbers`."""
+    input (CSV unless ``delimiter`` says otherwise) into a :class:`Table`. ``header``
+    ("auto", "yes", "no"): whether the first row names the columns (else they are
+    named 0, 1, ...; see :func:`_has_header`). Cells are parsed later, column by
+    column, by :meth:`Table.numbers`."""
     if path != "-" and not os.path.exists(path):
         raise CLIError(f"{path}: no such file")
     if path != "-" and os.path.splitext(path)[1].lower() == ".npy":
@@ -128,31 +174,35 @@ def read_table(path, delimiter=None):
     # (physical line where the record starts, 1-based, blank lines counted; fields)
     rows = []
     try:
-        fh = (open(path, newline="", encoding="utf-8-sig") if path != "-"  # Excel's BOM
-              else sys.stdin)
-        with fh if path != "-" else contextlib.nullcontext(fh):
+        # Excel writes a byte order mark, on standard input too
+        fh = (open(path, newline="", encoding="utf-8-sig") if path != "-" else
+              io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8-sig", newline=""))
+        with fh:
             reader = csv.reader(fh, delimiter=sep)
             start = 1
             for row in reader:
-                if row and not (len(row) == 1 and not row[0].strip()):  # skip blank lines
+                if row:  # an empty line; a line of spaces is decided below
                     rows.append((start, row))
                 start = reader.line_num + 1  # a quoted field may span several lines
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise CLIError(f"{path}: cannot read ({exc})") from None
     name = "standard input" if path == "-" else path
+    width = max((len(row) for _, row in rows), default=0)
+    if width > 1:  # a single blank cell is a blank line, not a row
+        rows = [(line, row) for line, row in rows if len(row) > 1 or row[0].strip()]
     if not rows:
         raise CLIError(f"{name}: the file is empty")
-    header = None
-    if any(_number(cell) is None and cell.strip() not in MISSING_CELLS
-           for cell in rows[0][1]):
-        header, rows = [c.strip() for c in rows[0][1]], rows[1:]
+    names = None
+    if _has_header(rows, header):
+        names, rows = [c.strip() for c in rows[0][1]], rows[1:]
     if not rows:
         raise CLIError(f"{name}: no data rows")
-    width = len(header) if header else len(rows[0][1])
+    width = len(names) if names else len(rows[0][1])
     for line, row in rows:
         if len(row) != width:
             raise CLIError(f"{name}: line {line} has {len(row)} fields, expected {width}")
-    return Table(name, header or [str(i) for i in range(width)], rows=rows)
+    return Table(name, _unique_names(names) if names else [str(i) for i in range(width)],
+                 rows=rows)
 
 
 def _json_safe(value):
@@ -251,11 +301,10 @@ def _estimator(args, k, types):
     return fastem.BinomialMixture(k, missing=args.missing, **common)
 
 
-def _write_rows(args, table, est, X, fit_kw):
+def _write_rows(args, table, keep, est, X, fit_kw):
     """--output: one CSV row per input row, the --keep columns as written, then the
     label and, for the mixtures, the probability of each component and the
     log-density (K-Means: the distance to the centre)."""
-    keep = [table.index(c) for c in args.keep or []]
     kept = table.text(keep)
     predict_kw = {"n_trials": fit_kw["n_trials"]} if "n_trials" in fit_kw else {}
     if args.model == "kmeans":
@@ -282,7 +331,14 @@ def _write_rows(args, table, est, X, fit_kw):
 
 def run_fit(args):
     check_options(args)
-    table = read_table(args.file, delimiter=args.delimiter)
+    table = read_table(args.file, delimiter=args.delimiter, header=args.header)
+    keep = [table.index(c) for c in args.keep or []]  # before the fit: a typo fails fast
+    for j in keep:
+        if table.names[j] in ("label", "log_density", "distance") or re.fullmatch(
+                r"prob_\d+", table.names[j]):
+            raise CLIError(f"--keep column {table.names[j]!r} has the name of an --output "
+                           "column (label, prob_<j>, log_density, distance): rename it in "
+                           "the file")
     special = {}
     for flag, column in (("--n-trials-column", args.n_trials_column),
                          ("--weights-column", args.weights_column)):
@@ -291,8 +347,10 @@ def run_fit(args):
     if args.columns:
         cols = [table.index(c) for c in args.columns]
     else:
-        # every column that holds numbers, but the trials and weights
-        cols = [j for j in range(len(table.names)) if j not in special.values()]
+        # every column but the trials, the weights and the empty ones (a trailing
+        # delimiter on every line makes one)
+        cols = [j for j in range(len(table.names))
+                if j not in special.values() and not table.empty(j)]
     if not cols:
         raise CLIError("no data columns left to fit")
     try:
@@ -300,7 +358,8 @@ def run_fit(args):
     except CLIError as exc:
         if args.columns or "is not a number" not in str(exc):
             raise
-        raise CLIError(f"{exc} (choose the columns to fit with --columns)") from None
+        hint = table.delimiter_hint() or "choose the columns to fit with --columns"
+        raise CLIError(f"{exc} ({hint})") from None
     used = [table.names[j] for j in cols]
     fit_kw = {}
     if "--weights-column" in special:
@@ -337,7 +396,7 @@ def run_fit(args):
     k = est.n_components if args.model != "kmeans" else k
     if args.output:
         try:
-            _write_rows(args, table, est, X, fit_kw)
+            _write_rows(args, table, keep, est, X, fit_kw)
         except (ValueError, TypeError) as exc:
             raise CLIError(str(exc)) from None
     # with the rows on standard output, the report goes to standard error
