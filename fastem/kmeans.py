@@ -176,14 +176,17 @@ def _plusplus(X, n_clusters, sample_weight, rng, n_local_trials=None, fixed=None
     origin = _origin(X)
     x_sq = _centred_sq_norms(X, origin)
     indices = np.empty(n_clusters, dtype=np.intp)
-    closest = np.full(n, np.inf)
     if fixed is not None and len(fixed):
+        closest = np.full(n, np.inf)
         for c in fixed:
             _update_closest(X, x_sq, closest, c, origin)
         start = 0
     else:
+        # drawn before ``closest`` exists: the draw's n-row temporaries and it are
+        # never held at once
         first = rng.choice(n, p=sample_weight / sample_weight.sum())
         indices[0] = first
+        closest = np.full(n, np.inf)
         _update_closest(X, x_sq, closest, X[first], origin)
         start = 1
     potential = closest @ sample_weight
