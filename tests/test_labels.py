@@ -809,3 +809,28 @@ def test_ragged_and_string_labels_are_refused_by_name():
         GaussianMixture(1).fit(X, [[1], [2, 3]])
     with pytest.raises(TypeError, match="y must hold integer component indices.*strings"):
         GaussianMixture(1).fit(X, np.array(["0", "-1"], dtype=object))
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("n", [31, 32, 33, 255, 256, 257, 1000])
+def test_labelled_statistics_in_float32_and_at_chunk_boundaries(n, backend):
+    # the unlabelled rows go through the kernels at weight 0 for the labelled ones:
+    # chunk edges and float32 data change nothing in what the labels add
+    X, truth = _two_blobs(47, n=n, shift=1.0, d=3)
+    y = _partial(truth, n // 3)
+    for dtype, rtol in ((np.float64, 1e-9), (np.float32, 2e-4)):
+        Xd = X.astype(dtype)
+        gm = GaussianMixture(2, backend=backend, random_state=0).initialize(Xd, y)
+        stats = gm.statistics(Xd, y).recentered(gm.means_)
+        _, _, N, S1, S2, total = naive.gmm_step(Xd.astype(np.float64), np.ones(n), gm.weights_,
+                                                gm.means_, gm.covariances_, labels=y)
+        np.testing.assert_allclose(stats.N, N, rtol=rtol)
+        np.testing.assert_allclose(stats.S2, S2, rtol=rtol, atol=rtol * n)
+        np.testing.assert_allclose(stats.objective, total, rtol=rtol)
+        km = KMeans(2, backend=backend, random_state=0).initialize(Xd, y)
+        labels, _, wsums, inertia, _ = naive.kmeans_step(Xd.astype(np.float64), np.ones(n),
+                                                         km.cluster_centers_.astype(np.float64),
+                                                         labels_fixed=y)
+        kstats = km.statistics(Xd, y)
+        np.testing.assert_allclose(kstats.counts, wsums)
+        np.testing.assert_allclose(kstats.objective, inertia, rtol=rtol)
