@@ -111,6 +111,16 @@ def _short_repr(value):
     return repr(value)
 
 
+def label_moments(X, w, rows):
+    """Weight, weighted mean and scatter matrix about that mean (float64) of the rows
+    ``rows`` of X: what a label's complete rows give a semi-supervised fit, once."""
+    Xc, wc = np.asarray(X[rows], dtype=np.float64), w[rows]
+    weight = float(wc.sum())
+    mean = wc @ Xc / weight
+    dev = Xc - mean
+    return weight, mean, (dev * wc[:, None]).T @ dev
+
+
 @dataclass
 class Run:
     """The outcome of one restart."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._backend import runtime, thread_context
-from ._base import MixtureBase
+from ._base import MixtureBase, label_moments
 from ._missing import MISSING_CHOICES, missing_layout
 from ._stats import SufficientStatistics
 from ._validation import (check_float_array, check_mixture_weights,
@@ -761,12 +761,8 @@ class GaussianMixture(MixtureBase):
             return {"data": self._prepare(Xc, wc, rt, inits={}, fitting=False),
                     "empty_weight": float(wc[empty].sum()), "empty_rows": int(empty.sum()),
                     "rows": len(rows)}
-        X64 = np.asarray(Xc, dtype=np.float64)
-        weight = float(wc.sum())
-        mean = wc @ X64 / weight
-        dev = X64 - mean
-        return {"weight": weight, "mean": mean, "scatter": (dev * wc[:, None]).T @ dev,
-                "rows": len(rows)}
+        weight, mean, scatter = label_moments(X, sample_weight, rows)
+        return {"weight": weight, "mean": mean, "scatter": scatter, "rows": len(rows)}
 
     def _check_fixed(self, inits):
         """A parameter held fixed needs the value it is held at."""

@@ -10,7 +10,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ._backend import runtime, thread_context
-from ._base import EMBase
+from ._base import EMBase, label_moments
 from ._stats import SufficientStatistics
 from ._validation import (check_array, check_choice, check_features, check_is_fitted,
                           check_int, check_labels, check_sample_weight, is_dask_array,
@@ -224,11 +224,8 @@ def _label_block(X, w, parts):
     d = X.shape[1]
     weight, mean, scatter = np.zeros(len(parts)), np.zeros((len(parts), d)), np.zeros(len(parts))
     for i, (_, rows) in enumerate(parts):
-        Xc, wc = X[rows].astype(np.float64), w[rows]
-        weight[i] = wc.sum()
-        mean[i] = wc @ Xc / weight[i]
-        dev = Xc - mean[i]
-        scatter[i] = wc @ np.einsum("ij,ij->i", dev, dev)
+        weight[i], mean[i], matrix = label_moments(X, w, rows)
+        scatter[i] = np.trace(matrix)
     return {"classes": classes, "weight": weight, "mean": mean, "scatter": scatter,
             "rows": int(sum(len(rows) for _, rows in parts))}
 
