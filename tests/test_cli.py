@@ -479,3 +479,26 @@ def test_fit_reads_awkward_real_files(tmp_path):
     res = run("a;b\n1;2\n3;4\n", "--model", "kmeans", "-k", "1")
     assert res.returncode == 1 and b"delimited by another character? --delimiter" in \
         res.stderr
+
+
+def test_fit_weights_column_reports_the_weighted_bic(tmp_path):
+    # the report's BIC is the weighted one: the API's bic(X, sample_weight=w), and the
+    # value of the same model in the command's own -k criterion table
+    rng = np.random.default_rng(3)
+    X = np.vstack([rng.normal(0, 1, (40, 2)), rng.normal(4, 1, (40, 2))])
+    w = rng.integers(1, 6, 80).astype(float)
+    path = tmp_path / "w.csv"
+    path.write_text("a,b,w\n" + "\n".join(f"{p},{q},{c}" for (p, q), c in zip(X, w)))
+    res = _fastem("fit", str(path), "--model", "gmm", "-k", "2", "--weights-column", "w",
+                  "--json")
+    assert res.returncode == 0, res.stderr
+    out = _strict_json(res.stdout)
+    gm = fastem.GaussianMixture(2, random_state=0).fit(X, sample_weight=w)
+    np.testing.assert_allclose(out["means"], gm.means_, rtol=1e-10)
+    np.testing.assert_allclose(out["bic"], gm.bic(X, sample_weight=w), rtol=1e-10)
+    assert abs(out["bic"] - gm.bic(X)) > 1.0  # the unweighted value is another number
+    res = _fastem("fit", str(path), "--model", "gmm", "-k", "1:3", "--weights-column", "w",
+                  "--json")
+    table = _strict_json(res.stdout)["selection"]
+    row = [r for r in table["table"] if r["n_components"] == 2][0]
+    np.testing.assert_allclose(row["bic"], out["bic"], rtol=1e-10)

@@ -402,10 +402,11 @@ def run_fit(args):
     # with the rows on standard output, the report goes to standard error
     out = sys.stderr if args.output == "-" else sys.stdout
     with contextlib.redirect_stdout(out):
-        return _report(args, est, X, used, k, selection if selecting else None, grid)
+        return _report(args, est, X, used, k, selection if selecting else None, grid,
+                       fit_kw.get("sample_weight"))
 
 
-def _report(args, est, X, used, k, selection, grid):
+def _report(args, est, X, used, k, selection, grid, sample_weight=None):
     from ..gaussian_mixture import component_covariance
 
     report = {"model": type(est).__name__, "file": args.file, "n_samples": int(X.shape[0]),
@@ -417,7 +418,9 @@ def _report(args, est, X, used, k, selection, grid):
         report["cluster_sizes"] = np.bincount(est.labels_, minlength=k).tolist()
     elif args.model == "gmm":
         report.update(covariance_type=est.covariance_type,
-                      mean_log_likelihood=est.lower_bound_, bic=est.bic(X),
+                      mean_log_likelihood=est.lower_bound_,
+                      # weighted as the fit and the criterion table are
+                      bic=est.bic(X, sample_weight=sample_weight),
                       weights=est.weights_.tolist(), means=est.means_.tolist(),
                       covariances=est.covariances_.tolist())
     else:
