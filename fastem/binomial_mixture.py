@@ -709,14 +709,15 @@ class BinomialMixture(MixtureBase):
         return weighted_total(self.score_samples(X, n_trials),
                               self._observed_weights(X, sample_weight))
 
-    def _observed_weights(self, X, sample_weight):
-        """sample_weight with 0 on the rows whose every count is missing."""
+    def _observed_weights(self, X, sample_weight, labels=None):
+        """The weights a fit counts: sample_weight with 0 on the unlabelled rows whose
+        every count is missing (see :func:`fastem.gaussian_mixture.observed_weights`)."""
         if self.missing != "em":
             return sample_weight
         from .gaussian_mixture import observed_weights
 
         return observed_weights(X, sample_weight, lambda X, allow_nan: check_array(
-            X, allow_1d=True, dtype=(np.float64,), allow_nan=allow_nan))
+            X, allow_1d=True, dtype=(np.float64,), allow_nan=allow_nan), labels)
 
     def predict(self, X: ArrayLike, n_trials: ArrayLike | None = None) -> NDArray:
         """Most probable component of each row, shape (n_samples,)."""

@@ -382,10 +382,13 @@ def _observed_moments(X, mask, w, fallback_mean, fallback_var):
     return mean, var
 
 
-def observed_weights(X, sample_weight, check):
-    """sample_weight (None: ones) with 0 on the rows of X with every value missing,
-    or sample_weight itself when there is none; a Dask X gives a Dask vector.
-    ``check`` validates an in-memory X (NaN allowed)."""
+def observed_weights(X, sample_weight, check, labels=None):
+    """The weights a fit counts: sample_weight (None: ones) with 0 on the rows of X
+    with every value missing, unless ``labels`` (partial labels, -1 unlabelled) label
+    them (a labelled row counts in its component's weight even with nothing
+    observed), or sample_weight itself when no row is dropped; a Dask X gives a Dask
+    vector. ``check`` validates an in-memory X (NaN allowed). Fits, scores and
+    ModelSelection's criteria all count the rows by this one rule."""
     if is_dask_array(X):
         import dask.array as da
 
@@ -395,12 +398,21 @@ def observed_weights(X, sample_weight, check):
         return da.where(empty, 0.0, w).astype(np.float64)
     Xa = check(X, allow_nan=True)
     empty = np.isnan(Xa).all(axis=1)
+    if labels is not None:
+        empty &= ~(np.asarray(labels).reshape(-1) >= 0)
     if not empty.any():
         return sample_weight
     n = empty.shape[0]
     w = np.ones(n) if sample_weight is None else check_sample_weight(
         sample_weight, n, allow_zero_sum=True)
-    return np.where(empty, 0.0, w)
+    w = np.where(empty, 0.0, w)
+    if not (w > 0).any():
+        if empty.all():
+            raise ValueError("X has no observed value: every row is all NaN, and a row "
+                             "with nothing observed counts for nothing.")
+        raise ValueError("sample_weight is zero on every row of X that has an observed "
+                         "value.")
+    return w
 
 
 def _labelled_classes(y, w):
@@ -1409,12 +1421,13 @@ class GaussianMixture(MixtureBase):
         NaN) count in neither, as in a fit."""
         return weighted_total(self.score_samples(X), self._observed_weights(X, sample_weight))
 
-    def _observed_weights(self, X, sample_weight):
-        """sample_weight with 0 on the rows that have nothing observed (all NaN), which
-        a fit leaves out; unchanged otherwise (None: unit weights)."""
+    def _observed_weights(self, X, sample_weight, labels=None):
+        """The weights a fit counts (see :func:`observed_weights`): sample_weight with
+        0 on the unlabelled rows that have nothing observed (all NaN); unchanged
+        otherwise (None: unit weights)."""
         if self.missing != "em":
             return sample_weight
-        return observed_weights(X, sample_weight, self._check_X)
+        return observed_weights(X, sample_weight, self._check_X, labels)
 
     def predict(self, X: ArrayLike) -> NDArray:
         """Most probable component of each row, ndarray of shape (n_samples,)."""

@@ -199,7 +199,8 @@ class ModelSelection(ParamsMixin):
                 # the rows' other arguments (a binomial mixture's n_trials)
                 extra = () if isinstance(model, GaussianMixture) else \
                     (fit_params.get("n_trials"),)
-                w_fit = _fit_weights(model, X, sample_weight)
+                # the rows as the fit counted them (one rule: observed_weights)
+                w_fit = model._observed_weights(X, sample_weight, labels=y)
                 weight = float(np.shape(X)[0] if w_fit is None
                                else np.sum(w_fit))  # checked by the fit
                 # the fit's final E-step: the mean log-likelihood at the final parameters
@@ -272,19 +273,6 @@ class ModelSelection(ParamsMixin):
     def uncertainty(self, X: Any, *args: Any, **kw: Any) -> Any:
         """The best model's ``uncertainty`` (1 - max posterior per row)."""
         return self._best().uncertainty(X, *args, **kw)
-
-
-def _fit_weights(model, X, sample_weight):
-    """The weights the fit counted: with ``missing="em"``, rows with every value
-    missing count for nothing (None: unit weights on every row)."""
-    if getattr(model, "missing", "raise") != "em":
-        return sample_weight
-    empty = np.isnan(np.asarray(X, dtype=np.float64).reshape(np.shape(X)[0], -1)).all(axis=1)
-    if not empty.any():
-        return sample_weight
-    w = np.ones(empty.shape[0]) if sample_weight is None else np.asarray(
-        sample_weight, dtype=np.float64)
-    return np.where(empty, 0.0, w)
 
 
 def _prepared(X):

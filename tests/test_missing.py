@@ -659,3 +659,45 @@ def test_numba_kernel_equals_reference_for_a_shared_covariance():
     want = _run(ref_kernels, X, w, weights, means, tied, 64)
     for g, e in zip(got, want):
         np.testing.assert_allclose(g, e, rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.parametrize("model", ["gmm", "binomial"])
+def test_model_selection_counts_a_labelled_row_with_nothing_observed(model):
+    # a labelled row with nothing observed counts in its component's weight in the fit;
+    # ModelSelection's criteria count it too: its log-likelihood is the fit's own
+    # mean objective times the weight the fit counted
+    from fastem import BinomialMixture, ModelSelection
+
+    rng = np.random.default_rng(5)
+    if model == "gmm":
+        X = np.r_[rng.normal(0, 1, (40, 2)), rng.normal(4, 1, (40, 2))]
+        est, extra = GaussianMixture(missing="em", random_state=0), {}
+    else:
+        X = np.r_[rng.binomial(10, 0.2, (40, 2)), rng.binomial(10, 0.7, (40, 2))].astype(float)
+        est, extra = BinomialMixture(missing="em", random_state=0), {"n_trials": 10}
+    X[[3, 7]] = np.nan  # row 3 labelled, row 7 not
+    y = np.full(80, -1)
+    y[[0, 3]], y[50] = 0, 1
+    w = rng.integers(1, 4, 80).astype(float)
+    sel = ModelSelection(est, {"n_components": [2]}).fit(X, y, sample_weight=w, **extra)
+    best = sel.best_estimator_
+    counted = w.sum() - w[7]  # every row but the unlabelled one with nothing observed
+    total = best.history_["objective"][-1] * counted
+    np.testing.assert_allclose(sel.results_["log_likelihood"][0], total, rtol=1e-12)
+    np.testing.assert_allclose(sel.results_["bic"][0], -2 * total + best._n_parameters()
+                               * np.log(counted), rtol=1e-12)
+
+
+def test_scoring_rows_with_nothing_observed_names_x_not_the_weights():
+    _, Xm = _data(n=300, frac=0.2, seed=23)
+    gm = GaussianMixture(2, missing="em", random_state=0).fit(Xm)
+    empty = np.full((3, 4), np.nan)
+    for method in (gm.score, gm.bic, gm.aic, gm.icl):
+        with pytest.raises(ValueError, match="X has no observed value: every row is all "
+                                             "NaN") as info:
+            method(empty)
+        assert "sample_weight" not in str(info.value)
+    rows = np.r_[empty, Xm[:2]]
+    with pytest.raises(ValueError, match="sample_weight is zero on every row of X that "
+                                         "has an observed value"):
+        gm.score(rows, sample_weight=[1.0, 1.0, 1.0, 0.0, 0.0])
