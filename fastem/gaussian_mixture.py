@@ -415,6 +415,36 @@ def observed_weights(X, sample_weight, check, labels=None):
     return w
 
 
+def _distances_fit(X, means, prec_chol, covariance_type):
+    """Whether no squared Mahalanobis distance ||P_c^T (x - mu_c)||^2 between a row
+    of X and a component can come near float64's largest value: bounded by
+    ||P_c||_F^2 d (max |x| + max |mu|)^2 (NaN entries, missing, are passed over)."""
+    d = means.shape[1]
+    with np.errstate(invalid="ignore", over="ignore"):
+        top = max(float(np.fmax.reduce(X, axis=None, initial=-np.inf)),
+                  -float(np.fmin.reduce(X, axis=None, initial=np.inf)), 0.0)
+        spread = top + float(np.abs(means).max())
+        P = np.asarray(prec_chol, dtype=np.float64)
+        if covariance_type in ("full", "tied") and P.ndim >= 2 and d > 1:
+            frob = float((P.reshape(-1, d, d) ** 2).sum(axis=(1, 2)).max())
+        else:  # one precision per feature, or per component (times d features)
+            frob = float((P ** 2).max()) * d
+        bound = frob * d * spread * spread
+    return bool(np.isfinite(bound) and bound < 1e300)
+
+
+def _refuse_unreachable_rows(lpn):
+    """A ValueError naming X for rows whose log-density is -inf under every
+    component (their squared distances overflowed)."""
+    bad = np.flatnonzero(lpn == -np.inf)
+    if bad.size:
+        raise ValueError(
+            f"X has {bad.size} row(s) (the first: row {int(bad[0])}) so far from every "
+            "component that their squared distances overflow float64: their density is "
+            "0 under every component and they have no responsibilities. Scale X as the "
+            "data the model was fitted on (for instance to unit variance) and try again.")
+
+
 def _labelled_classes(y, w):
     return None if y is None else np.unique(y[(y >= 0) & (w > 0)])
 
@@ -1262,37 +1292,44 @@ class GaussianMixture(MixtureBase):
         live = w > 0  # a zero-weight row at -inf must not give 0 * -inf
         return float(w[live] @ lpn[live]) / data["wsum"]
 
-    def _e_step(self, X, params, rt, want, layout=None):
+    def _e_step(self, X, params, rt, want, layout=None, check=False):
+        """One E-step pass for ``want`` ("lpn", "labels", "resp" or "impute"). With
+        ``check``, the log-densities are computed too and a row of density 0 under
+        every component (its squared distances overflow) is refused."""
         # the covariance type of the parameters: the fitted one when predicting, even if
         # covariance_type was set to another since
         ct = params.get("covariance_type", self.covariance_type)
         k, d = params["means"].shape
         if layout is not None:
-            return self._missing_e_step(X, params, ct, rt, want, layout)
+            return self._missing_e_step(X, params, ct, rt, want, layout, check)
         family, prec = kernel_precision(params["prec_chol"], ct, k, d)
         log_const = self._log_const(params["weights"], params["prec_chol"], d, ct)
         n = X.shape[0]
-        lpn = np.empty(n) if want == "lpn" else _EMPTY_F
+        lpn = np.empty(n) if want == "lpn" or check else _EMPTY_F
         labels = np.empty(n, dtype=np.int64) if want == "labels" else _EMPTY_I
         resp = np.empty((n, k), dtype=X.dtype) if want == "resp" else _EMPTY_R.astype(X.dtype)
         getattr(rt.kernels, f"e_step_{family}")(X, params["means"], prec, log_const, lpn,
                                                 labels, resp, rt.chunk_size, rt.parallel)
+        if check:
+            _refuse_unreachable_rows(lpn)
         return {"lpn": lpn, "labels": labels, "resp": resp}[want]
 
-    def _missing_e_step(self, X, params, ct, rt, want, layout):
+    def _missing_e_step(self, X, params, ct, rt, want, layout, check=False):
         k, d = params["means"].shape
         n = X.shape[0]
         cov = full_covariances(params["covariances"], ct, k, d)
         with np.errstate(divide="ignore"):
             log_w = np.log(params["weights"])
         # rows outside the layout (nothing observed) keep these: density 1
-        lpn = np.zeros(n) if want == "lpn" else _EMPTY_F
+        lpn = np.zeros(n) if want == "lpn" or check else _EMPTY_F
         labels = np.empty(n, dtype=np.int64) if want == "labels" else _EMPTY_I
         resp = np.empty((n, k)) if want == "resp" else _EMPTY_R
         imputed = np.empty((n, d)) if want == "impute" else _EMPTY_R
         rt.kernels.e_step_missing(X, np.ascontiguousarray(params["means"], dtype=np.float64),
                                   cov, log_w, *layout.arrays(), lpn, labels, resp, imputed,
                                   rt.parallel)
+        if check:
+            _refuse_unreachable_rows(lpn)
         if want == "resp":
             return resp.astype(X.dtype, copy=False)
         return {"lpn": lpn, "labels": labels, "impute": imputed}[want]
@@ -1364,8 +1401,12 @@ class GaussianMixture(MixtureBase):
         if want == "impute" or np.isnan(X_checked.sum(dtype=np.float64)):
             # every row, also those with nothing observed (density 1: the weights)
             layout = missing_layout(np.isnan(X_checked), rt.chunk_size, k, d)
+        # a row far outside the data can have squared distances that overflow: density
+        # 0 under every component, no responsibilities. Refused (as fit refuses it);
+        # a bound on the distances spares the check where no row can overflow
+        check = not _distances_fit(X_checked, params["means"], params["prec_chol"], ct)
         with thread_context(rt):
-            return self._e_step(X_checked, params, rt, want, layout=layout)
+            return self._e_step(X_checked, params, rt, want, layout=layout, check=check)
 
     def impute(self, X: ArrayLike) -> NDArray:
         """X with each missing value (NaN) replaced by its conditional expectation

@@ -549,3 +549,41 @@ def test_subnormal_weights_fit_as_their_normal_multiples(backend):
         X, sample_weight=normal)
     np.testing.assert_allclose(gm.means_, gref.means_, rtol=1e-12)
     assert gm.lower_bound_ == pytest.approx(gref.lower_bound_, rel=1e-12)
+
+
+@pytest.mark.parametrize("ct", list(ALL_TYPES) + ["1d"])
+def test_gaussian_prediction_refuses_rows_whose_distances_overflow(backend, ct):
+    # rows so far out that their squared distances overflow have density 0 under every
+    # component: predict_proba / predict / score_samples refuse them naming X, as fit
+    # does, instead of a row of zeros, label 0 and -inf; rows merely far get numbers
+    rng = np.random.default_rng(0)
+    one_d = ct == "1d"
+    X = rng.normal(size=200) if one_d else rng.normal(size=(200, 3))
+    gm = fastem.GaussianMixture(2, covariance_type="full" if one_d else ct,
+                                random_state=0, backend=backend).fit(X)
+    far = X[:5] * 1e250
+    mixed = np.concatenate([X[:5], far[:1]])
+    for method in (gm.predict_proba, gm.predict, gm.score_samples, gm.score, gm.bic):
+        for Z, first in ((far, 0), (mixed, 5)):
+            with pytest.raises(ValueError, match=f"X has .* row\\(s\\) \\(the first: row "
+                                                 f"{first}\\) .* squared distances "
+                                                 "overflow float64"):
+                method(Z)
+    near = X[:5] * 1e100  # squared distances up to about 1e200: finite
+    resp = gm.predict_proba(near)
+    assert np.isfinite(resp).all() and np.allclose(resp.sum(axis=1), 1.0)
+    lpn = gm.score_samples(near)
+    assert np.isfinite(lpn).all()
+    np.testing.assert_array_equal(gm.predict(near), resp.argmax(axis=1))
+
+
+def test_gaussian_prediction_with_holes_refuses_rows_whose_distances_overflow(backend):
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(200, 3))
+    X[rng.random(X.shape) < 0.1] = np.nan
+    gm = fastem.GaussianMixture(2, missing="em", random_state=0, backend=backend).fit(X)
+    far = np.array([[1e250, np.nan, 1.0], [np.nan, np.nan, np.nan]])
+    for method in (gm.predict_proba, gm.predict, gm.score_samples, gm.impute):
+        with pytest.raises(ValueError, match="row 0\\) so far from every component"):
+            method(far)
+    np.testing.assert_array_equal(gm.score_samples(far[1:]), [0.0])  # nothing observed
