@@ -760,9 +760,14 @@ class KMeans(EMBase):
         tmp = np.empty(X.shape[0], dtype=np.int32)
         rt.kernels.assign(X, w, state["centers"], offset, tmp, mindist, rt.chunk_size,
                           rt.parallel)
-        if data.get("labels") is not None:  # a labelled row stays in its cluster
+        # a row of weight 0 is a removed row (it cannot fill a cluster), and a
+        # labelled row stays in its cluster: neither is a candidate
+        mindist[w <= 0] = -1.0
+        if data.get("labels") is not None:
             mindist[data["labels"]["y"] >= 0] = -1.0
-        n_empty = empty.size
+        n_empty = min(empty.size, int(np.count_nonzero(mindist >= 0)))
+        if n_empty == 0:
+            return {}  # no candidate: the empty clusters keep their centres
         far = np.argpartition(mindist, -n_empty)[:-n_empty - 1:-1]
         relocated = {}
         centers = state["centers"]

@@ -339,6 +339,39 @@ def test_zero_weights_remove_rows(backend):
     assert a.inertia_ == pytest.approx(b.inertia_, rel=1e-12)
 
 
+
+@pytest.mark.parametrize("algorithm", ["lloyd", "hamerly", "yinyang"])
+def test_zero_weight_rows_are_never_chosen_to_refill_an_empty_cluster(backend, algorithm):
+    # a centre starts far from every point, so its cluster empties and moves to the
+    # farthest row; a far row of weight 0 is a removed row and must not be that row
+    X = _blobs(60, 2, 3, 1.0, 26)
+    C0 = np.vstack([X[:2], [[100.0, 100.0]]])
+    alone = KMeans(3, init=C0, backend=backend, algorithm=algorithm).fit(X)
+    padded = np.vstack([X, [[1e3, 1e3], [-1e3, 5e2]]])
+    w = np.r_[np.ones(60), 0.0, 0.0]
+    with_far = KMeans(3, init=C0, backend=backend, algorithm=algorithm).fit(
+        padded, sample_weight=w)
+    np.testing.assert_allclose(with_far.cluster_centers_, alone.cluster_centers_,
+                               rtol=1e-12)
+    assert with_far.inertia_ == pytest.approx(alone.inertia_, rel=1e-12)
+    np.testing.assert_array_equal(with_far.labels_[:60], alone.labels_)
+    assert np.unique(alone.labels_).size == 3  # the cluster was refilled, from X
+
+
+def test_fewer_weighted_rows_than_clusters_refill_nothing_from_zero_weight_rows(backend):
+    # two rows of positive weight for three clusters: the rows of weight 0, far out,
+    # refill nothing
+    X = np.array([[0.0, 0.0], [1.0, 0.0], [50.0, 50.0], [60.0, 60.0]])
+    C0 = np.array([[0.0, 0.0], [1.0, 0.0], [200.0, 200.0]])
+    with pytest.warns(fastem.ConvergenceWarning, match="distinct clusters \\(2\\)"):
+        km = KMeans(3, init=C0, backend=backend).fit(X, sample_weight=[1, 1, 0, 0])
+    # every centre sits on one of the two rows (the empty one moved onto a row of
+    # positive weight, at distance 0, as scikit-learn moves it), none on a far row
+    assert all(any((c == x).all() for x in X[:2]) for c in km.cluster_centers_)
+    assert km.inertia_ == 0.0
+    np.testing.assert_array_equal(km.predict(X[:2]), km.labels_[:2])
+
+
 # -------------------------------------------------------------- bad input
 
 GOOD = np.arange(40, dtype=float).reshape(20, 2)
