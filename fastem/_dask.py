@@ -173,10 +173,12 @@ def _check_chunk(proto, X, w, nt, y=None):
             "log_coef": 0.0 if empty else float(data.get("log_coef", 0.0)),
             "unlabelled": not empty and (data.get("labels") is None
                                          or not data["labels"]["supervised"])}
-    if proto._kernel_module == "kmeans":
-        Xf = np.asarray(X, dtype=np.float64)
-        info["mean"] = Xf.mean(axis=0)
-        info["m2"] = ((Xf - info["mean"]) ** 2).sum(axis=0)
+    if proto._kernel_module == "kmeans":  # the weighted moments that scale tol
+        from .kmeans import weighted_moments
+
+        ones = np.ones(X.shape[0]) if w is None else w
+        info["moments"] = (weighted_moments(np.asarray(X, dtype=np.float64), ones)
+                           if not empty else (0.0, None, None))
     return info
 
 
@@ -303,14 +305,15 @@ def fit_dask(est, X, sample_weight, n_trials=None, y=None):
 
 
 def _mean_variance(infos):
-    """Mean over features of the variance of X, merged from per-chunk moments
-    (Chan, Golub & LeVeque's pairwise update)."""
-    count, mean, m2 = 0, None, None
+    """Mean over features of the weighted variance of X, merged from per-chunk
+    weighted moments (Chan, Golub & LeVeque's pairwise update), as the in-memory fit
+    takes it."""
+    count, mean, m2 = 0.0, None, None
     for info in infos:
-        nb, mb, m2b = info["n"], info["mean"], info["m2"]
-        if nb == 0:
+        nb, mb, m2b = info["moments"]
+        if not nb > 0:
             continue
-        if count == 0:
+        if mean is None:
             count, mean, m2 = nb, mb.copy(), m2b.copy()
             continue
         total = count + nb

@@ -281,15 +281,27 @@ def _overflow_error():
         "down, and fit again.")
 
 
-def _mean_variance(X, block=65536):
-    """Mean over features of the (unweighted) variance of X, as np.var(X, axis=0).mean()
-    but in blocks of rows: no temporary of the size of X."""
-    mean = X.mean(axis=0, dtype=np.float64)
-    total = np.zeros(X.shape[1])
+def weighted_moments(X, sample_weight, block=65536):
+    """(total weight, weighted mean, weighted sum of squared deviations) per feature
+    of X, in float64 and in blocks of rows (no temporary of the size of X). Integer
+    weights give the moments of the repeated rows; the Dask fit merges the chunks'
+    moments (Chan, Golub and LeVeque)."""
+    w = np.asarray(sample_weight, dtype=np.float64)
+    total = float(w.sum())
+    mean = (w @ X) / total
+    m2 = np.zeros(X.shape[1])
     for start in range(0, X.shape[0], block):
         diff = X[start:start + block] - mean
-        total += np.einsum("ij,ij->j", diff, diff)
-    return float(total.mean() / X.shape[0])
+        m2 += w[start:start + block] @ (diff * diff)
+    return total, mean, m2
+
+
+def _mean_variance(X, sample_weight):
+    """Mean over features of the weighted variance of X (np.var(X, axis=0).mean() for
+    unit weights): what Lloyd's tol is relative to, so that a weighted table and its
+    repeated rows stop at the same iteration."""
+    total, _, m2 = weighted_moments(X, sample_weight)
+    return float(m2.mean() / total)
 
 
 # ---------------------------------------------------------------------- estimator
@@ -324,7 +336,8 @@ class KMeans(EMBase):
     tol : float, default=1e-4
         Convergence as scikit-learn's Lloyd: stop when no label changes, or when
         the total squared centre shift is at most ``tol`` times the mean
-        per-feature variance of X.
+        per-feature variance of X, weighted by ``sample_weight`` (integer weights
+        then stop where the repeated rows stop).
     warm_start : bool, default=False
         Start a new ``fit`` from the fitted ``cluster_centers_`` (one run).
     algorithm : {"auto", "lloyd", "hamerly", "yinyang", "elkan"}, default="auto"
@@ -510,7 +523,8 @@ class KMeans(EMBase):
         rt = runtime(self.backend, self._kernel_module, n * k * d)
         w_main, labels = self._split_labels(X, sample_weight, y, lambda rows: rows,
                                             fitting=fitting)
-        data = self._prepare(X, w_main, rt, tol=fitting if tol is None else tol)
+        data = self._prepare(X, w_main, rt, tol=fitting if tol is None else tol,
+                             tol_weight=sample_weight)
         data["fit_dtype"] = fit_dtype
         data["distance_safe"] = True  # checked above: _block_statistics need not
         if labels is not None:
@@ -561,8 +575,11 @@ class KMeans(EMBase):
         return self.n_init
 
     # ------------------------------------------------------------------ hooks
-    def _prepare(self, X, sample_weight, rt, tol=True):
-        tol = 0.0 if self.tol == 0 or not tol else _mean_variance(X) * self.tol
+    def _prepare(self, X, sample_weight, rt, tol=True, tol_weight=None):
+        # tol is relative to the variance of the data as weighted by the caller (every
+        # row, labelled or not)
+        tol = 0.0 if self.tol == 0 or not tol else self.tol * _mean_variance(
+            X, sample_weight if tol_weight is None else tol_weight)
         return {"X": X, "sample_weight": sample_weight, "tol": tol, "origin": _origin(X),
                 "algorithm": self._search_algorithm(X.shape[1], rt)}
 

@@ -54,6 +54,20 @@ def test_kmeans_on_dask_equals_numpy(client, dtype):
                                ref.transform(X[:100]), rtol=1e-6)
 
 
+
+def test_kmeans_on_dask_scales_tol_by_the_weighted_variance(client):
+    # the chunks' weighted moments merge to the in-memory tolerance: the same stop
+    rng = np.random.default_rng(134)
+    X = rng.normal(size=(60, 2)) + rng.integers(0, 3, 60)[:, None] * 2
+    w = rng.integers(1, 5, 60).astype(float)
+    w[:20] = 0.0  # a chunk of weight 0 counts nothing
+    init = X[[20, 21, 22]].copy()
+    ref = KMeans(3, init=init, tol=1e-2).fit(X, sample_weight=w)
+    got = KMeans(3, init=init, tol=1e-2).fit(da.from_array(X, chunks=20), sample_weight=w)
+    repeated = KMeans(3, init=init, tol=1e-2).fit(np.repeat(X, w.astype(int), axis=0))
+    assert got.n_iter_ == ref.n_iter_ == repeated.n_iter_
+    _close(got, ref, ["cluster_centers_", "inertia_"])
+
 @pytest.mark.parametrize("covariance_type", ALL_TYPES)
 def test_gmm_on_dask_equals_numpy(client, covariance_type):
     X = _blobs()

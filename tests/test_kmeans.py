@@ -150,6 +150,27 @@ def test_integer_weights_equal_repeated_rows(backend):
                                   repeated.labels_)
 
 
+
+@pytest.mark.parametrize("seed", [39, 116, 134])
+def test_integer_weights_equal_repeated_rows_when_lloyd_stops_on_tol(backend, seed):
+    # tol is relative to the weighted variance of X, so a weighted table and its
+    # repeated rows stop at the same iteration (these tables stopped apart when tol
+    # was taken from the distinct rows' unweighted variance)
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(60, 2)) + rng.integers(0, 3, 60)[:, None] * 2
+    w = rng.integers(1, 5, 60)
+    C0 = X[:3].copy()
+    weighted = KMeans(3, init=C0, tol=1e-2, backend=backend).fit(X, sample_weight=w)
+    repeated = KMeans(3, init=C0, tol=1e-2, backend=backend).fit(np.repeat(X, w, axis=0))
+    assert weighted.n_iter_ == repeated.n_iter_
+    np.testing.assert_allclose(weighted.cluster_centers_, repeated.cluster_centers_,
+                               rtol=1e-10)
+    assert weighted.inertia_ == pytest.approx(repeated.inertia_, rel=1e-10)
+    # the tolerance itself: tol times the mean per-feature variance of the repeated rows
+    from fastem.kmeans import _mean_variance
+    np.testing.assert_allclose(_mean_variance(X, w.astype(float)),
+                               np.var(np.repeat(X, w, axis=0), axis=0).mean(), rtol=1e-12)
+
 def test_objective_history_never_increases(backend):
     for seed in range(10):
         X = _blobs(400, 3, 5, 3.0, 100 + seed)
