@@ -1375,7 +1375,7 @@ class GaussianMixture(MixtureBase):
                  "choose another covariance_type.", DegenerateComponentWarning)
 
     # ------------------------------------------------------------- prediction
-    def _predict_pass(self, X, want):
+    def _predict_pass(self, X, want, refuse=True):
         check_is_fitted(self, "means_")
         if is_dask_array(X):
             from ._dask import map_rows
@@ -1404,7 +1404,8 @@ class GaussianMixture(MixtureBase):
         # a row far outside the data can have squared distances that overflow: density
         # 0 under every component, no responsibilities. Refused (as fit refuses it);
         # a bound on the distances spares the check where no row can overflow
-        check = not _distances_fit(X_checked, params["means"], params["prec_chol"], ct)
+        check = refuse and not _distances_fit(X_checked, params["means"],
+                                              params["prec_chol"], ct)
         with thread_context(rt):
             return self._e_step(X_checked, params, rt, want, layout=layout, check=check)
 
@@ -1460,7 +1461,14 @@ class GaussianMixture(MixtureBase):
         """Sum of sample_weight x log-likelihood over the rows of X, and the weights'
         sum (the number of rows without weights). Rows with nothing observed (all
         NaN) count in neither, as in a fit."""
-        return weighted_total(self.score_samples(X), self._observed_weights(X, sample_weight))
+        w = self._observed_weights(X, sample_weight)
+        lpn = self._predict_pass(X, "lpn", refuse=False)
+        if not is_dask_array(lpn):
+            # a row of weight 0 counts nothing, even at density 0; the others must count
+            if w is not None:
+                w = check_sample_weight(np.asarray(w), lpn.shape[0])
+            _refuse_unreachable_rows(lpn if w is None else np.where(w > 0, lpn, 0.0))
+        return weighted_total(lpn, w)
 
     def _observed_weights(self, X, sample_weight, labels=None):
         """The weights a fit counts (see :func:`observed_weights`): sample_weight with
