@@ -249,6 +249,31 @@ def test_bounded_with_weights_and_empty_clusters_equals_lloyd(algorithm, d):
 
 @requires_numba
 @pytest.mark.filterwarnings("ignore::fastem.ConvergenceWarning")
+@pytest.mark.parametrize("d,k_range,quantised", [(2, (8, 40), True), (2, (8, 40), False),
+                                                 (40, (3, 30), True), (3, (3, 8), True)])
+def test_bounded_searches_break_exact_ties_as_lloyd(d, k_range, quantised):
+    # duplicated rows on a grid: init="random" draws copies of one point (coinciding
+    # centres) and rows sit at exactly equal distances from two centres. Lloyd gives a
+    # tie to the first centre (its matrix-product form, for these shapes, decides near
+    # ties by the direct distances); the bounded searches must give the same labels,
+    # centres (bit for bit) and iteration count
+    for seed in range(24):
+        rng = np.random.default_rng(seed)
+        base = rng.normal(size=(60, d))
+        if quantised:
+            base = np.round(base * 4) / 4
+        X = np.r_[base, base, base[:20]]
+        k = int(rng.integers(*k_range))
+        lloyd = KMeans(k, init="random", random_state=seed, algorithm="lloyd").fit(X)
+        for algorithm in ("hamerly", "yinyang"):
+            km = KMeans(k, init="random", random_state=seed, algorithm=algorithm).fit(X)
+            np.testing.assert_array_equal(km.labels_, lloyd.labels_, err_msg=algorithm)
+            np.testing.assert_array_equal(km.cluster_centers_, lloyd.cluster_centers_)
+            assert km.n_iter_ == lloyd.n_iter_ and km.inertia_ == lloyd.inertia_
+
+
+@requires_numba
+@pytest.mark.filterwarnings("ignore::fastem.ConvergenceWarning")
 def test_verbose_reports_the_rows_searched_and_the_bound_skips_most():
     X, _ = make_blobs(20_000, n_features=2, centers=100, cluster_std=0.5, random_state=5)
     out = io.StringIO()

@@ -236,13 +236,30 @@ def _nearest_tile_wide(m, centers, k, best, bestj, xt, dist, width):
 
 
 @jit
-def _nearest_gemm(X, offset, c0, m, centers, centers_sq, best, bestj, xt, gt):
+def _direct_distance(X, row, centers, j):
+    """Squared distance of row ``row`` of X to centre j, from the differences, summed
+    over the features in order: the distance every other search takes."""
+    dist = 0.0
+    for f in range(X.shape[1]):
+        t = X[row, f] - centers[j, f]
+        dist += t * t
+    return dist
+
+
+@jit
+def _nearest_gemm(X, offset, c0, m, centers, raw, centers_sq, best, bestj, xt, gt):
     """The expanded form: the chunk's rows less the offset are copied into xt, gt =
     centers @ rows^T is one matrix product (BLAS), and the argmin of ||c||^2 - 2 x.c
-    runs over the centres with the rows in the vector lanes. The chosen centre's
-    distance is then taken directly. xt is feature-major (d, chunk + 8) below
-    GEMM_ROW_MAJOR features and row-major (chunk, d) from there on, the faster layout
-    for the product on each side of that width."""
+    runs over the centres with the rows in the vector lanes. xt is feature-major
+    (d, chunk + 8) below GEMM_ROW_MAJOR features and row-major (chunk, d) from there
+    on, the faster layout for the product on each side of that width.
+
+    The expansion rounds differently from the differences ``x - c`` that the other
+    searches (and the bounded ones) sum, so it only proposes: the chosen centre's
+    distance is then taken from the differences to the ``raw`` centres, and a row
+    whose two least expanded values lie within the expansion's rounding of each other
+    (a near tie) is decided by the direct distances of every centre in that band,
+    ties to the first centre, as in the other forms."""
     d = X.shape[1]
     k = centers.shape[0]
     row_major = d >= GEMM_ROW_MAJOR
@@ -256,35 +273,75 @@ def _nearest_gemm(X, offset, c0, m, centers, centers_sq, best, bestj, xt, gt):
             for f in range(d):
                 xt[f, i] = X[c0 + i, f] - offset[f]
         np.dot(centers, xt, gt)
+    second = np.empty(m, dtype=best.dtype)
     for i in range(m):
         best[i] = np.inf
+        second[i] = np.inf
         bestj[i] = 0
     sq_max = 0.0
     for j in range(k):
+        sq_max = max(sq_max, centers_sq[j])
+    # two centres per pass over the rows, so that the least and next least values
+    # (and the least's index, ties to the first centre) are read and written once per
+    # two centres: the same memory traffic per centre as a plain argmin
+    for j in range(0, k - 1, 2):
+        cs0 = centers_sq[j]
+        cs1 = centers_sq[j + 1]
+        g0 = gt[j]
+        g1 = gt[j + 1]
+        for i in range(m):
+            v0 = cs0 - 2.0 * g0[i]
+            v1 = cs1 - 2.0 * g1[i]
+            lo = min(v0, v1)
+            hi = max(v0, v1)
+            jlo = j if v0 <= v1 else j + 1
+            b = best[i]
+            second[i] = min(max(b, lo), min(second[i], hi))
+            if lo < b:
+                best[i] = lo
+                bestj[i] = jlo
+    if k % 2:
+        j = k - 1
         cs = centers_sq[j]
-        sq_max = max(sq_max, cs)
         g = gt[j]
         for i in range(m):
             v = cs - 2.0 * g[i]
-            if v < best[i]:
+            b = best[i]
+            second[i] = min(second[i], max(v, b))
+            if v < b:
                 best[i] = v
                 bestj[i] = j
+    # the expansion's rounding: a few units of (d + 2) eps (||x||^2 + max ||c||^2)
+    slack = 4.0 * (d + 4) * np.finfo(X.dtype).eps
     for i in range(m):
-        bj = bestj[i]
         xs = 0.0
-        dist = 0.0
         for f in range(d):
             x = xt[i, f] if row_major else xt[f, i]
             xs += x * x
-            t = x - centers[bj, f]
-            dist += t * t
         if not (xs < np.inf and sq_max < np.inf):
-            dist = np.inf  # the expansion overflowed: the choice is not to be trusted
-        best[i] = dist
+            best[i] = np.inf  # the expansion overflowed: the choice is not to be trusted
+            continue
+        band = slack * (xs + sq_max)
+        row = c0 + i
+        if second[i] - best[i] <= band:
+            lim = best[i] + band
+            bd = np.inf
+            bj = 0
+            for j in range(k):
+                g = gt[j, i]
+                if centers_sq[j] - 2.0 * g <= lim:
+                    dd = _direct_distance(X, row, raw, j)
+                    if dd < bd:
+                        bd = dd
+                        bj = j
+            bestj[i] = bj
+            best[i] = bd
+        else:
+            best[i] = _direct_distance(X, row, raw, bestj[i])
 
 
 @jit
-def _nearest_chunk(X, offset, c0, m, centers, k, centers_sq, form, best, bestj, xt,
+def _nearest_chunk(X, offset, c0, m, centers, raw, k, centers_sq, form, best, bestj, xt,
                    tile, gt, width_tag):
     """Fill best[:m] (squared distance) and bestj[:m] (index) of rows c0..c0+m-1
     against the k centres (``centers`` less the offset for GEMM, padded for COLUMNS
@@ -298,7 +355,7 @@ def _nearest_chunk(X, offset, c0, m, centers, k, centers_sq, form, best, bestj, 
         _load_tile(X, c0, m, tile, best, bestj, width_tag)
         _nearest_tile(m, centers, k, best, bestj, tile, gt[0], width_tag)
     else:
-        _nearest_gemm(X, offset, c0, m, centers, centers_sq, best, bestj, xt, gt)
+        _nearest_gemm(X, offset, c0, m, centers, raw, centers_sq, best, bestj, xt, gt)
 
 
 @jit
@@ -425,7 +482,7 @@ def _lloyd_iter(X, sample_weight, centers, offset, labels, sums, wsums, chunk_si
             start = stop  # the chunk loop below has nothing left to do
         for c0 in range(start, stop, step):
             m = min(step, stop - c0)
-            _nearest_chunk(X, offset, c0, m, rel, k, centers_sq, form, best, bestj,
+            _nearest_chunk(X, offset, c0, m, rel, centers, k, centers_sq, form, best, bestj,
                            xt, tile, gt, width_tag)
             labc = labels[c0:c0 + m]
             wc = sample_weight[c0:c0 + m]
@@ -437,26 +494,21 @@ def _lloyd_iter(X, sample_weight, centers, offset, labels, sums, wsums, chunk_si
                 w = wc[i]
                 block_inertia += w * best[i]
                 wacc[j] += w
-            # the chunk's rows are still in the buffer (L1; less the offset for GEMM,
-            # as rel is): add them from there, less their centre
+            # each row less its centre, from the differences x - c as every search
+            # takes them (COLUMNS: from the tile, still in L1, with the padded raw
+            # centres; GEMM: from X, whose chunk was just read into the cache)
             if len(form) == COLUMNS:
                 for i in range(m):
                     j = bestj[i]
                     w = wc[i]
                     for f in range(width):
                         acc[j, f] += w * (tile[f * TILE_STRIDE + i] - rel[j, f])
-            elif d < GEMM_ROW_MAJOR:  # GEMM, feature-major rows
+            else:
                 for i in range(m):
                     j = bestj[i]
                     w = wc[i]
                     for f in range(d):
-                        acc[j, f] += w * (xt[f, i] - rel[j, f])
-            else:  # GEMM on wide rows: the rows less the offset, row-major
-                for i in range(m):
-                    j = bestj[i]
-                    w = wc[i]
-                    for f in range(d):
-                        acc[j, f] += w * (xt[i, f] - rel[j, f])
+                        acc[j, f] += w * (X[c0 + i, f] - centers[j, f])
         for j in range(k):
             pweights[b, j] = wacc[j]
             for f in range(d):
@@ -486,7 +538,7 @@ def _assign(X, sample_weight, centers, offset, labels, mindist, chunk_size, form
         block_inertia = 0.0
         for c0 in range(start, stop, step):
             m = min(step, stop - c0)
-            _nearest_chunk(X, offset, c0, m, rel, k, centers_sq, form, best, bestj,
+            _nearest_chunk(X, offset, c0, m, rel, centers, k, centers_sq, form, best, bestj,
                            xt, tile, gt, width_tag)
             for i in range(m):
                 labels[c0 + i] = bestj[i]
@@ -771,8 +823,10 @@ def _by_group(centers, order, gstart):
 
 
 @jit
-def _scan(dist, base, p0, p1):
-    """(least, next least, position of the least) of dist[p0 - base:p1 - base]."""
+def _scan(dist, base, p0, p1, order):
+    """(least, next least, position of the least) of dist[p0 - base:p1 - base]; of
+    equal least distances, the position of the centre with the lowest index
+    (``order[q]``: the centre at position q), as Lloyd's argmin breaks ties."""
     m1 = np.inf
     m2 = np.inf
     q1 = p0
@@ -781,6 +835,9 @@ def _scan(dist, base, p0, p1):
         if dd < m1:
             m2 = m1
             m1 = dd
+            q1 = q
+        elif dd == m1 and dd < np.inf and order[q] < order[q1]:
+            m2 = m1
             q1 = q
         elif dd < m2:
             m2 = dd
@@ -830,7 +887,7 @@ def _yinyang_seed(X, centers, labels, order, gstart, stored, glob, rel):
             g0, g1 = gstart[g], gstart[g + 1]
             _slab_distances(X, row, cg, g0, g1, dist)
             dist[pos[a] - g0] = np.inf
-            m1, _, _ = _scan(dist, g0, g0, g1)
+            m1, _, _ = _scan(dist, g0, g0, g1, order)
             stored[row, g] = np.sqrt(m1)
             low = np.inf
             for g in range(n_groups):
@@ -933,7 +990,7 @@ def _yinyang_iter(X, sample_weight, centers, labels, order, gstart, stored, glob
                             continue
                         block_computed += gsize[g]
                         _slab_distances(X, row, cg, g0, g1, dist[g0:g1])
-                    m1, m2, q1 = _scan(dist, 0, g0, g1)
+                    m1, m2, q1 = _scan(dist, 0, g0, g1, order)
                     opened[n_open] = g
                     first[n_open] = m1
                     second[n_open] = m2
