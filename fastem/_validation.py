@@ -73,6 +73,21 @@ def is_dask_array(X):
         X, "map_blocks")
 
 
+def _frame_to_numpy(X):
+    """A DataFrame or Series as an array. Nullable columns (pandas' Float64, Int64,
+    boolean: extension dtypes) become float64 with NaN where they hold ``pd.NA``, so
+    that a missing value is missing wherever NaN is (as scikit-learn reads them)."""
+    dtypes = getattr(X, "dtypes", None)
+    dtypes = [getattr(X, "dtype", None)] if dtypes is None or not hasattr(
+        dtypes, "__iter__") else list(dtypes)
+    if any(dt is not None and not isinstance(dt, np.dtype) for dt in dtypes):
+        try:
+            return X.to_numpy(dtype=np.float64, na_value=np.nan)
+        except (TypeError, ValueError):
+            pass  # not numbers: refused below with the usual message
+    return X.to_numpy()
+
+
 def check_array(X, *, name="X", allow_1d=False, dtype=FLOAT_DTYPES, min_samples=1,
                 estimator=None, allow_nan=False, nan_hint=""):
     """Validate a data array and return it as a C-contiguous floating array.
@@ -105,7 +120,7 @@ def check_array(X, *, name="X", allow_1d=False, dtype=FLOAT_DTYPES, min_samples=
         raise TypeError(f"{name} is a sparse matrix, but fastem needs dense data: "
                         f"convert it with {name}.toarray().")
     if hasattr(X, "iloc") or hasattr(X, "to_numpy"):
-        X = X.to_numpy()
+        X = _frame_to_numpy(X)
     try:
         X = np.asarray(X)
     except (TypeError, ValueError) as exc:

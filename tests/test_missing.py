@@ -701,3 +701,32 @@ def test_scoring_rows_with_nothing_observed_names_x_not_the_weights():
     with pytest.raises(ValueError, match="sample_weight is zero on every row of X that "
                                          "has an observed value"):
         gm.score(rows, sample_weight=[1.0, 1.0, 1.0, 0.0, 0.0])
+
+
+@pytest.mark.parametrize("dtype", ["Float64", "Int64"])
+def test_pandas_na_in_nullable_columns_is_missing(backend, dtype):
+    # pd.NA in a nullable column is a missing value, as NaN is (scikit-learn reads it so)
+    pd = pytest.importorskip("pandas")
+    rng = np.random.default_rng(31)
+    X = np.round(np.r_[rng.normal(0, 1, (60, 3)), rng.normal(5, 1, (60, 3))] * 3)
+    holes = rng.random(X.shape) < 0.1
+    Xm = np.where(holes, np.nan, X)
+    frame = pd.DataFrame(X, columns=["a", "b", "c"]).astype(dtype)
+    frame = frame.mask(holes)  # pd.NA where the holes are
+    assert frame.isna().to_numpy().sum() == holes.sum() and frame.dtypes.iloc[0] == dtype
+    got = GaussianMixture(2, missing="em", random_state=0, backend=backend).fit(frame)
+    ref = GaussianMixture(2, missing="em", random_state=0, backend=backend).fit(Xm)
+    np.testing.assert_allclose(got.means_, ref.means_, rtol=1e-12)
+    np.testing.assert_allclose(got.score_samples(frame), ref.score_samples(Xm), rtol=1e-12)
+    np.testing.assert_allclose(got.impute(frame), ref.impute(Xm), rtol=1e-12)
+    with pytest.raises(ValueError, match="X contains NaN.*missing='em'"):
+        GaussianMixture(2, backend=backend).fit(frame)
+    counts = pd.DataFrame({"a": pd.array([3, 4, None, 8, 9, 1], dtype="Int64"),
+                           "b": pd.array([2, None, 5, 7, 8, 2], dtype="Int64")})
+    from fastem import BinomialMixture
+
+    bm = BinomialMixture(2, missing="em", random_state=0, backend=backend).fit(
+        counts, n_trials=10)
+    ref_bm = BinomialMixture(2, missing="em", random_state=0, backend=backend).fit(
+        counts.to_numpy(dtype=float, na_value=np.nan), n_trials=10)
+    np.testing.assert_allclose(bm.probs_, ref_bm.probs_, rtol=1e-12)
