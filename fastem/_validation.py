@@ -88,6 +88,15 @@ def _frame_to_numpy(X):
     return X.to_numpy()
 
 
+def data_ndim(X):
+    """np.ndim(X), or -1 where X is not an array of one shape (a ragged list): the
+    checks of :func:`check_array` then say what is wrong with X."""
+    try:
+        return np.ndim(X)
+    except (TypeError, ValueError):
+        return -1
+
+
 def check_array(X, *, name="X", allow_1d=False, dtype=FLOAT_DTYPES, min_samples=1,
                 estimator=None, allow_nan=False, nan_hint=""):
     """Validate a data array and return it as a C-contiguous floating array.

@@ -12,6 +12,7 @@ from ._stats import SufficientStatistics
 from ._validation import (check_float_array, check_mixture_weights,
                           check_array, check_bool, check_choice, check_features,
                           check_int, check_is_fitted, check_labels, check_sample_weight,
+                          data_ndim,
                           is_dask_array,
                           record_features, seed_sequence, warn,
                           weighted_total)
@@ -46,7 +47,7 @@ def check_counts(X, n_trials, *, estimator=None, allow_nan=False):
     one_d : bool
         Whether X was given as a vector (one count per row).
     """
-    one_d = np.ndim(X) == 1
+    one_d = data_ndim(X) == 1
     X = check_array(X, allow_1d=True, dtype=(np.float64,), estimator=estimator,
                     allow_nan=allow_nan, nan_hint="" if allow_nan else ", or set "
                     "missing='em' to leave missing counts out of the likelihood")
@@ -792,7 +793,9 @@ class BinomialMixture(MixtureBase):
         from .gaussian_mixture import _uncertainty
 
         return _uncertainty(self.predict_proba, X,
-                            self.n_trials if n_trials is None else n_trials)
+                            self.n_trials if n_trials is None else n_trials,
+                            check=lambda X: check_array(X, allow_1d=True, dtype=(np.float64,),
+                                                        allow_nan=True))
 
     def aic(self, X: ArrayLike, n_trials: ArrayLike | None = None,
             sample_weight: ArrayLike | None = None) -> float:

@@ -44,10 +44,12 @@ def _cholesky_failed(c, reg_covar):
 _UNCERTAINTY_BLOCK = 65536  # rows per predict_proba call in ``uncertainty``
 
 
-def _uncertainty(predict_proba, X, n_trials=None):
+def _uncertainty(predict_proba, X, n_trials=None, check=None):
     """1 - max posterior per row, by blocks of rows (``n_trials``: None, a scalar, or
-    one count per row, sliced with the rows)."""
-    X = X if hasattr(X, "shape") and hasattr(X, "__getitem__") else np.asarray(X)
+    one count per row, sliced with the rows). ``check`` validates X that is not an
+    array already (a list, None: a ValueError or TypeError naming X)."""
+    if not (hasattr(X, "shape") and hasattr(X, "__getitem__")):
+        X = check(X) if check is not None else np.asarray(X)
     n = X.shape[0]
     out = np.empty(n)
     per_row = n_trials is not None and np.ndim(n_trials) > 0
@@ -1556,7 +1558,8 @@ class GaussianMixture(MixtureBase):
         """1 - the largest posterior probability of each row (mclust's uncertainty),
         ndarray of shape (n_samples,), computed by blocks of rows (no n_samples x
         n_components array is kept)."""
-        return _uncertainty(self.predict_proba, X)
+        return _uncertainty(self.predict_proba, X,
+                            check=lambda X: self._check_X(X, allow_nan=True))
 
     def sample(self, n_samples: int = 1) -> tuple[NDArray, NDArray]:
         """Draw from the fitted mixture.

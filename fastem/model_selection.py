@@ -280,7 +280,10 @@ def _prepared(X):
     cheaply), a list becomes an array, a DataFrame keeps its column names."""
     if hasattr(X, "columns") or isinstance(X, np.ndarray):
         return X
-    return np.asarray(X)
+    try:
+        return np.asarray(X)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"X must be an array of numbers: {exc}") from None
 
 
 def _clone(estimator):

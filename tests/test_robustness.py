@@ -587,3 +587,33 @@ def test_gaussian_prediction_with_holes_refuses_rows_whose_distances_overflow(ba
         with pytest.raises(ValueError, match="row 0\\) so far from every component"):
             method(far)
     np.testing.assert_array_equal(gm.score_samples(far[1:]), [0.0])  # nothing observed
+
+
+def _fitted_models():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 2))
+    C = rng.binomial(10, 0.4, (60, 2)).astype(float)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return [fastem.KMeans(2, random_state=0).fit(X),
+                fastem.GaussianMixture(2, random_state=0).fit(X),
+                fastem.BinomialMixture(2, random_state=0, n_trials=10).fit(C),
+                fastem.ModelSelection(fastem.GaussianMixture(random_state=0),
+                                      {"n_components": [1, 2]}).fit(X)]
+
+
+@pytest.mark.parametrize("bad", [None, "abc", 3.0, [[1.0, 2.0], [3.0]]],
+                         ids=["None", "string", "scalar", "ragged"])
+def test_every_method_that_reads_x_validates_it_first(bad):
+    # a ValueError or TypeError that names X, never an IndexError or numpy's own words
+    names = ["predict", "predict_proba", "score_samples", "score", "bic", "aic", "icl",
+             "uncertainty", "transform", "impute", "statistics", "partial_fit", "fit",
+             "fit_predict", "fit_transform", "initialize"]
+    for model in _fitted_models():
+        for name in names:
+            if not hasattr(model, name):
+                continue
+            with pytest.raises((ValueError, TypeError), match="X") as info:
+                getattr(model, name)(bad)
+            assert "must" in str(info.value) or "Expected" in str(info.value) or \
+                "X " in str(info.value), (type(model).__name__, name, str(info.value))
