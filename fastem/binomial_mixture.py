@@ -137,31 +137,36 @@ def _log_probs(probs):
                 np.ascontiguousarray(np.log1p(-probs)))
 
 
-def compress_rows(X, n_trials, sample_weight):
-    """Distinct (counts, trials) rows with summed weights, or None when they are not
-    much fewer than the rows. Fitting on them gives the same EM (up to rounding).
+def compress_rows(X, n_trials, sample_weight, always=False):
+    """Distinct (counts, trials) rows with summed weights, in lexicographic order, or
+    None when they are not much fewer than the rows (``always``: the table whatever
+    its size). Fitting on them gives the same EM (up to rounding); a weighted table
+    and its repeated rows give the same distinct table, so an initialisation that
+    reads it starts both alike.
 
-    Counts are whole numbers, so each row packs into one integer key and the distinct
-    rows come from ``np.bincount`` in O(n), without sorting; only a key space much
-    larger than n falls back to ``np.unique``.
+    Counts are whole numbers, so each row packs into one integer key (the first
+    column the most significant) and the distinct rows come from ``np.bincount`` in
+    O(n), without sorting; only a key space much larger than n falls back to
+    ``np.unique``, which gives the same order.
     """
     n = X.shape[0]
-    if n < 64 or _COMPRESS_RATIO <= 0:
+    if not always and (n < 64 or _COMPRESS_RATIO <= 0):
         return None
+    limit = np.inf if always else _COMPRESS_RATIO * n
     cols = X if n_trials.shape[0] == 1 else np.hstack([X, np.broadcast_to(n_trials, X.shape)])
     sizes = cols.max(axis=0).astype(np.int64) + 1
     if float(np.prod(sizes.astype(np.float64))) <= 4.0 * n:
-        strides = np.cumprod(np.r_[1, sizes[:-1]])
+        strides = np.cumprod(np.r_[sizes[1:], 1][::-1])[::-1]
         keys = cols.astype(np.int64) @ strides
         weights = np.bincount(keys, weights=sample_weight)
         present = np.flatnonzero(weights > 0)
-        if present.size > _COMPRESS_RATIO * n:
+        if present.size > limit:
             return None
         uniq = (present[:, None] // strides[None, :]) % sizes[None, :]
         weights = weights[present]
     else:
         uniq, inverse = np.unique(cols, axis=0, return_inverse=True)
-        if uniq.shape[0] > _COMPRESS_RATIO * n:
+        if uniq.shape[0] > limit:
             return None
         weights = np.bincount(inverse.ravel(), weights=sample_weight,
                               minlength=uniq.shape[0])
@@ -469,6 +474,10 @@ class BinomialMixture(MixtureBase):
         else:
             from .kmeans import KMeans
 
+            if y is None:
+                # K-Means on the distinct rows, in one order, whether or not the fit
+                # runs on them: a weighted table and its repeated rows start alike
+                X, nt, w = compress_rows(X, nt, w, always=True)
             ntb = np.broadcast_to(nt, X.shape)
             # a missing count (0 of 0 trials) sits at its feature's pooled proportion
             with np.errstate(invalid="ignore", divide="ignore"):

@@ -707,8 +707,10 @@ class GaussianMixture(MixtureBase):
             component; see the README, "Partial labels and fixed parameters". None:
             every row unlabelled.
         sample_weight : array-like of shape (n_samples,), optional
-            Non-negative weights: integer weights give the fit of repeated rows, zero
-            weights remove rows.
+            Non-negative weights: integer weights give the fit of repeated rows
+            (from ``init_params`` "kmeans" or "k-means++" or given initial values;
+            "random" and "random_from_data" draw per row, so they start differently),
+            zero weights remove rows.
 
         Returns
         -------

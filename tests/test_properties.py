@@ -9,6 +9,7 @@ from fastem import KMeans
 from fastem._reference import kmeans as ref
 from fastem.gaussian_mixture import COVARIANCE_TYPES as ALL_TYPES
 from naive import kmeans_step
+from conftest import BACKENDS
 
 SETTINGS = settings(max_examples=40, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
@@ -192,3 +193,61 @@ def test_statistics_of_any_split_add_up_to_those_of_all_rows(problem, n_parts, m
     assert parts.weight == whole.weight or abs(parts.weight - whole.weight) < 1e-9 * whole.weight
     assert abs(parts.objective - whole.objective) <= 1e-9 * max(1.0, abs(whole.objective))
     assert parts.n_samples == whole.n_samples
+
+
+# Integer weights are repeated rows: for every model, every initialisation the README
+# names as exact for them, and both backends, a weighted table and its repeated rows
+# give the same fit (initialisation, stopping iteration and parameters)
+_EXACT_INITS = [("kmeans", "k-means++"), ("kmeans", "array"),
+                ("gmm", "kmeans"), ("gmm", "k-means++"), ("gmm", "given"),
+                ("binomial", "random"), ("binomial", "kmeans"), ("binomial", "given")]
+
+
+def _weighted_and_repeated(model, init, backend, seed):
+    import warnings
+
+    from fastem import BinomialMixture, GaussianMixture
+
+    rng = np.random.default_rng(seed)
+    n, d, k = int(rng.integers(20, 70)), int(rng.integers(1, 4)), int(rng.integers(1, 4))
+    w = rng.integers(0, 4, n)
+    w[rng.choice(n, k, replace=False)] = rng.integers(1, 4, k)  # k rows to start from
+    labels = rng.integers(0, k, n)
+    if model == "binomial":
+        probs = rng.uniform(0.1, 0.9, (k, d))
+        X = rng.binomial(10, probs[labels]).astype(float)
+        kw = {"init_params": init} if init != "given" else {
+            "probs_init": rng.uniform(0.2, 0.8, (k, d))}
+        make = lambda: BinomialMixture(k, n_trials=10, random_state=seed,  # noqa: E731
+                                       backend=backend, **kw)
+        attrs = ["probs_", "weights_", "lower_bound_"]
+    else:
+        X = rng.normal(size=(n, d)) + 3.0 * rng.normal(size=(k, d))[labels]
+        if model == "kmeans":
+            init_value = X[w > 0][:k].copy() if init == "array" else init
+            make = lambda: KMeans(k, init=init_value, random_state=seed,  # noqa: E731
+                                  backend=backend)
+            attrs = ["cluster_centers_", "inertia_"]
+        else:
+            kw = {"init_params": init} if init != "given" else {
+                "means_init": X[w > 0][:k].copy()}
+            make = lambda: GaussianMixture(k, random_state=seed, backend=backend,  # noqa
+                                           reg_covar=1e-3, **kw)
+            attrs = ["means_", "covariances_", "weights_", "lower_bound_"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        weighted = make().fit(X, sample_weight=w)
+        repeated = make().fit(np.repeat(X, w, axis=0))
+    return weighted, repeated, attrs
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(_EXACT_INITS), st.sampled_from(BACKENDS), st.integers(0, 2**32 - 1))
+def test_integer_weights_equal_repeated_rows_for_every_model_and_exact_init(case, backend,
+                                                                           seed):
+    model, init = case
+    weighted, repeated, attrs = _weighted_and_repeated(model, init, backend, seed)
+    assert weighted.n_iter_ == repeated.n_iter_
+    for name in attrs:
+        np.testing.assert_allclose(getattr(weighted, name), getattr(repeated, name),
+                                   rtol=1e-7, atol=1e-9, err_msg=f"{model} {init} {name}")
