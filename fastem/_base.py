@@ -33,7 +33,8 @@ import numpy as np
 from ._typing import ArrayLike
 from ._backend import runtime, thread_context
 from ._stats import SufficientStatistics, check_statistics
-from ._validation import (check_bool, check_float, check_int, check_labels, is_dask_array,
+from ._validation import (check_bool, check_float, check_int, check_labels, encode_labels,
+                          is_dask_array,
                           rescaled_sample_weight, restart_seeds, seed_sequence, warn)
 from .exceptions import ConvergenceWarning
 
@@ -119,6 +120,29 @@ def label_moments(X, w, rows):
     mean = wc @ Xc / weight
     dev = Xc - mean
     return weight, mean, (dev * wc[:, None]).T @ dev
+
+
+def _dask_codes(labels, classes, n_components):
+    """encode_labels for a Dask array of numeric labels: the distinct values are
+    computed once (small), then each chunk is mapped on the workers."""
+    if labels.dtype.kind not in "iuf" or labels.dtype.kind == "b":
+        raise TypeError(f"labels as a Dask array must hold numbers (-1 or NaN for an "
+                        f"unlabelled row), got dtype {labels.dtype}.")
+    if labels.ndim != 1:
+        raise ValueError(f"labels must be a 1-D array of class labels, one per sample, "
+                         f"got shape {labels.shape}.")
+    import dask.array as da
+
+    present = np.unique(da.unique(labels).compute())
+    codes, classes = encode_labels(present, classes, n_components)
+    return labels.map_blocks(_codes_block, present, codes, dtype=np.int64), classes
+
+
+def _codes_block(block, present, codes):
+    pos = np.clip(np.searchsorted(present, block), 0, max(len(present) - 1, 0))
+    if len(present) == 0:
+        return np.full(block.shape, -1, dtype=np.int64)
+    return np.where(present[pos] == block, codes[pos], -1).astype(np.int64)
 
 
 @dataclass
@@ -339,7 +363,7 @@ class EMBase(ParamsMixin):
         return self._statistics_of(data, params, rt)
 
     # ---------------------------------------------------------- partial labels
-    # A semi-supervised fit (``fit(X, y)``, -1 for an unlabelled row) keeps the rows in
+    # A semi-supervised fit (``fit(X, labels=...)``, -1 for an unlabelled row) keeps the rows in
     # X but gives the labelled ones weight 0 in the model's own pass; they enter by
     # ``_labelled_statistics`` instead, with their responsibility fixed to their
     # label. ``data["labels"]`` holds the labels, the number of unlabelled rows and
@@ -364,7 +388,7 @@ class EMBase(ParamsMixin):
             absent = sorted(set(range(k)) - set(seen.tolist()))
             if absent:
                 raise ValueError(
-                    f"every row of X is labelled (y has no -1 on a row of positive "
+                    f"every row of X is labelled (labels has no -1 on a row of positive "
                     f"weight), so the fit is supervised estimation, but component "
                     f"{absent[0]} has no labelled row "
                     f"{'with an observed value ' if observed is not None else ''}to "
@@ -376,6 +400,30 @@ class EMBase(ParamsMixin):
 
     def _n_components_of(self):
         return getattr(self, "n_components", None) or self.n_clusters
+
+    def _encode_labels(self, labels, fitting):
+        """``(codes, classes)``: the partial labels ``labels`` (any class values; -1,
+        None or NaN: unlabelled) as component indices, and the ``classes_`` they give
+        (see :func:`fastem._validation.encode_labels`). ``fitting``: the labels start
+        a model and define its classes; otherwise the model's ``classes_`` map them
+        (a new class takes the next free component). ``(None, None)`` for no labels.
+        The caller stores ``classes`` once its work succeeded."""
+        if labels is None:
+            return None, None
+        k = self._n_components_of()
+        k = k if isinstance(k, (int, np.integer)) and not isinstance(k, bool) else None
+        classes = None if fitting else getattr(self, "classes_", None)
+        if is_dask_array(labels):
+            return _dask_codes(labels, classes, k)
+        return encode_labels(labels, classes, k)
+
+    def _set_classes(self, classes, fitting):
+        """Store ``classes_`` after a call that took partial labels (a fit without
+        labels leaves none)."""
+        if classes is not None:
+            self.classes_ = classes
+        elif fitting:
+            self.__dict__.pop("classes_", None)
 
     def _statistics_of(self, data, params, rt):
         """``_block_statistics`` of the data's unlabelled rows plus the statistics of its
@@ -402,16 +450,17 @@ class EMBase(ParamsMixin):
         weights = params["weights"][classes]
         if (weights <= 0).any():
             c = int(np.asarray(classes)[np.flatnonzero(weights <= 0)[0]])
-            raise ValueError(f"y labels rows with component {c}, whose weight is 0: a "
+            raise ValueError(f"labels puts rows in component {c}, whose weight is 0: a "
                              f"labelled row cannot come from it (give {what} a positive "
                              f"weight for component {c}, or relabel those rows).")
         return np.log(weights)
 
-    def _with_labels(self, predicted, y):
-        """``fit_predict``'s labels: ``predicted`` with each row labelled in ``y`` (the
-        partial labels of the fit) set to its label."""
-        if y is None:
+    def _with_labels(self, predicted, labels):
+        """``fit_predict``'s labels: ``predicted`` with each row labelled in ``labels``
+        (the partial labels of the fit) set to its component."""
+        if labels is None:
             return predicted
+        y, _ = self._encode_labels(labels, fitting=False)
         if is_dask_array(y) or is_dask_array(predicted):
             import dask.array as da
 
@@ -422,25 +471,29 @@ class EMBase(ParamsMixin):
             predicted.dtype)
 
     def initialize(self: Self, X: ArrayLike, y: ArrayLike | None = None,
-                   sample_weight: ArrayLike | None = None, **kwargs: Any) -> Self:
+                   sample_weight: ArrayLike | None = None, *, labels: ArrayLike | None = None,
+                   **kwargs: Any) -> Self:
         """Set initial parameters from ``X`` with the estimator's initialisation,
         without running EM (``n_iter_ = 0``).
 
         ``X`` can be a sample of data too large to fit at once; then alternate
-        :meth:`statistics` over chunks and :meth:`m_step` to run EM by hand. ``y``:
-        partial labels (-1: unlabelled), which start each labelled component from
-        its labelled rows, as in ``fit``.
+        :meth:`statistics` over chunks and :meth:`m_step` to run EM by hand. ``y`` is
+        ignored (scikit-learn's convention). ``labels``: partial labels (-1, None or
+        NaN: unlabelled), which start each labelled component from its labelled
+        rows, as in ``fit``.
 
         Returns
         -------
         self
         """
         self._check_common_params()
-        data, rt = self._batch_data(X, sample_weight, fitting=True, y=y, **kwargs)
+        codes, classes = self._encode_labels(labels, fitting=True)
+        data, rt = self._batch_data(X, sample_weight, fitting=True, y=codes, **kwargs)
         with thread_context(rt):
             params = self._initialize(data, np.random.default_rng(
                 seed_sequence(self.random_state)), rt)
         self._start_parameters(params, rt)
+        self._set_classes(classes, fitting=True)
         return self
 
     def _start_parameters(self, params, rt):
@@ -455,8 +508,8 @@ class EMBase(ParamsMixin):
         self.n_steps_ = 0
 
     def statistics(self, X: ArrayLike, y: ArrayLike | None = None,
-                   sample_weight: ArrayLike | None = None,
-                   **kwargs: Any) -> SufficientStatistics:
+                   sample_weight: ArrayLike | None = None, *,
+                   labels: ArrayLike | None = None, **kwargs: Any) -> SufficientStatistics:
         """Sufficient statistics of the rows of ``X`` under the current parameters
         (one E-step): a :class:`fastem.SufficientStatistics`. Statistics of
         disjoint chunks add up (``sum(...)``) to those of all their rows.
@@ -464,19 +517,25 @@ class EMBase(ParamsMixin):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,), optional
-            Partial labels (-1: unlabelled): a labelled row counts in its component
-            only, as in ``fit(X, y)``.
+        y : ignored
+            Accepted for scikit-learn's conventions.
         sample_weight : array-like of shape (n_samples,), optional
+        labels : array-like of shape (n_samples,), optional
+            Partial labels (-1, None or NaN: unlabelled), mapped to components by
+            ``classes_``: a labelled row counts in its component only, as in
+            ``fit(X, labels=...)``.
 
         Returns
         -------
         stats : SufficientStatistics
         """
         self._check_parameters_set()
-        data, rt = self._batch_data(X, sample_weight, fitting=False, y=y, **kwargs)
+        codes, classes = self._encode_labels(labels, fitting=False)
+        data, rt = self._batch_data(X, sample_weight, fitting=False, y=codes, **kwargs)
         with thread_context(rt):
-            return self._statistics_of(data, self._warm_params(), rt)
+            stats = self._statistics_of(data, self._warm_params(), rt)
+        self._set_classes(classes, fitting=False)
+        return stats
 
     def m_step(self: Self, stats: SufficientStatistics) -> Self:
         """Update the parameters from statistics summed over all the data (one
@@ -501,7 +560,8 @@ class EMBase(ParamsMixin):
         return self
 
     def partial_fit(self: Self, X: ArrayLike, y: ArrayLike | None = None,
-                    sample_weight: ArrayLike | None = None, **kwargs: Any) -> Self:
+                    sample_weight: ArrayLike | None = None, *,
+                    labels: ArrayLike | None = None, **kwargs: Any) -> Self:
         """Update the model with one batch of a stream (online EM).
 
         The first call initialises the parameters from its batch (it needs at least
@@ -509,8 +569,10 @@ class EMBase(ParamsMixin):
         then computes the batch's statistics under the current parameters, blends
         them into running statistics and takes an M-step (see the class docstring
         for the step size); a batch whose weights sum to 0 changes nothing. ``fit``
-        starts afresh and ends any stream. ``y``: the batch's partial labels (-1:
-        unlabelled), as in ``fit(X, y)``.
+        starts afresh and ends any stream. ``y`` is ignored (scikit-learn's
+        convention); ``labels``: the batch's partial labels (-1, None or NaN:
+        unlabelled), as in ``fit(X, labels=...)``, mapped by ``classes_`` (a class
+        first seen in a later batch takes the next free component).
 
         Returns
         -------
@@ -518,14 +580,17 @@ class EMBase(ParamsMixin):
         """
         self._check_common_params()
         self._check_stream_params()
-        if not self._is_fitted():
-            data, rt = self._batch_data(X, sample_weight, fitting=True, y=y, **kwargs)
+        first = not self._is_fitted()
+        codes, classes = self._encode_labels(labels, fitting=False)
+        if first:
+            data, rt = self._batch_data(X, sample_weight, fitting=True, y=codes, **kwargs)
             with thread_context(rt):
                 params = self._initialize(data, np.random.default_rng(
                     seed_sequence(self.random_state)), rt)
             self._start_parameters(params, rt)
         else:
-            data, rt = self._batch_data(X, sample_weight, fitting=False, y=y, **kwargs)
+            data, rt = self._batch_data(X, sample_weight, fitting=False, y=codes, **kwargs)
+        self._set_classes(classes, fitting=False)
         params = self._warm_params()
         with thread_context(rt):
             stats = self._statistics_of(data, params, rt)

@@ -218,7 +218,7 @@ def check_sample_weight(sample_weight, n_samples, *, name="sample_weight",
     return np.ascontiguousarray(w)
 
 
-def check_label_layout(dtype, shape, n_samples, name="y"):
+def check_label_layout(dtype, shape, n_samples, name="labels"):
     """The dtype and shape partial labels need (a Dask array's are checked here before
     its values are read)."""
     if dtype.kind == "b" or dtype.kind not in "iuf":
@@ -229,7 +229,7 @@ def check_label_layout(dtype, shape, n_samples, name="y"):
                          "label per sample (-1 for an unlabelled one).")
 
 
-def check_labels(y, n_samples, n_components, *, name="y"):
+def check_labels(y, n_samples, n_components, *, name="labels"):
     """Partial labels for a semi-supervised fit, in scikit-learn's convention: a
     component index in ``0 .. n_components - 1`` for a labelled row, -1 for an
     unlabelled one. Integers, or whole floats (as pandas stores them); NaN and
@@ -273,6 +273,89 @@ def check_labels(y, n_samples, n_components, *, name="y"):
                          f"{int(np.flatnonzero(bad)[0])}.")
     arr = arr.astype(np.int64)
     return arr if (arr >= 0).any() else None
+
+
+def encode_labels(labels, classes=None, n_components=None, *, name="labels"):
+    """Partial labels as component indices: ``(codes, classes)``.
+
+    ``labels`` holds one class label per row (numbers or strings, any values a user
+    has: R's 1..k, species names) and marks an unlabelled row with -1, None or NaN.
+    ``classes`` (a model's ``classes_``: the label of component j is ``classes[j]``)
+    maps known labels; a label it lacks takes the next free component (at most
+    ``n_components``). Without ``classes``, the labels' sorted distinct values.
+
+    Returns
+    -------
+    codes : ndarray of shape (n_samples,), int64: the component of each row, -1 for an
+        unlabelled one
+    classes : ndarray of shape (n_classes,): the label of each labelled component
+    """
+    what = (f"{name} must be a 1-D array of class labels, one per sample (-1, None or "
+            "NaN for an unlabelled row)")
+    if _is_sparse(labels):
+        raise TypeError(f"{what}, got a sparse matrix.")
+    if hasattr(labels, "iloc") or hasattr(labels, "to_numpy"):
+        labels = labels.to_numpy()
+    try:
+        arr = np.asarray(labels)
+    except ValueError:  # ragged nesting
+        raise ValueError(f"{what}.") from None
+    if arr.ndim != 1:
+        raise ValueError(f"{what}, got shape {arr.shape}.")
+    if arr.dtype.kind == "b":
+        raise TypeError(f"{name} holds booleans, which cannot mark an unlabelled row: "
+                        "give the classes as numbers or strings.")
+    if arr.dtype.kind == "c" or arr.dtype.kind not in "iufOUS":
+        raise TypeError(f"{name} must hold numbers or strings, got dtype {arr.dtype}.")
+    if arr.dtype.kind in "iuf":
+        with np.errstate(invalid="ignore"):
+            unlabelled = (arr == -1) | np.isnan(arr) if arr.dtype.kind == "f" else arr == -1
+        if arr.dtype.kind == "f" and np.isinf(arr).any():
+            raise ValueError(f"{name} contains infinity; mark an unlabelled row with -1.")
+    elif arr.dtype.kind == "O":
+        unlabelled = np.array([v is None or (isinstance(v, (float, np.floating)) and
+                                             v != v) or (isinstance(v, (int, np.integer))
+                                                         and not isinstance(v, bool)
+                                                         and v == -1)
+                               for v in arr], dtype=bool)
+        if any(isinstance(v, (bool, np.bool_)) for v in arr):
+            raise TypeError(f"{name} holds booleans, which cannot mark an unlabelled "
+                            "row: give the classes as numbers or strings.")
+    else:
+        unlabelled = np.zeros(arr.shape[0], dtype=bool)
+    values = arr[~unlabelled]
+    if arr.dtype.kind == "O" and values.size:
+        kinds = {isinstance(v, (str, bytes, np.str_)) for v in values}
+        if len(kinds) > 1:
+            raise TypeError(f"{name} mixes strings and numbers: give every class label "
+                            "of one kind.")
+        values = values.astype(str if kinds == {True} else np.float64)
+    codes = np.full(arr.shape[0], -1, dtype=np.int64)
+    if classes is None or len(classes) == 0:
+        classes, inverse = np.unique(values, return_inverse=True)
+        codes[~unlabelled] = inverse.reshape(-1)
+    else:
+        classes = np.asarray(classes)
+        seen = np.unique(values)
+        try:
+            known = np.isin(seen, classes)
+        except TypeError:
+            raise TypeError(f"{name} holds labels of another kind than the model's "
+                            f"classes_ ({classes.dtype}).") from None
+        if not known.all():  # new classes take the next free components
+            classes = np.concatenate([classes, seen[~known]])
+        order = np.argsort(classes, kind="stable")
+        codes[~unlabelled] = order[np.searchsorted(classes, values, sorter=order)]
+    if n_components is not None and len(classes) > n_components:
+        raise ValueError(f"{name} has {len(classes)} classes ({_few(classes)}) but the "
+                         f"model has {n_components} components: one class per "
+                         "component at most.")
+    return codes, classes
+
+
+def _few(values, most=5):
+    shown = ", ".join(repr(v.item() if hasattr(v, "item") else v) for v in values[:most])
+    return shown + (", ..." if len(values) > most else "")
 
 
 def weight_exponent(top):

@@ -331,28 +331,34 @@ class BinomialMixture(MixtureBase):
                      "trials is not identifiable.", IdentifiabilityWarning)
 
     def fit(self, X: ArrayLike, y: ArrayLike | None = None, n_trials: ArrayLike | None = None,
-            sample_weight: ArrayLike | None = None) -> BinomialMixture:
+            sample_weight: ArrayLike | None = None, *,
+            labels: ArrayLike | None = None) -> BinomialMixture:
         """Estimate weights and success probabilities by EM.
 
         Parameters
         ----------
         X : array-like of shape (n_samples,) or (n_samples, d)
             Success counts (whole numbers, 0 <= X <= n_trials).
-        y : array-like of shape (n_samples,), optional
-            Partial labels (semi-supervised fit): a component index for a labelled row,
-            -1 for an unlabelled one; a labelled row's responsibility is fixed to its
-            component. None: every row unlabelled.
+        y : ignored
+            Not used, present for scikit-learn's API.
         n_trials : int or array-like, optional
             Trials behind each count, broadcastable to X; defaults to the
             constructor's ``n_trials``.
         sample_weight : array-like of shape (n_samples,), optional
             Frequencies or weights: a weighted table fits exactly like the expanded data.
+        labels : array-like of shape (n_samples,), optional
+            Partial labels (semi-supervised fit): any class values, -1, None or NaN for
+            an unlabelled row; a row of class ``classes_[j]`` has its responsibility
+            fixed to component j. None: every row unlabelled.
 
         Returns
         -------
         self : BinomialMixture
         """
-        return self._fit_input(X, sample_weight, n_trials=n_trials, y=y)
+        codes, classes = self._encode_labels(labels, fitting=True)
+        self._fit_input(X, sample_weight, n_trials=n_trials, y=codes)
+        self._set_classes(classes, fitting=True)
+        return self
 
     def _check_m_step_params(self):
         check_bool(self.fit_weights, "fit_weights")
@@ -489,7 +495,7 @@ class BinomialMixture(MixtureBase):
             if y is not None:  # seeded and constrained K-Means
                 y = np.where(y < n_clusters, y, -1)
             labels = KMeans(n_clusters, n_init=1, random_state=rng,
-                            backend=self.backend).fit(prop, y, sample_weight=w).labels_
+                            backend=self.backend)._fit_codes(prop, w, y).labels_
             ntb = np.broadcast_to(nt, X.shape)
             pooled = (w @ X) / (w @ ntb)
             probs = rng.uniform(0.05, 0.95, size=(k, d))
@@ -743,12 +749,14 @@ class BinomialMixture(MixtureBase):
         return self._predict_pass(X, n_trials, "resp")
 
     def fit_predict(self, X: ArrayLike, y: ArrayLike | None = None, n_trials: ArrayLike | None = None,
-                    sample_weight: ArrayLike | None = None) -> NDArray:
-        """Fit, then ``predict`` the same rows; with partial labels ``y``, a labelled
-        row gets its label."""
-        labels = self.fit(X, y, n_trials=n_trials, sample_weight=sample_weight).predict(
+                    sample_weight: ArrayLike | None = None, *,
+                    labels: ArrayLike | None = None) -> NDArray:
+        """Fit, then ``predict`` the same rows; with partial ``labels``, a labelled
+        row gets its component. ``y`` is ignored."""
+        predicted = self.fit(X, n_trials=n_trials, sample_weight=sample_weight,
+                             labels=labels).predict(
             X, n_trials=self.n_trials if n_trials is None else n_trials)
-        return self._with_labels(labels, y)
+        return self._with_labels(predicted, labels)
 
     def _n_parameters(self):
         """Free parameters: those held fixed (``fit_weights``, ``fit_probs``) count

@@ -574,10 +574,11 @@ class GaussianMixture(MixtureBase):
         posterior mode given the means). BIC and AIC count only the parameters
         estimated.
 
-    Partial labels: ``fit(X, y)`` with ``y[i]`` a component index for a labelled row
-    and -1 for an unlabelled one fixes each labelled row's responsibility to its
-    component (semi-supervised EM; see the README, "Partial labels and fixed
-    parameters").
+    Partial labels: ``fit(X, labels=...)`` with a class label for a labelled row
+    (numbers or strings; ``classes_[j]`` is component j) and -1, None or NaN for an
+    unlabelled one fixes each labelled row's responsibility to its component
+    (semi-supervised EM; see the README, "Partial labels and fixed parameters").
+    ``y`` is ignored, as by every scikit-learn clusterer.
 
     Attributes
     ----------
@@ -693,7 +694,8 @@ class GaussianMixture(MixtureBase):
         return out
 
     def fit(self, X: ArrayLike, y: ArrayLike | None = None,
-            sample_weight: ArrayLike | None = None) -> GaussianMixture:
+            sample_weight: ArrayLike | None = None, *,
+            labels: ArrayLike | None = None) -> GaussianMixture:
         """Estimate the mixture's parameters by EM.
 
         Parameters
@@ -701,22 +703,29 @@ class GaussianMixture(MixtureBase):
         X : array-like of shape (n_samples, n_features) or (n_samples,), or dask.array.Array
             1-D input is one feature. A Dask array is fitted by exact EM over its
             chunks (see the README, "Scaling").
-        y : array-like of shape (n_samples,), optional
-            Partial labels (semi-supervised fit): a component index for a labelled row,
-            -1 for an unlabelled one. A labelled row's responsibility is fixed to its
-            component; see the README, "Partial labels and fixed parameters". None:
-            every row unlabelled.
+        y : ignored
+            Not used, present for scikit-learn's API (a Pipeline or a
+            cross-validation that passes class labels changes nothing).
         sample_weight : array-like of shape (n_samples,), optional
             Non-negative weights: integer weights give the fit of repeated rows
             (from ``init_params`` "kmeans" or "k-means++" or given initial values;
             "random" and "random_from_data" draw per row, so they start differently),
             zero weights remove rows.
+        labels : array-like of shape (n_samples,), optional
+            Partial labels (semi-supervised fit): any class values (numbers or
+            strings), -1, None or NaN for an unlabelled row. The sorted distinct
+            classes are ``classes_``; a row of class ``classes_[j]`` has its
+            responsibility fixed to component j; see the README, "Partial labels and
+            fixed parameters". None: every row unlabelled.
 
         Returns
         -------
         self : GaussianMixture
         """
-        return self._fit_input(X, sample_weight, y=y)
+        codes, classes = self._encode_labels(labels, fitting=True)
+        self._fit_input(X, sample_weight, y=codes)
+        self._set_classes(classes, fitting=True)
+        return self
 
     def _check_warm_start(self, d, dtype):
         k = self.n_components
@@ -921,8 +930,8 @@ class GaussianMixture(MixtureBase):
                 return cache[key]
         # with partial labels: seeded and constrained K-Means (each labelled cluster
         # starts at its labelled rows' mean and keeps them)
-        labels = KMeans(k, n_init=1, random_state=rng, backend=self.backend).fit(
-            X, y, sample_weight=w).labels_
+        labels = KMeans(k, n_init=1, random_state=rng, backend=self.backend)._fit_codes(
+            X, w, y).labels_
         if key is not None:
             cache[key] = labels
         return labels
@@ -1491,11 +1500,12 @@ class GaussianMixture(MixtureBase):
         return self._predict_pass(X, "resp")
 
     def fit_predict(self, X: ArrayLike, y: ArrayLike | None = None,
-                    sample_weight: ArrayLike | None = None) -> NDArray:
+                    sample_weight: ArrayLike | None = None, *,
+                    labels: ArrayLike | None = None) -> NDArray:
         """Fit, then ``predict(X)`` (the final E-step at the fitted parameters); with
-        partial labels ``y``, a labelled row gets its label."""
-        labels = self.fit(X, y, sample_weight=sample_weight).predict(X)
-        return self._with_labels(labels, y)
+        partial ``labels``, a labelled row gets its component. ``y`` is ignored."""
+        predicted = self.fit(X, sample_weight=sample_weight, labels=labels).predict(X)
+        return self._with_labels(predicted, labels)
 
     def _n_parameters(self):
         """Free parameters: those held fixed (``fit_weights=False`` ...) count none."""

@@ -464,7 +464,8 @@ class KMeans(EMBase):
 
     # -------------------------------------------------------------------- fit
     def fit(self, X: ArrayLike, y: ArrayLike | None = None,
-            sample_weight: ArrayLike | None = None) -> KMeans:
+            sample_weight: ArrayLike | None = None, *,
+            labels: ArrayLike | None = None) -> KMeans:
         """Compute the clustering.
 
         Parameters
@@ -473,20 +474,32 @@ class KMeans(EMBase):
             Training data; float32 stays float32, other dtypes become float64. A Dask
             array is fitted by exact EM over its chunks (see the README, "Scaling");
             ``labels_`` is then a lazy Dask array.
-        y : array-like of shape (n_samples,), optional
-            Partial labels: a cluster index for a labelled row, -1 for an unlabelled
-            one (seeded and constrained K-Means, Basu et al. 2002): each labelled
-            cluster starts at the mean of its labelled rows, and a labelled row stays
-            in its cluster (``labels_`` gives it its label). None: every row
-            unlabelled.
+        y : ignored
+            Not used, present for scikit-learn's API (a Pipeline or a
+            cross-validation that passes class labels changes nothing).
         sample_weight : array-like of shape (n_samples,), optional
             Non-negative weights; integer weights give the fit of repeated rows.
+        labels : array-like of shape (n_samples,), optional
+            Partial labels (seeded and constrained K-Means, Basu et al. 2002): any
+            class values (numbers or strings), -1, None or NaN for an unlabelled row.
+            The sorted distinct classes are ``classes_``; class ``classes_[j]`` is
+            cluster j, which starts at the mean of its labelled rows and keeps them
+            (``labels_`` gives a labelled row its cluster). None: every row
+            unlabelled.
 
         Returns
         -------
         self : KMeans
         """
-        self._fit_input(X, sample_weight, y=y)
+        codes, classes = self._encode_labels(labels, fitting=True)
+        self._fit_codes(X, sample_weight, codes)
+        self._set_classes(classes, fitting=True)
+        return self
+
+    def _fit_codes(self, X, sample_weight, codes):
+        """``fit`` with partial labels given as cluster indices (-1: unlabelled), as
+        the mixtures' initialisations pass them."""
+        self._fit_input(X, sample_weight, y=codes)
         if is_dask_array(self.labels_):
             return self
         k = self.n_clusters
@@ -963,10 +976,11 @@ class KMeans(EMBase):
         return map_rows(self, X, method)
 
     def fit_predict(self, X: ArrayLike, y: ArrayLike | None = None,
-                    sample_weight: ArrayLike | None = None) -> NDArray:
+                    sample_weight: ArrayLike | None = None, *,
+                    labels: ArrayLike | None = None) -> NDArray:
         """Fit, then return ``labels_`` (equal to ``predict(X)`` on the same X, except
-        that a row labelled in ``y`` has its label)."""
-        return self.fit(X, y, sample_weight=sample_weight).labels_
+        that a row labelled in ``labels`` has its cluster). ``y`` is ignored."""
+        return self.fit(X, sample_weight=sample_weight, labels=labels).labels_
 
     def set_output(self, *, transform: str | None = None) -> KMeans:
         """Choose the container ``transform`` and ``fit_transform`` return, as
@@ -1049,9 +1063,10 @@ class KMeans(EMBase):
         return np.sqrt(out, out=out)
 
     def fit_transform(self, X: ArrayLike, y: ArrayLike | None = None,
-                      sample_weight: ArrayLike | None = None) -> Any:
-        """Fit, then return ``transform(X)``."""
-        return self.fit(X, y, sample_weight=sample_weight).transform(X)
+                      sample_weight: ArrayLike | None = None, *,
+                      labels: ArrayLike | None = None) -> Any:
+        """Fit, then return ``transform(X)``. ``y`` is ignored."""
+        return self.fit(X, sample_weight=sample_weight, labels=labels).transform(X)
 
     def score(self, X: ArrayLike, y: ArrayLike | None = None,
               sample_weight: ArrayLike | None = None) -> float:

@@ -679,7 +679,7 @@ def test_model_selection_counts_a_labelled_row_with_nothing_observed(model):
     y = np.full(80, -1)
     y[[0, 3]], y[50] = 0, 1
     w = rng.integers(1, 4, 80).astype(float)
-    sel = ModelSelection(est, {"n_components": [2]}).fit(X, y, sample_weight=w, **extra)
+    sel = ModelSelection(est, {"n_components": [2]}).fit(X, labels=y, sample_weight=w, **extra)
     best = sel.best_estimator_
     counted = w.sum() - w[7]  # every row but the unlabelled one with nothing observed
     total = best.history_["objective"][-1] * counted

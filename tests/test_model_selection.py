@@ -246,6 +246,17 @@ def test_degenerate_fits_are_chosen_only_when_allowed():
     assert r["degenerate"][diag5] and r["bic"][diag5] == r["bic"].min()
     assert ms.best_params_ == {"n_components": 3, "covariance_type": "tied"}
     assert r["rank"][diag5] == 4  # after every fit that can be chosen
+    # the choice skipped a fit with a lower BIC: a warning says so, and why
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        ModelSelection(est, grid).fit(X)
+    (message,) = [str(w.message) for w in record if w.category is ModelSelectionWarning
+                  and "set aside" in str(w.message)]
+    assert message.startswith("1 of 4 fits had a lower BIC but were set aside as "
+                              "degenerate (the best, n_components=5, covariance_type="
+                              "'diag': component 2 has a variance of 1e-06, at the "
+                              "reg_covar floor (1e-06)).")
+    assert message.count("\n") <= 2 and "allow_degenerate=True" in message
     loose = _quiet(lambda: ModelSelection(est, grid, allow_degenerate=True).fit(X))
     assert loose.best_params_ == {"n_components": 5, "covariance_type": "diag"}
     with pytest.raises(TypeError, match="allow_degenerate"):
@@ -286,3 +297,87 @@ def test_galaxies_against_mclust():
         i = np.flatnonzero((r["covariance_type"] == cov) & (r["n_components"] == k))[0]
         slack = 3.1 if (cov, k) == ("full", 4) else 1e-3  # V,4: mclust's start finds more
         assert r["log_likelihood"][i] >= loglik - slack, (cov, k)
+
+
+
+# ---------------------------------------------------- a scikit-learn meta-estimator
+
+def test_model_selection_inside_a_pipeline():
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    from sklearn.utils import get_tags
+
+    X = _faithful()
+    grid = {"n_components": [1, 2, 3], "covariance_type": ["full", "tied"]}
+    pipe = make_pipeline(StandardScaler(), ModelSelection(GaussianMixture(random_state=0),
+                                                          grid))
+    pred = _quiet(lambda: pipe.fit(X).predict(X))
+    Xs = StandardScaler().fit_transform(X)
+    alone = _quiet(lambda: ModelSelection(GaussianMixture(random_state=0), grid).fit(Xs))
+    np.testing.assert_array_equal(pred, alone.predict(Xs))
+    np.testing.assert_array_equal(pipe[-1].labels_, alone.best_estimator_.predict(Xs))
+    np.testing.assert_array_equal(_quiet(lambda: pipe.fit_predict(X)), pred)
+    assert get_tags(pipe[-1]).estimator_type == "density_estimator"
+    assert pipe[-1].n_features_in_ == 2
+
+
+def test_model_selection_around_a_pipeline():
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X = _faithful()
+    template = make_pipeline(StandardScaler(), GaussianMixture(random_state=0))
+    grid = {"gaussianmixture__n_components": [1, 2, 3],
+            "gaussianmixture__covariance_type": ["full", "diag"]}
+    ms = _quiet(lambda: ModelSelection(template, grid).fit(X))
+    Xs = StandardScaler().fit_transform(X)
+    plain = _quiet(lambda: ModelSelection(GaussianMixture(random_state=0), {
+        "n_components": [1, 2, 3], "covariance_type": ["full", "diag"]}).fit(Xs))
+    # the criteria are the mixture's on the scaled data: those of the plain search
+    np.testing.assert_allclose(ms.results_["bic"], plain.results_["bic"], rtol=1e-12)
+    assert ms.best_params_ == {"gaussianmixture__n_components": 2,
+                               "gaussianmixture__covariance_type": "full"}
+    np.testing.assert_array_equal(ms.predict(X), plain.predict(Xs))
+    assert ms.bic(X) == pytest.approx(plain.bic(Xs), rel=1e-12)
+    assert ms.best_estimator_[0].mean_ is not None  # a fitted pipeline
+    # the default grid is the last step's, with its prefix
+    auto = _quiet(lambda: ModelSelection(template).fit(X))
+    assert set(auto.best_params_) == {"gaussianmixture__n_components",
+                                      "gaussianmixture__covariance_type"}
+    with pytest.raises(TypeError, match="a Pipeline that ends in one, got StandardScaler"):
+        ModelSelection(make_pipeline(GaussianMixture(), StandardScaler())).fit(X)
+
+
+def test_model_selection_fit_predict_labels_and_feature_names():
+    pd = pytest.importorskip("pandas")
+    X = _faithful()
+    frame = pd.DataFrame(X, columns=["eruptions", "waiting"])
+    grid = {"n_components": [2, 3]}
+    ms = _quiet(lambda: ModelSelection(GaussianMixture(random_state=0), grid).fit(frame))
+    assert ms.n_features_in_ == 2
+    np.testing.assert_array_equal(ms.feature_names_in_, ["eruptions", "waiting"])
+    np.testing.assert_array_equal(ms.labels_, ms.predict(frame))
+    labels = np.full(len(X), None, dtype=object)
+    labels[[0, 1]] = ["long", "short"]
+    got = _quiet(lambda: ModelSelection(GaussianMixture(random_state=0), grid).fit_predict(
+        X, labels=labels))
+    best = ms.best_estimator_.__class__(random_state=0, **_quiet(
+        lambda: ModelSelection(GaussianMixture(random_state=0), grid).fit(
+            X, labels=labels)).best_params_)
+    direct = _quiet(lambda: best.fit_predict(X, labels=labels))
+    np.testing.assert_array_equal(got, direct)
+    assert list(best.classes_) == ["long", "short"]
+
+
+def test_model_selection_verbose_prints_a_line_per_fit(capsys):
+    X = _faithful()
+    grid = {"n_components": [1, 2], "covariance_type": ["full", "tied"]}
+    _quiet(lambda: ModelSelection(GaussianMixture(random_state=0), grid, verbose=1).fit(X))
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 4
+    assert lines[0].startswith("[ModelSelection] fit 1/4 (n_components=1, "
+                               "covariance_type='full'): BIC ")
+    assert "converged in" in lines[0] and lines[0].endswith("s; 3 to go")
+    assert lines[-1].endswith("0 to go")
+    _quiet(lambda: ModelSelection(GaussianMixture(random_state=0), grid).fit(X))
+    assert capsys.readouterr().out == ""

@@ -152,5 +152,5 @@ def test_labels_section_says_what_its_example_does():
     assert round(best(plain), 3) == 0.967
     td = dict(covariance_type="tied_diag", random_state=0)
     assert round(best(GaussianMixture(3, **td).fit(X).predict(X)), 3) == 0.907
-    assert round((GaussianMixture(3, **td).fit(X, y).predict(X) == species).mean(),
+    assert round((GaussianMixture(3, **td).fit(X, labels=y).predict(X) == species).mean(),
                  3) == 0.947

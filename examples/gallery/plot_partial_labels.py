@@ -17,7 +17,7 @@ X, species = load_iris()
 y = np.full(150, -1)
 rows = [0, 1, 50, 51, 100, 101]
 y[rows] = species[rows]
-gm = fastem.GaussianMixture(3, random_state=0).fit(X[:, 2:], y)
+gm = fastem.GaussianMixture(3, random_state=0).fit(X[:, 2:], labels=y)
 fig, ax = plt.subplots(figsize=(6, 4.5), layout="constrained")
 plotting.plot_ellipses(gm, X[:, 2:], ax=ax, feature_names=IRIS_COLUMNS[2:])
 ax.scatter(X[rows, 2], X[rows, 3], marker="*", s=200, c="black", label="labelled")

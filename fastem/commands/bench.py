@@ -193,7 +193,7 @@ def run_missing(quick=False, only=None, out=print, repeats=5):
     return rows
 
 
-# --labels: fit(X, y) with a fraction of the rows labelled, against fit(X) of the same
+# --labels: fit(X, labels=y) with a fraction of the rows labelled, against fit(X) of the same
 # data from the same start: (name, model, n, d, k, covariance type, fraction labelled)
 LABEL_CASES = [
     (f"{model}-1e5-d{d}-k{k}{'-' + ct if ct else ''}-{round(100 * f)}%", model, 100_000, d,
@@ -250,7 +250,7 @@ def run_labels(quick=False, only=None, out=print, repeats=5):
 
         def fit(variant, iters):
             tic = time.perf_counter()
-            est = make(iters).fit(X, y if variant == "labels" else None)
+            est = make(iters).fit(X, labels=y if variant == "labels" else None)
             return time.perf_counter() - tic, est.n_iter_
 
         with warnings.catch_warnings():

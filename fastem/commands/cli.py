@@ -200,7 +200,7 @@ def build_parser():
                        help="GaussianMixture(missing='em'): an iteration on data with "
                        "holes against the complete data's, over a grid of shapes")
     bench.add_argument("--labels", action="store_true",
-                       help="fit(X, y) with partial labels: an iteration with a fraction "
+                       help="fit(X, labels=...) with partial labels: an iteration with a fraction "
                        "of the rows labelled against one without labels, over a grid")
     bench.add_argument("--large-k", action="store_true",
                        help="K-Means with 100 to 1000 clusters, whole fits to convergence "

@@ -11,17 +11,17 @@ from fastem.plotting import plot_ellipses
 X, species = load_iris()
 y = np.where(species > 0, -1, species)
 
-km: KMeans = KMeans(3, n_init="auto", random_state=0).fit(X, y, sample_weight=None)
+km: KMeans = KMeans(3, n_init="auto", random_state=0).fit(X, labels=y, sample_weight=None)
 labels: np.ndarray = km.predict(X)
 distances = km.set_output(transform="default").transform(X)
 centres, rows = fastem.kmeans_plusplus(X, 3, random_state=np.random.default_rng(0))
 
 gm: GaussianMixture = GaussianMixture(3, covariance_type="tied", fit_weights=False,
-                                      weights_init=[1 / 3] * 3).fit(X, y)
+                                      weights_init=[1 / 3] * 3).fit(X, labels=y)
 proba: np.ndarray = gm.predict_proba(X)
 criteria: float = gm.bic(X) + gm.aic(X) + gm.icl(X) + gm.score(X)
 drawn, components = gm.sample(10)
-stats = gm.statistics(X, y)
+stats = gm.statistics(X, labels=y)
 gm = gm.m_step(stats).partial_fit(X[:50])
 filled: np.ndarray = GaussianMixture(2, missing="em").fit(X).impute(X)
 
