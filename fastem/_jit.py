@@ -102,6 +102,7 @@ try:
     if os.environ.get("FASTEM_DISABLE_NUMBA", "").strip().lower() in ("1", "true", "yes"):
         raise ImportError("numba disabled by FASTEM_DISABLE_NUMBA")
     import numba
+    import numba.core.event
 
     tbb_library = _preload_tbb()  # importing numba starts no threads: still in time
     HAS_NUMBA = True
@@ -222,58 +223,89 @@ def jit_variants(func, fastmath=True):
     Returns
     -------
     serial, parallel : callables
-        Both take the same arguments; each announces a first call that compiles for
-        long (:class:`Announced`). Without numba both are ``func`` itself.
+        Both take the same arguments (every compilation of fastem's kernels that runs
+        for long is announced: :class:`_CompileListener`). Without numba both are
+        ``func`` itself.
     """
     if not HAS_NUMBA:
         return func, func
-    return (Announced(jit(func, fastmath=fastmath)),
-            Announced(jit(func, parallel=True, fastmath=fastmath)))
+    return jit(func, fastmath=fastmath), jit(func, parallel=True, fastmath=fastmath)
 
 
-# One line on stderr when a kernel's first call in a process has run this long:
-# compiling (a new machine, a fresh cache) takes seconds, loading from the cache well
-# under one, so a first fit that is silent for long is compiling.
+# One line on stderr whenever numba compiles one of fastem's kernels for longer than
+# this: compiling (a new machine, a fresh cache, new argument types) takes seconds,
+# loading from the cache well under one, so a call that is silent for long is
+# compiling. numba's "numba:compile" event fires only when it compiles (not when it
+# loads from the cache), so calls that do not compile pay nothing.
 COMPILE_NOTICE_SECONDS = 2.0
-_notice_lock = threading.Lock()
-_notice_given = False
+_compiles = {"count": 0}  # kernels compiled in this process (the outermost only)
+_compile_state = threading.local()
 
 
-def _compile_notice():
-    global _notice_given
-    with _notice_lock:
-        if _notice_given:
-            return
-        _notice_given = True
+def compiled_count():
+    """How many times this process compiled one of fastem's kernels (a kernel for
+    some argument types; helpers compiled with it do not count): what a test reads
+    to check that a call compiled nothing new."""
+    return _compiles["count"]
+
+
+def _describe_types(args):
+    """The array argument types of a compile, as a short text: their dtype, layout
+    and read-only flag are what make numba compile again."""
+    seen = []
+    for a in args:
+        text = str(a)
+        if "array(" in text and text not in seen:
+            seen.append(text)
+    return ", ".join(seen[:3]) + (", ..." if len(seen) > 3 else "")
+
+
+def _compile_notice(name, types, first):
     cache = numba.config.CACHE_DIR or "the package's __pycache__"
-    print(f"fastem: compiling the numba kernels for this machine; this happens once, "
-          f"they are then cached on disk ({cache}).", file=sys.stderr, flush=True)
+    why = ("its cache holds no machine code for this machine" if first else
+           "these argument types were not compiled before or cached")
+    print(f"fastem: compiling {name} for {types}: {why} ({cache}). It is cached once "
+          "compiled; `fastem warmup` compiles the common cases ahead.",
+          file=sys.stderr, flush=True)
 
 
-class Announced:
-    """A kernel dispatcher whose first call prints :func:`_compile_notice` if it has
-    not returned after COMPILE_NOTICE_SECONDS (a timer thread; cancelled when the
-    call returns). Later calls go straight to the dispatcher; its attributes
-    (``signatures``, ``stats``, ``py_func``, ...) are the dispatcher's."""
+class _CompileListener(numba.core.event.Listener if HAS_NUMBA else object):
+    """Counts the compilations of fastem's kernels and announces each that runs
+    past COMPILE_NOTICE_SECONDS: what is compiled and why (a timer thread per
+    compilation, cancelled when it ends)."""
 
-    def __init__(self, dispatcher):
-        self.dispatcher = dispatcher
-        self._called = False
+    @staticmethod
+    def _ours(event):
+        func = getattr(event.data["dispatcher"], "py_func", None)
+        return getattr(func, "__module__", "").startswith("fastem.")
 
-    def __getattr__(self, name):
-        return getattr(self.__dict__["dispatcher"], name)
-
-    def __call__(self, *args):
-        if self._called:
-            return self.dispatcher(*args)
-        timer = threading.Timer(COMPILE_NOTICE_SECONDS, _compile_notice)
+    def on_start(self, event):
+        if not self._ours(event):
+            return
+        depth = getattr(_compile_state, "depth", 0)
+        _compile_state.depth = depth + 1
+        if depth:
+            return  # a helper compiled inside a kernel: the kernel's compile counts
+        dispatcher = event.data["dispatcher"]
+        name = dispatcher.py_func.__name__.split("__")[0].lstrip("_") or "a kernel"
+        timer = threading.Timer(COMPILE_NOTICE_SECONDS, _compile_notice,
+                                (name, _describe_types(event.data["args"]),
+                                 not dispatcher.overloads))
         timer.daemon = True
         timer.start()
-        try:
-            return self.dispatcher(*args)
-        finally:
-            timer.cancel()
-            self._called = True
+        _compile_state.timer = timer
+
+    def on_end(self, event):
+        if not self._ours(event):
+            return
+        _compile_state.depth -= 1
+        if _compile_state.depth == 0:
+            _compile_state.timer.cancel()
+            _compiles["count"] += 1
+
+
+if HAS_NUMBA:
+    numba.core.event.register("numba:compile", _CompileListener())
 
 
 def threading_layer():

@@ -73,6 +73,18 @@ def is_dask_array(X):
         X, "map_blocks")
 
 
+def readonly(a):
+    """``a`` as a read-only view (free: no copy). numba compiles a kernel once per
+    argument type, and a read-only array is another type than a writeable one: the
+    kernels take their data in this one form, whether the caller's array was
+    writeable, a pandas 3 DataFrame's read-only values, or a memmap opened for
+    reading."""
+    if isinstance(a, np.ndarray) and a.flags.writeable:
+        a = a.view()
+        a.flags.writeable = False
+    return a
+
+
 def _frame_to_numpy(X):
     """A DataFrame or Series as an array. Nullable columns (pandas' Float64, Int64,
     boolean: extension dtypes) become float64 with NaN where they hold ``pd.NA``, so

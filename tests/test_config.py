@@ -295,36 +295,81 @@ def test_warmup_runs():
     assert seconds >= 0.0
 
 
-def test_a_long_first_kernel_call_says_it_is_compiling(monkeypatch, capsys):
+def test_every_long_compilation_says_what_and_why_and_is_counted(monkeypatch, capsys):
     import time
 
     from fastem import _jit
 
-    monkeypatch.setattr(_jit, "COMPILE_NOTICE_SECONDS", 0.05)
-    monkeypatch.setattr(_jit, "_notice_given", False)
     if not _jit.HAS_NUMBA:
         pytest.skip("numba not available")
+    import numba
 
-    class Slow:  # stands in for a dispatcher whose first call compiles
-        calls = 0
-        signatures = ()
+    monkeypatch.setattr(_jit, "COMPILE_NOTICE_SECONDS", 0.0)  # announce at once
 
-        def __call__(self, x):
-            Slow.calls += 1
-            time.sleep(0.3 if Slow.calls == 1 else 0.0)
-            return x + 1
+    def kernel(x):  # a stand-in for one of fastem's kernels
+        total = 0.0
+        for i in range(x.shape[0]):
+            total += np.exp(x[i]) * np.sin(x[i]) / (1.0 + x[i] * x[i])
+        return total
 
-    fast = _jit.Announced(lambda x: x * 2)
-    assert fast(3) == 6
-    time.sleep(0.1)
-    assert capsys.readouterr().err == ""  # a quick first call (a cache hit) is silent
-    slow = _jit.Announced(Slow())
-    assert slow(1) == 2 and slow(2) == 3
+    kernel.__module__ = "fastem._compile_probe"
+    probe = numba.njit(kernel)
+    before = _jit.compiled_count()
+    probe(np.ones(3))
+    time.sleep(0.05)
     err = capsys.readouterr().err
-    assert err.count("fastem: compiling the numba kernels") == 1
-    assert "once" in err and slow.signatures == ()  # attributes are the dispatcher's
-    # once per process, whichever kernel compiles next
-    again = _jit.Announced(Slow())
-    Slow.calls = 0
-    again(1)
-    assert capsys.readouterr().err == ""
+    assert err.count("fastem: compiling kernel for array(float64, 1d, C)") == 1
+    assert "no machine code for this machine" in err and "fastem warmup" in err
+    assert _jit.compiled_count() == before + 1
+    probe(np.zeros(5))  # the same types: nothing compiled, nothing said
+    assert _jit.compiled_count() == before + 1
+    ro = np.ones(3)
+    ro.flags.writeable = False
+    probe(ro)  # a read-only array is another type: compiled, and said why
+    time.sleep(0.05)
+    err = capsys.readouterr().err
+    assert "for readonly array(float64, 1d, C): these argument types were not " \
+           "compiled before" in err
+    assert _jit.compiled_count() == before + 2
+    other = numba.njit(lambda x: x + 1)  # not fastem's: neither said nor counted
+    other(1.0)
+    time.sleep(0.05)
+    assert capsys.readouterr().err == "" and _jit.compiled_count() == before + 2
+
+@pytest.mark.parametrize("make", [
+    lambda: fastem.GaussianMixture(3, random_state=0),
+    lambda: fastem.GaussianMixture(3, covariance_type="diag", random_state=0),
+    lambda: fastem.KMeans(3, random_state=0),
+    lambda: fastem.BinomialMixture(3, n_trials=20, random_state=0, max_iter=1000)],
+    ids=["gmm-full", "gmm-diag", "kmeans", "binomial"])
+def test_any_form_of_the_same_data_compiles_nothing_new(make, tmp_path):
+    # after a fit on a writeable C-ordered ndarray, the same data read-only, from a
+    # pandas 3 DataFrame (read-only values), Fortran-ordered or memory-mapped for
+    # reading reach the kernels in the same form: no new machine code
+    from fastem import _jit
+
+    if not _jit.HAS_NUMBA:
+        pytest.skip("numba not available")
+    pd = pytest.importorskip("pandas")
+    rng = np.random.default_rng(0)
+    X = np.abs(np.round(rng.normal(5, 2, (3000, 3))))
+    w = rng.uniform(0.5, 2.0, len(X))
+    ref = make().fit(X, sample_weight=w)
+    ro = X.copy()
+    ro.flags.writeable = False
+    w_ro = w.copy()
+    w_ro.flags.writeable = False
+    path = tmp_path / "X.npy"
+    np.save(path, X)
+    forms = {"read-only": ro, "DataFrame": pd.DataFrame(X, columns=["a", "b", "c"]),
+             "Fortran": np.asfortranarray(X), "memmap": np.load(path, mmap_mode="r"),
+             "to_numpy": pd.DataFrame(X).to_numpy()}
+    before = _jit.compiled_count()
+    for name, data in forms.items():
+        got = make().fit(data, sample_weight=w_ro)
+        for attr in ("means_", "cluster_centers_", "probs_"):
+            if hasattr(ref, attr):
+                np.testing.assert_allclose(getattr(got, attr), getattr(ref, attr),
+                                           rtol=1e-12, err_msg=name)
+        got.predict(data)
+    assert _jit.compiled_count() == before

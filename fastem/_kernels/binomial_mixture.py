@@ -11,6 +11,7 @@ the vector lanes, the exps and logs of the whole tile with the kernels' vector m
 import numpy as np
 
 from .._jit import jit, jit_variants, prange
+from .._validation import readonly
 from ._tiles import (ACC_WIDTH, TILE_PAD, finish_tile, lane_dot,
                      reduce_moments, responsibilities_tile, row_maxima, tree_sum)
 
@@ -128,11 +129,13 @@ def em_step(X, n_trials, sample_weight, log_w, logp, log1mp, N, SX, SN, chunk_si
             parallel=False):
     """One fused EM pass; see the reference twin."""
     fn = _em_parallel if parallel else _em_serial
-    return float(fn(X, n_trials, sample_weight, log_w, logp, log1mp, N, SX, SN, chunk_size))
+    return float(fn(readonly(X), readonly(n_trials), readonly(sample_weight), log_w, logp,
+                    log1mp, N, SX, SN, chunk_size))
 
 
 def e_step(X, n_trials, log_w, logp, log1mp, lpn_out, labels_out, resp_out, chunk_size,
            parallel=False):
     """E-step only; see the reference twin."""
     fn = _e_parallel if parallel else _e_serial
-    fn(X, n_trials, log_w, logp, log1mp, lpn_out, labels_out, resp_out, chunk_size)
+    fn(readonly(X), readonly(n_trials), log_w, logp, log1mp, lpn_out, labels_out, resp_out,
+       chunk_size)

@@ -11,6 +11,7 @@ n_samples, and the layout depends only on (n, chunk_size, k, d), never on thread
 import numpy as np
 
 from .._jit import jit, jit_variants, prange
+from .._validation import readonly
 from ._tiles import (TILE_PAD, exp_tile, finish_tile, log_densities, reduce_moments,
                      responsibilities_tile, tree_sum)
 from ._vmath import log64
@@ -822,6 +823,7 @@ def em_step_missing(X, sample_weight, means, cov, log_weights, order, seg_start,
     reference twin."""
     fn = _missing_parallel if parallel else _missing_serial
     center = np.ascontiguousarray(means.mean(axis=0))  # less cancellation in G @ x
+    X, sample_weight = readonly(X), readonly(sample_weight)
     return float(fn(X, sample_weight, means, cov, _upper_precision(cov), log_weights, center,
                     order, seg_start,
                     seg_pattern, block_seg, _segment_rows(seg_start), True, N, S1, S2,
@@ -835,13 +837,14 @@ def e_step_missing(X, means, cov, log_weights, order, seg_start, seg_pattern, bl
     fn = _missing_parallel if parallel else _missing_serial
     k, d = means.shape
     center = np.ascontiguousarray(means.mean(axis=0))
-    fn(X, _EMPTY_F, means, cov, _upper_precision(cov), log_weights, center, order,
+    fn(readonly(X), _EMPTY_RO, means, cov, _upper_precision(cov), log_weights, center, order,
        seg_start, seg_pattern,
        block_seg, _segment_rows(seg_start), False, np.zeros(k), np.zeros((k, d)),
        np.zeros((k, d, d)), lpn_out, labels_out, resp_out, imputed_out)
 
 
 _EMPTY_F = np.empty(0)
+_EMPTY_RO = readonly(np.empty(0))  # no weights: read-only, as the weights always are
 _EMPTY_I = np.empty(0, dtype=np.int64)
 _EMPTY_R = np.empty((0, 0))
 
@@ -876,6 +879,7 @@ def em_step_full(X, sample_weight, means, prec_chol, log_const, N, S1, S2, chunk
     fn = _em_full_parallel if parallel else _em_full_serial
     k, d = means.shape
     pt_all, mu_p, log_const_t = _tile_terms(X, *_gemm_terms(means, prec_chol), log_const)
+    X, sample_weight = readonly(X), readonly(sample_weight)
     return float(fn(X, sample_weight, means, prec_chol, log_const, N, S1, S2, chunk_size,
                     _max_blocks(k, d, True), pt_all, mu_p, log_const_t))
 
@@ -885,6 +889,7 @@ def em_step_diag(X, sample_weight, means, prec, log_const, N, S1, S2, chunk_size
     """One fused EM pass, diagonal or spherical; see the reference twin."""
     fn = _em_diag_parallel if parallel else _em_diag_serial
     k, d = means.shape
+    X, sample_weight = readonly(X), readonly(sample_weight)
     return float(fn(X, sample_weight, means, prec, log_const, N, S1, S2, chunk_size,
                     _max_blocks(k, d, False), *_tile_terms(X, means, prec, log_const)))
 
@@ -897,6 +902,7 @@ def em_step_diag_missing(X, sample_weight, means, prec, log_const, N, S1, S2, ch
     k, d = means.shape
     var = np.ascontiguousarray(1.0 / prec ** 2)
     back2 = 2.0 * np.log(prec) - np.log(2.0 * np.pi)
+    X, sample_weight = readonly(X), readonly(sample_weight)
     return float(fn(X, sample_weight, means, var, N, S1, S2, chunk_size,
                     _max_blocks(k, d, False),
                     *_tile_terms(X, means, prec, log_const, back2)))
@@ -915,7 +921,7 @@ def e_step_full(X, means, prec_chol, log_const, lpn_out, labels_out, resp_out, c
     """E-step only, full or tied; see the reference twin."""
     fn = _e_full_parallel if parallel else _e_full_serial
     pt_all, mu_p, log_const_t = _tile_terms(X, *_gemm_terms(means, prec_chol), log_const)
-    fn(X, means, prec_chol, log_const, lpn_out, labels_out, resp_out, chunk_size, MAX_BLOCKS,
+    fn(readonly(X), means, prec_chol, log_const, lpn_out, labels_out, resp_out, chunk_size, MAX_BLOCKS,
        pt_all, mu_p, log_const_t)
 
 
@@ -923,7 +929,7 @@ def e_step_diag(X, means, prec, log_const, lpn_out, labels_out, resp_out, chunk_
                 parallel=False):
     """E-step only, diagonal or spherical; see the reference twin."""
     fn = _e_diag_parallel if parallel else _e_diag_serial
-    fn(X, means, prec, log_const, lpn_out, labels_out, resp_out, chunk_size, MAX_BLOCKS,
+    fn(readonly(X), means, prec, log_const, lpn_out, labels_out, resp_out, chunk_size, MAX_BLOCKS,
        *_tile_terms(X, means, prec, log_const))
 
 

@@ -47,6 +47,7 @@ where a row's or a centre's squared norm overflows, it reports an infinite dista
 import numpy as np
 
 from .._jit import jit, jit_variants, prange, prefetch_row
+from .._validation import readonly
 
 __all__ = ["lloyd_iter", "hamerly_iter", "yinyang_iter", "yinyang_seed", "assign", "sq_distances", "nearest_method",
            "MAX_BLOCKS"]
@@ -578,6 +579,7 @@ def lloyd_iter(X, sample_weight, centers, offset, labels, sums, wsums, chunk_siz
                parallel=False):
     """One fused Lloyd iteration; see ``fastem._reference.kmeans.lloyd_iter``."""
     fn = _lloyd_parallel if parallel else _lloyd_serial
+    X, sample_weight = readonly(X), readonly(sample_weight)
     inertia, n_changed = fn(X, sample_weight, centers, offset, labels, sums, wsums,
                             chunk_size, *search_form(X.shape[1], centers.shape[0]))
     return float(inertia), int(n_changed)
@@ -586,6 +588,7 @@ def lloyd_iter(X, sample_weight, centers, offset, labels, sums, wsums, chunk_siz
 def assign(X, sample_weight, centers, offset, labels, mindist, chunk_size, parallel=False):
     """Assign-only pass; see ``fastem._reference.kmeans.assign``."""
     fn = _assign_parallel if parallel else _assign_serial
+    X, sample_weight = readonly(X), readonly(sample_weight)
     return float(fn(X, sample_weight, centers, offset, labels, mindist, chunk_size,
                     *search_form(X.shape[1], centers.shape[0])))
 
@@ -593,7 +596,7 @@ def assign(X, sample_weight, centers, offset, labels, mindist, chunk_size, paral
 def sq_distances(X, centers, offset, out, chunk_size, parallel=False):
     """All squared distances; see ``fastem._reference.kmeans.sq_distances``."""
     fn = _sqdist_parallel if parallel else _sqdist_serial
-    fn(X, centers, offset, out, chunk_size)
+    fn(readonly(X), centers, offset, out, chunk_size)
 
 
 # ----------------------------------------------------------------- bounded Lloyd
@@ -744,6 +747,7 @@ def hamerly_iter(X, sample_weight, centers, labels, lower, drift, fresh, sums, w
     # squared distance over d features in the data's dtype (the centres' too), so that
     # a row keeps its centre without a search only where Lloyd's argmin would keep it
     rel = 8.0 * (X.shape[1] + 4) * float(np.finfo(X.dtype).eps)
+    X, sample_weight = readonly(X), readonly(sample_weight)
     inertia, n_changed, n_searched = fn(X, sample_weight, centers, labels, lower, drift,
                                         bool(fresh), sums, wsums, chunk_size, rel)
     return float(inertia), int(n_changed), int(n_searched)
@@ -903,7 +907,7 @@ def yinyang_seed(X, centers, labels, order, gstart, stored, glob, parallel=False
     see ``fastem._reference.kmeans.yinyang_seed``."""
     fn = _yy_seed_parallel if parallel else _yy_seed_serial
     rel = 8.0 * (X.shape[1] + 4) * float(np.finfo(X.dtype).eps)  # as hamerly_iter
-    fn(X, centers, labels, order, gstart, stored, glob, rel)
+    fn(readonly(X), centers, labels, order, gstart, stored, glob, rel)
 
 
 def _yinyang_iter(X, sample_weight, centers, labels, order, gstart, stored, glob, cum,
@@ -1040,6 +1044,7 @@ def yinyang_iter(X, sample_weight, centers, labels, order, gstart, stored, glob,
     n_computed)."""
     fn = _yinyang_parallel if parallel else _yinyang_serial
     rel = 8.0 * (X.shape[1] + 4) * float(np.finfo(X.dtype).eps)  # as hamerly_iter
+    X, sample_weight = readonly(X), readonly(sample_weight)
     inertia, n_changed, n_computed = fn(X, sample_weight, centers, labels, order, gstart,
                                         stored, glob, cum, float(cmax), sums, wsums,
                                         chunk_size, rel)
