@@ -193,6 +193,7 @@ class EMBase(ParamsMixin):
             pass
         else:
             check_int(self.verbose, "verbose", min_value=0)
+        check_int(getattr(self, "verbose_interval", 10), "verbose_interval", min_value=1)
         check_bool(self.record_history, "record_history")
         check_bool(getattr(self, "warm_start", False), "warm_start")
 
@@ -244,16 +245,24 @@ class EMBase(ParamsMixin):
         seeds = restart_seeds(self.random_state, n_init)
         best = None
         with thread_context(rt):
-            for seed in seeds:
+            for i, seed in enumerate(seeds):
                 if warm:
                     params = self._warm_params()
                 else:
                     params = self._initialize(data.get("init", data),
                                               np.random.default_rng(seed), rt)
-                run = self._run(data, params, rt)
+                run = self._run(data, params, rt, restart=(i + 1, len(seeds)))
                 run.seed = seed
-                if best is None or self._score_run(run) > self._score_run(best):
+                better = best is None or self._score_run(run) > self._score_run(best)
+                if better:
                     best = run
+                if self.verbose:
+                    final = np.ldexp(run.final_objective, data.get("objective_exponent", 0))
+                    print(f"{type(self).__name__} restart {i + 1}/{len(seeds)}: "
+                          f"{'converged' if run.converged else 'stopped (not converged)'} "
+                          f"after {run.n_iter} iterations, {self._objective_label} "
+                          f"{final:.10g}" + (" (the best so far)" if better and
+                                            len(seeds) > 1 else ""), flush=True)
         objective = np.array(best.objectives + [best.final_objective], dtype=np.float64)
         with np.errstate(over="ignore"):
             objective = np.ldexp(objective, data.get("objective_exponent", 0))
@@ -285,7 +294,11 @@ class EMBase(ParamsMixin):
         """Extra text for a verbose iteration line (none by default)."""
         return ""
 
-    def _run(self, data, params, rt):
+    def _change_note(self, change, state, data):
+        """How a verbose iteration line reports the step's change: against ``tol``."""
+        return f"change {change:.4g} (tol {self.tol:g})"
+
+    def _run(self, data, params, rt, restart=(1, 1)):
         state = self._new_state(data, params, rt)
         record = self.record_history
         history = [self._snapshot(state)] if record else []
@@ -293,6 +306,8 @@ class EMBase(ParamsMixin):
         converged = False
         n_iter = 0
         verbose = int(self.verbose)
+        interval = int(getattr(self, "verbose_interval", 10))
+        prefix = f"[restart {restart[0]}/{restart[1]}] " if restart[1] > 1 else ""
         exponent = data.get("objective_exponent", 0)
         supervised = bool((data.get("labels") or {}).get("supervised"))
         tic = time.perf_counter()
@@ -303,19 +318,16 @@ class EMBase(ParamsMixin):
             objectives.append(objective)
             if record:
                 history.append(self._snapshot(state))
-            if verbose:
+            if verbose >= 2 and n_iter % interval == 0:
                 toc = time.perf_counter()
-                print(f"Iteration {n_iter}: {self._objective_label} "
+                print(f"{prefix}Iteration {n_iter}: {self._objective_label} "
                       f"{np.ldexp(objective, exponent):.10g}, "
-                      f"change {change:.4g}{self._iteration_note(state)}, "
-                      f"time {toc - tic:.3g}s")
+                      f"{self._change_note(change, state, data)}"
+                      f"{self._iteration_note(state)}, time {toc - tic:.3g}s")
                 tic = toc
             if converged:
                 break
         final = self._final_e_step(data, state, rt)
-        if verbose:
-            print(f"{'Converged' if converged else 'Stopped'} after {n_iter} "
-                  f"iteration(s): {self._objective_label} {np.ldexp(final, exponent):.10g}")
         return Run(state=state, objectives=objectives, final_objective=final,
                    n_iter=n_iter, converged=converged, history=history)
 

@@ -57,6 +57,9 @@ def _with_sklearn_twin(category):
                                      (ConvergenceWarning, theirs), {
                                          "__module__": "fastem.exceptions",
                                          "__doc__": ConvergenceWarning.__doc__})
+        # shown as the public class a user filters on; pickle finds the twin by its
+        # qualified name
+        twin.__name__ = "ConvergenceWarning"
     return twin
 
 FLOAT_DTYPES = (np.float64, np.float32)

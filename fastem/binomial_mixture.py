@@ -221,6 +221,11 @@ class BinomialMixture(MixtureBase):
     record_history : bool, default=False
         Record ``probs`` and ``weights`` of every iteration in ``history_``.
     verbose : int, default=0
+        0: silent; 1: one line per restart with its result (iterations, objective,
+        whether it is the best so far); 2: also one line per ``verbose_interval``
+        iterations, with the restart's number (lower bound, change, time).
+    verbose_interval : int, default=10
+        Iterations between two iteration lines at ``verbose=2`` (as scikit-learn's).
     learning_offset : float, default=2.0
         ``t0`` of the step size of :meth:`partial_fit` (stepwise online EM): batch
         ``t`` (0, 1, 2, ...) enters the running statistics with weight
@@ -273,7 +278,8 @@ class BinomialMixture(MixtureBase):
                  weights_init: ArrayLike | None = None, probs_init: ArrayLike | None = None,
                  warm_start: bool = False, backend: str = "auto",
                  random_state: RandomStateLike = None, record_history: bool = False,
-                 verbose: int | bool = 0, learning_offset: float = 2.0,
+                 verbose: int | bool = 0, verbose_interval: int = 10,
+                 learning_offset: float = 2.0,
                  learning_decay: float = 0.7, missing: str = "raise",
                  fit_probs: bool = True) -> None:
         self.n_components = n_components
@@ -292,6 +298,7 @@ class BinomialMixture(MixtureBase):
         self.random_state = random_state
         self.record_history = record_history
         self.verbose = verbose
+        self.verbose_interval = verbose_interval
         self.learning_offset = learning_offset
         self.learning_decay = learning_decay
 

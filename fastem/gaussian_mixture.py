@@ -530,7 +530,11 @@ class GaussianMixture(MixtureBase):
         Record ``weights``, ``means`` and ``covariances`` of every iteration in
         ``history_``, starting with the initial guess.
     verbose : int, default=0
-        One line per iteration: iteration, lower bound, change, time.
+        0: silent; 1: one line per restart with its result (iterations, objective,
+        whether it is the best so far); 2: also one line per ``verbose_interval``
+        iterations, with the restart's number (lower bound, change, time).
+    verbose_interval : int, default=10
+        Iterations between two iteration lines at ``verbose=2`` (as scikit-learn's).
     learning_offset : float, default=2.0
         ``t0`` of the step size of :meth:`partial_fit` (stepwise online EM): batch
         ``t`` (0, 1, 2, ...) enters the running statistics with weight
@@ -631,6 +635,7 @@ class GaussianMixture(MixtureBase):
                  precisions_init: ArrayLike | None = None, warm_start: bool = False,
                  backend: str = "auto", random_state: RandomStateLike = None,
                  record_history: bool = False, verbose: int | bool = 0,
+                 verbose_interval: int = 10,
                  learning_offset: float = 2.0, learning_decay: float = 0.7,
                  prior: None | str | dict = None, missing: str = "raise",
                  fit_weights: bool = True, fit_means: bool = True,
@@ -655,6 +660,7 @@ class GaussianMixture(MixtureBase):
         self.random_state = random_state
         self.record_history = record_history
         self.verbose = verbose
+        self.verbose_interval = verbose_interval
         self.learning_offset = learning_offset
         self.learning_decay = learning_decay
 
@@ -1363,29 +1369,54 @@ class GaussianMixture(MixtureBase):
         """DegenerateComponentWarning for the components on fewer than d + 1
         effective points (weight x the rows of positive weight: the weights count
         through their ratios, as everywhere) or with a variance at the reg_covar
-        floor (at most twice reg_covar)."""
+        floor (at most twice reg_covar: a feature constant within the component).
+        The message names the components and features, and the remedies, in at most
+        three lines."""
         k, d = self.means_.shape
         ct = self._params_covariance_type
         points = self.weights_ * n_rows
         few = [j for j in range(k) if points[j] < d + 1]
-        if ct in ("full", "tied"):
-            mats = self.covariances_[None] if ct == "tied" else self.covariances_
-            smallest = np.linalg.eigvalsh(mats)[:, 0]
-        else:
-            smallest = np.atleast_2d(self.covariances_).reshape(
-                1 if ct in SHARED_DIAGONAL else k, -1).min(axis=1)
-        floor = self.reg_covar > 0 and (smallest <= 2.0 * self.reg_covar)
-        flat = [] if floor is False else list(np.flatnonzero(floor))
-        notes = [f"component {j} rests on {points[j]:.3f} effective points (fewer than "
-                 f"n_features + 1 = {d + 1})" for j in few]
-        shared = ct in ("tied",) + SHARED_DIAGONAL
-        notes += [("the shared covariance" if shared else f"component {j}") +
-                  f" has a variance of {smallest[j]:.3g}, at the reg_covar floor "
-                  f"({self.reg_covar:g})" for j in flat]
+        # per component (or the one shared), the variance of each feature
+        variances = np.diagonal(full_covariances(self.covariances_, ct, k, d),
+                                axis1=1, axis2=2)
+        floor = variances <= 2.0 * self.reg_covar if self.reg_covar > 0 else \
+            np.zeros(variances.shape, dtype=bool)
+        flat = [j for j in range(floor.shape[0]) if floor[j].any()]
+        names = getattr(self, "feature_names_in_", None)
+        spherical = ct in ("spherical", "tied_spherical")
+
+        def features(js):
+            cols = np.flatnonzero(floor[js].any(axis=0))
+            shown = [str(names[c]) if names is not None else str(c) for c in cols[:6]]
+            return (f" in feature{'s' if len(cols) > 1 else ''} {', '.join(shown)}"
+                    f"{', ...' if len(cols) > 6 else ''} (constant within "
+                    f"{'it' if len(js) == 1 else 'them'})") if not spherical and d > 1 else ""
+
+        notes = []
+        if len(few) == 1:
+            notes.append(f"component {few[0]} rests on {points[few[0]]:.3f} effective points "
+                         f"(fewer than n_features + 1 = {d + 1})")
+        elif few:
+            notes.append(f"{len(few)} of {k} components rest on fewer than n_features + 1 "
+                         f"= {d + 1} effective points")
+        if flat:
+            v = variances[flat].min()
+            if floor.shape[0] == 1 and k > 1:
+                who = "the shared covariance has a variance"
+            elif len(flat) == 1:
+                who = f"component {flat[0]} has a variance"
+            else:
+                who = f"{len(flat)} of {k} components have variances"
+            notes.append(f"{who} of {v:.3g}, at the reg_covar floor ({self.reg_covar:g})"
+                         f"{features(flat)}")
         if notes:
-            warn("GaussianMixture: " + "; ".join(notes) + ". Such a component describes "
-                 "a few points, not a cluster: fit fewer components, raise reg_covar, or "
-                 "choose another covariance_type.", DegenerateComponentWarning)
+            remedy = []
+            if flat:
+                remedy += ["drop features constant within a component", "raise reg_covar"]
+            remedy += ["use prior='default'"] + (["fit fewer components"] if few else [])
+            warn("GaussianMixture: " + "; ".join(notes) + ".\nSuch a component describes a "
+                 "few points, not a cluster: " + ", ".join(remedy[:-1]) + " or "
+                 + remedy[-1] + ".", DegenerateComponentWarning)
 
     # ------------------------------------------------------------- prediction
     def _predict_pass(self, X, want, refuse=True):

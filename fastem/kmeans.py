@@ -368,8 +368,13 @@ class KMeans(EMBase):
     record_history : bool, default=False
         Record the centres of every iteration in ``history_["cluster_centers"]``.
     verbose : int, default=0
-        Print one line per iteration (iteration, inertia, centre shift; with a
-        bounded search, the share of the rows searched or of the distances skipped).
+        0: silent; 1: one line per restart with its result (iterations, objective,
+        whether it is the best so far); 2: also one line per ``verbose_interval``
+        iterations, with the restart's number (inertia, centre shift against
+        the tolerance, labels changed; with a bounded search, the share of the rows
+        searched or of the distances skipped).
+    verbose_interval : int, default=10
+        Iterations between two iteration lines at ``verbose=2`` (as scikit-learn's).
     learning_offset : float, default=2.0
         ``t0`` of :meth:`partial_fit` (mini-batch K-Means): the running sums and
         weights are ``s <- (1 - eta) s + eta * batch`` with ``eta = (t + t0) **
@@ -425,8 +430,8 @@ class KMeans(EMBase):
                  n_init: int | str = 1, max_iter: int = 300, tol: float = 1e-4,
                  warm_start: bool = False, algorithm: str = "auto", backend: str = "auto",
                  random_state: RandomStateLike = None, record_history: bool = False,
-                 verbose: int | bool = 0, learning_offset: float = 2.0,
-                 learning_decay: float = 0.7) -> None:
+                 verbose: int | bool = 0, verbose_interval: int = 10,
+                 learning_offset: float = 2.0, learning_decay: float = 0.7) -> None:
         self.n_clusters = n_clusters
         self.init = init
         self.n_init = n_init
@@ -438,6 +443,7 @@ class KMeans(EMBase):
         self.random_state = random_state
         self.record_history = record_history
         self.verbose = verbose
+        self.verbose_interval = verbose_interval
         self.learning_offset = learning_offset
         self.learning_decay = learning_decay
 
@@ -756,6 +762,16 @@ class KMeans(EMBase):
         state["glob"] = np.zeros(n_samples)
         state["cum"] = np.zeros(gstart.size - 1)
         state["cmax"] = 0.0
+
+    def _change_note(self, change, state, data):
+        """The centre shift against the tolerance it stops at, and how many labels
+        changed (a shift within rounding of the data's scale reads as 0)."""
+        if "dask" in data:
+            return f"centre shift {change:.3g} (stops at {data['tol']:.3g})"
+        scale = data["tol"] / self.tol if self.tol > 0 and data["tol"] > 0 else 1.0
+        shift = "0 (to rounding)" if change <= 1e-24 * scale else f"{change:.3g}"
+        return (f"centre shift {shift} (stops at {data['tol']:.3g}), "
+                f"{state.get('changed', 0)} labels changed")
 
     def _iteration_note(self, state):
         note = ""

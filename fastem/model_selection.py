@@ -16,7 +16,7 @@ import numpy as np
 from ._base import ParamsMixin
 from ._validation import (check_choice, check_int, check_is_fitted, encode_labels,
                           record_features, warn)
-from .exceptions import FastEMWarning
+from .exceptions import DegenerateComponentWarning, FastEMWarning
 
 __all__ = ["ModelSelection", "ModelSelectionWarning"]
 
@@ -204,6 +204,7 @@ class ModelSelection(ParamsMixin):
         finally:
             del self._init_cache, self._progress
         self.results_ = _results(names, combos, rows, criterion, bool(self.allow_degenerate))
+        self._degenerate_reasons = [r["degenerate"] for r in rows]
         scores = self.results_[criterion]
         if not np.isfinite(scores).any():
             reasons = "; ".join(sorted(set(self.results_["error"]) - {""}))
@@ -242,9 +243,7 @@ class ModelSelection(ParamsMixin):
         if self.allow_degenerate or r["degenerate"][self.best_index_] or not aside.size:
             return
         first = aside[np.argmin(score[aside])]
-        reason = next((w for w in r["warnings"][first].split("; ")
-                       if w.startswith("DegenerateComponentWarning")), "")
-        reason = reason.split(": ", 2)[-1].split(". ")[0]
+        reason = self._degenerate_reasons[first]
         warn(f"{aside.size} of {len(combos)} fits had a lower {criterion.upper()} but "
              f"were set aside as degenerate (the best, {_describe(combos[first])}: "
              f"{reason}).\nThe choice is the best of the others; allow_degenerate=True "
@@ -309,6 +308,10 @@ class ModelSelection(ParamsMixin):
         row["fit_time"] = time.perf_counter() - tic
         row["warnings"] = "; ".join(dict.fromkeys(
             f"{w.category.__name__}: {w.message}" for w in caught))
+        # why a fit is degenerate: the first line of its warning, less the model name
+        row["degenerate"] = next((str(w.message).split("\n")[0].split(": ", 1)[-1].rstrip(".")
+                                  for w in caught if issubclass(
+                                      w.category, DegenerateComponentWarning)), "")
         self._progress.done(combo, row)
         return row
 
@@ -470,8 +473,7 @@ def _results(names, combos, rows, criterion, allow_degenerate):
     out["converged"] = np.array([r.get("converged", False) for r in rows], dtype=bool)
     out["n_iter"] = np.array([r.get("n_iter", 0) for r in rows], dtype=np.int64)
     out["fit_time"] = np.array([r["fit_time"] for r in rows], dtype=np.float64)
-    out["degenerate"] = np.array(["DegenerateComponentWarning" in r["warnings"]
-                                  for r in rows], dtype=bool)
+    out["degenerate"] = np.array([bool(r["degenerate"]) for r in rows], dtype=bool)
     scores = out[criterion]
     finite = np.isfinite(scores)
     # chosen first: the finite rows (not degenerate ones, unless allowed or all are)

@@ -470,3 +470,26 @@ def test_predict_before_fit_and_wrong_features():
         gm.score_samples(np.ones(2))
     with pytest.raises(ValueError, match="n_samples must be >= 1"):
         gm.sample(0)
+
+
+def test_degenerate_warning_on_digits_names_the_constant_features_and_the_remedy():
+    # scikit-learn's digits: pixels that are constant (0) within a cluster pin their
+    # variance at reg_covar. The warning says so in at most three lines, naming the
+    # features, not once per component
+    from sklearn.datasets import load_digits
+
+    X = load_digits().data
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        gm = GaussianMixture(10, covariance_type="diag", random_state=0).fit(X)
+    (w,) = [w for w in record if issubclass(w.category, fastem.DegenerateComponentWarning)]
+    text = str(w.message)
+    assert w.category.__name__ == "DegenerateComponentWarning"
+    assert text.count("\n") <= 2 and len(text) < 400, text
+    floor = np.flatnonzero((gm.covariances_ <= 2e-6).any(axis=0))
+    assert floor.size and f"in features {floor[0]}, {floor[1]}" in text
+    n_flat = int((gm.covariances_ <= 2e-6).any(axis=1).sum())
+    assert f"{n_flat} of 10 components have variances of 1e-06, at the reg_covar floor" \
+        in text
+    assert "drop features constant within a component, raise reg_covar" in text
+    assert "prior='default'" in text

@@ -268,13 +268,41 @@ def test_verbose_prints_one_line_per_iteration(backend):
     X = _blobs(300, 2, 3, 2.0, 20)
     buf = io.StringIO()
     with contextlib.redirect_stdout(buf):
-        km = KMeans(3, init=_init(X, 3, 20), tol=0, verbose=1, backend=backend).fit(X)
+        km = KMeans(3, init=_init(X, 3, 20), tol=0, verbose=2, verbose_interval=1,
+                    backend=backend).fit(X)
     lines = [ln for ln in buf.getvalue().splitlines() if ln.startswith("Iteration")]
     assert len(lines) == km.n_iter_
-    first = lines[0]
-    assert "inertia" in first and "change" in first
+    first, last = lines[0], lines[-1]
+    assert "inertia" in first and "centre shift" in first and "labels changed" in first
     assert float(first.split("inertia ")[1].split(",")[0]) == pytest.approx(
         km.history_["objective"][0], rel=1e-9)
+    # the last step changed no label and moved no centre beyond rounding
+    assert "centre shift 0 (to rounding)" in last and ", 0 labels changed" in last
+
+
+def test_verbose_levels_restarts_and_interval(backend):
+    X = _blobs(300, 2, 3, 2.0, 20)
+
+    def lines(**kw):
+        buf = io.StringIO()
+        with contextlib.redirect_stdout(buf):
+            km = KMeans(3, init="random", n_init=3, random_state=0, tol=0,
+                        backend=backend, **kw).fit(X)
+        return km, buf.getvalue().splitlines()
+
+    assert lines()[1] == []
+    km, one = lines(verbose=1)  # a line per restart
+    assert len(one) == 3 and all(ln.startswith(f"KMeans restart {i + 1}/3: converged after")
+                                 for i, ln in enumerate(one))
+    assert "(the best so far)" in one[0]
+    best = [float(ln.split("inertia ")[1].split()[0]) for ln in one]
+    assert min(best) == pytest.approx(km.inertia_, rel=1e-9)
+    _, two = lines(verbose=2, verbose_interval=2)  # and every 2nd iteration per restart
+    its = [ln for ln in two if "Iteration" in ln]
+    assert its and all(ln.startswith("[restart ") for ln in its)
+    assert all(int(ln.split("Iteration ")[1].split(":")[0]) % 2 == 0 for ln in its)
+    with pytest.raises(ValueError, match="verbose_interval"):
+        KMeans(3, verbose_interval=0).fit(X)
 
 
 def test_convergence_warning_when_max_iter_too_small(backend):

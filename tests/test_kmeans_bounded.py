@@ -278,7 +278,8 @@ def test_verbose_reports_the_rows_searched_and_the_bound_skips_most():
     X, _ = make_blobs(20_000, n_features=2, centers=100, cluster_std=0.5, random_state=5)
     out = io.StringIO()
     with redirect_stdout(out):
-        KMeans(100, algorithm="hamerly", random_state=0, max_iter=30, verbose=1).fit(X)
+        KMeans(100, algorithm="hamerly", random_state=0, max_iter=30, verbose=2,
+               verbose_interval=1).fit(X)
     shares = [float(v) for v in re.findall(r"full searches ([\d.]+)% of the rows",
                                            out.getvalue())]
     assert shares[0] == 100.0  # the first iteration searches every row
@@ -292,7 +293,8 @@ def test_verbose_reports_the_rows_searched_and_the_bound_skips_most():
     X, _ = make_blobs(20_000, n_features=8, centers=100, cluster_std=0.5, random_state=5)
     out = io.StringIO()
     with redirect_stdout(out):
-        KMeans(100, algorithm="yinyang", random_state=0, max_iter=30, verbose=1).fit(X)
+        KMeans(100, algorithm="yinyang", random_state=0, max_iter=30, verbose=2,
+               verbose_interval=1).fit(X)
     skipped = [float(v) for v in re.findall(r"distances skipped ([\d.]+)%", out.getvalue())]
     assert skipped[0] == 0.0  # the first iteration is a Lloyd pass
     assert len(skipped) >= 5 and max(skipped[3:]) > 80.0
@@ -325,7 +327,8 @@ def test_auto_runs_hamerly_from_the_documented_number_of_clusters():
         X, _ = make_blobs(3_000, n_features=d, centers=5, random_state=7)
         out = io.StringIO()
         with redirect_stdout(out):
-            km = KMeans(k, random_state=0, max_iter=40, tol=0, verbose=1).fit(X)
+            km = KMeans(k, random_state=0, max_iter=40, tol=0, verbose=2,
+                        verbose_interval=1).fit(X)
         lines = [ln for ln in out.getvalue().splitlines() if ln.startswith("Iteration")]
         searched = ["full searches" in ln for ln in lines]
         assert any(searched) == bounded
@@ -348,7 +351,8 @@ def test_auto_runs_yinyang_from_the_documented_number_of_clusters_and_lloyd_abov
         X, _ = make_blobs(4_000, n_features=d, centers=k // 4, random_state=11)
         out = io.StringIO()
         with redirect_stdout(out):
-            km = KMeans(k, random_state=0, max_iter=30, tol=0, verbose=1).fit(X)
+            km = KMeans(k, random_state=0, max_iter=30, tol=0, verbose=2,
+                        verbose_interval=1).fit(X)
         lines = [ln for ln in out.getvalue().splitlines() if ln.startswith("Iteration")]
         if note is None:
             assert not any("skipped" in ln or "searches" in ln for ln in lines)

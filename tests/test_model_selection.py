@@ -255,7 +255,8 @@ def test_degenerate_fits_are_chosen_only_when_allowed():
     assert message.startswith("1 of 4 fits had a lower BIC but were set aside as "
                               "degenerate (the best, n_components=5, covariance_type="
                               "'diag': component 2 has a variance of 1e-06, at the "
-                              "reg_covar floor (1e-06)).")
+                              "reg_covar floor (1e-06) in feature 1 (constant within "
+                              "it)).")
     assert message.count("\n") <= 2 and "allow_degenerate=True" in message
     loose = _quiet(lambda: ModelSelection(est, grid, allow_degenerate=True).fit(X))
     assert loose.best_params_ == {"n_components": 5, "covariance_type": "diag"}

@@ -286,7 +286,9 @@ def check_options(args):
 def _estimator(args, k, types):
     import fastem
 
-    common = dict(random_state=args.seed, n_init=args.n_init, verbose=1 if args.verbose else 0)
+    # -v: a line per iteration (and per restart)
+    common = dict(random_state=args.seed, n_init=args.n_init, verbose=2 if args.verbose else 0,
+                  verbose_interval=1)
     if args.max_iter is not None:
         common["max_iter"] = args.max_iter
     if args.tol is not None:
@@ -392,7 +394,8 @@ def run_fit(args):
         except (ValueError, TypeError) as exc:
             raise CLIError(str(exc)) from None
     for w in caught:
-        print(f"fastem: warning: {w.message}", file=sys.stderr)
+        # one line per warning on the command line (a message's lines joined)
+        print(f"fastem: warning: {' '.join(str(w.message).split())}", file=sys.stderr)
     k = est.n_components if args.model != "kmeans" else k
     if args.output:
         try:
