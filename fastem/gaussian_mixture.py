@@ -1375,7 +1375,12 @@ class GaussianMixture(MixtureBase):
         k, d = self.means_.shape
         ct = self._params_covariance_type
         points = self.weights_ * n_rows
-        few = [j for j in range(k) if points[j] < d + 1]
+        # the fewest points a component's own covariance needs: d + 1 for a full
+        # one, 2 for variances of its own; the shared types estimate theirs from all
+        need = {"full": d + 1, "diag": 2, "spherical": 2}.get(ct, 1)
+        needs = (f"n_features + 1 = {d + 1}" if ct == "full" else
+                 "2, the fewest a variance needs")
+        few = [j for j in range(k) if points[j] < need]
         # per component (or the one shared), the variance of each feature
         variances = np.diagonal(full_covariances(self.covariances_, ct, k, d),
                                 axis1=1, axis2=2)
@@ -1395,10 +1400,10 @@ class GaussianMixture(MixtureBase):
         notes = []
         if len(few) == 1:
             notes.append(f"component {few[0]} rests on {points[few[0]]:.3f} effective points "
-                         f"(fewer than n_features + 1 = {d + 1})")
+                         f"(fewer than {needs})")
         elif few:
-            notes.append(f"{len(few)} of {k} components rest on fewer than n_features + 1 "
-                         f"= {d + 1} effective points")
+            notes.append(f"{len(few)} of {k} components rest on fewer effective points than "
+                         f"{needs}")
         if flat:
             v = variances[flat].min()
             if floor.shape[0] == 1 and k > 1:
