@@ -36,9 +36,14 @@ __all__ = [
 ]
 
 
-def warmup(dtypes: tuple = ("float64", "float32")) -> float:
-    """Compile (or load from the on-disk cache) every numba kernel now, so that the
-    first fit does not pay for it. Returns the seconds it took."""
+def warmup(dtypes: tuple = ("float64", "float32"), jobs: int = 1,
+           verbose: bool = False) -> float:
+    """Compile (or load from the on-disk cache) the kernels of the estimators' common
+    paths now: every covariance type, missing values, K-Means' search forms for 1 to
+    128 features, binomial mixtures, serial and parallel, in ``dtypes``; later fits
+    then load machine code instead of compiling. ``jobs=2`` compiles in two
+    processes; ``verbose`` prints a line per group to stderr. Returns the seconds it
+    took."""
     from .commands.warmup import warmup as _warmup
 
-    return _warmup(dtypes)
+    return _warmup(dtypes, jobs=jobs, verbose=verbose)

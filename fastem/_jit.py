@@ -286,6 +286,9 @@ class _CompileListener(numba.core.event.Listener if HAS_NUMBA else object):
         _compile_state.depth = depth + 1
         if depth:
             return  # a helper compiled inside a kernel: the kernel's compile counts
+        _compile_state.timer = None
+        if COMPILE_NOTICE_SECONDS is None:  # silenced (fastem warmup reports by group)
+            return
         dispatcher = event.data["dispatcher"]
         name = dispatcher.py_func.__name__.split("__")[0].lstrip("_") or "a kernel"
         timer = threading.Timer(COMPILE_NOTICE_SECONDS, _compile_notice,
@@ -300,7 +303,8 @@ class _CompileListener(numba.core.event.Listener if HAS_NUMBA else object):
             return
         _compile_state.depth -= 1
         if _compile_state.depth == 0:
-            _compile_state.timer.cancel()
+            if _compile_state.timer is not None:
+                _compile_state.timer.cancel()
             _compiles["count"] += 1
 
 

@@ -502,3 +502,16 @@ def test_fit_weights_column_reports_the_weighted_bic(tmp_path):
     table = _strict_json(res.stdout)["selection"]
     row = [r for r in table["table"] if r["n_components"] == 2][0]
     np.testing.assert_allclose(row["bic"], out["bic"], rtol=1e-10)
+
+
+def test_demo_times_say_when_they_include_compiling(monkeypatch):
+    from fastem import _jit
+    from fastem.commands import demo
+
+    counts = iter([5, 7, 7, 7])
+    monkeypatch.setattr(_jit, "compiled_count", lambda: next(counts))
+    value, text = demo._timed(lambda: 42)
+    assert value == 42 and text.endswith(" s (including compiling 2 kernels, once per "
+                                         "machine)")
+    _, text = demo._timed(lambda: None)  # nothing compiled: the time alone
+    assert text.endswith(" s") and "compiling" not in text

@@ -290,9 +290,57 @@ def test_second_process_loads_kernels_from_cache(tmp_path):
     assert second.split() == ["1", "0"]
 
 
-def test_warmup_runs():
-    seconds = fastem.warmup(dtypes=("float64",))
-    assert seconds >= 0.0
+def test_after_warmup_the_common_paths_compile_nothing():
+    # the scripts of a first hour: every covariance type, 1-D, missing values, labels,
+    # ModelSelection, K-Means on 1..128 features, binomial mixtures; after warmup they
+    # load machine code only
+    from fastem import _jit
+
+    if not _jit.HAS_NUMBA:
+        pytest.skip("numba not available")
+    import warnings
+
+    from fastem.gaussian_mixture import COVARIANCE_TYPES
+
+    assert fastem.warmup(dtypes=("float64",)) >= 0.0
+    before = _jit.compiled_count()
+    rng = np.random.default_rng(1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for d in (1, 3, 5, 17, 30, 50, 128):
+            X = rng.normal(size=(300, d))
+            fastem.KMeans(4, random_state=0).fit(X).transform(X[:5])
+            fastem.KMeans(40, random_state=0).fit(X).predict(X[:5])
+        X = rng.normal(size=(400, 4))
+        for ct in COVARIANCE_TYPES:
+            gm = fastem.GaussianMixture(3, covariance_type=ct, random_state=0).fit(X)
+            gm.predict_proba(X), gm.score_samples(X)
+        fastem.GaussianMixture(2, random_state=0).fit(X[:, 0]).predict(X[:, 0])
+        labels = np.where(np.arange(400) < 20, np.arange(400) % 3, -1)
+        fastem.GaussianMixture(3, random_state=0).fit(X, labels=labels)
+        Xm = X.copy()
+        Xm[rng.random(X.shape) < 0.1] = np.nan
+        fastem.GaussianMixture(3, missing="em", random_state=0).fit(Xm).impute(Xm)
+        fastem.ModelSelection(fastem.GaussianMixture(random_state=0),
+                              {"n_components": [1, 2, 3]}).fit(X)
+        fastem.BinomialMixture(2, n_trials=10, random_state=0).fit(
+            rng.binomial(10, 0.3, (200, 3)))
+    assert _jit.compiled_count() == before
+
+
+def test_warmup_command_prints_a_line_per_group(tmp_path):
+    import subprocess
+    import sys
+
+    res = subprocess.run([sys.executable, "-m", "fastem", "warmup", "--jobs", "2"],
+                         capture_output=True, text=True, timeout=1800,
+                         env={**os.environ, "NUMBA_CACHE_DIR": os.environ.get(
+                             "NUMBA_CACHE_DIR", str(tmp_path))})
+    assert res.returncode == 0, res.stderr
+    lines = [ln for ln in res.stderr.splitlines() if ln.startswith("fastem warmup: ")]
+    assert len(lines) == 8 and any("K-Means: every search form" in ln for ln in lines)
+    assert not any(ln.startswith("fastem: compiling") for ln in res.stderr.splitlines())
+    assert "kernels compiled or loaded from the cache in" in res.stdout
 
 
 def test_every_long_compilation_says_what_and_why_and_is_counted(monkeypatch, capsys):

@@ -53,7 +53,7 @@ def _fit(args):
 def _warmup(args):
     import fastem
 
-    seconds = fastem.warmup()
+    seconds = fastem.warmup(jobs=args.jobs, verbose=True)
     print(f"kernels compiled or loaded from the cache in {seconds:.1f} s")
     return 0
 
@@ -206,7 +206,10 @@ def build_parser():
                        help="K-Means with 100 to 1000 clusters, whole fits to convergence "
                             "with each search method against scikit-learn")
     bench.set_defaults(func=_bench)
-    warm = sub.add_parser("warmup", help="compile every kernel now (or load it from the cache)")
+    warm = sub.add_parser("warmup", help="compile the kernels of the common paths now (or "
+                          "load them from the cache), a line per group")
+    warm.add_argument("--jobs", type=int, default=2, choices=(1, 2),
+                      help="processes that compile at once (default 2)")
     warm.set_defaults(func=_warmup)
     return parser
 
