@@ -23,6 +23,7 @@ import threading
 import types
 import warnings
 from contextlib import contextmanager
+from typing import Any
 
 from .exceptions import FastEMWarning
 
@@ -269,7 +270,10 @@ def _compile_notice(name, types, first):
           file=sys.stderr, flush=True)
 
 
-class _CompileListener(numba.core.event.Listener if HAS_NUMBA else object):
+_ListenerBase: Any = numba.core.event.Listener if HAS_NUMBA else object
+
+
+class _CompileListener(_ListenerBase):
     """Counts the compilations of fastem's kernels and announces each that runs
     past COMPILE_NOTICE_SECONDS: what is compiled and why (a timer thread per
     compilation, cancelled when it ends)."""
