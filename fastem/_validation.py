@@ -88,6 +88,15 @@ def readonly(a):
     return a
 
 
+def writeable(a):
+    """``a`` as a writeable C-contiguous array, copied only when it is not one: the
+    one form of the kernels' small parameter arrays (a user's ``means_init`` from a
+    DataFrame, or shared variances broadcast over the components, are read-only)."""
+    if isinstance(a, np.ndarray) and not (a.flags.writeable and a.flags.c_contiguous):
+        a = np.array(a, order="C")
+    return a
+
+
 def _frame_to_numpy(X):
     """A DataFrame or Series as an array. Nullable columns (pandas' Float64, Int64,
     boolean: extension dtypes) become float64 with NaN where they hold ``pd.NA``, so

@@ -172,8 +172,7 @@ def kernel_precision(prec_chol, covariance_type, k, d):
     if covariance_type == "diag":
         return "diag", np.ascontiguousarray(prec_chol)
     if covariance_type in SHARED_DIAGONAL:  # the shared variances, once per component
-        return "diag", np.ascontiguousarray(np.broadcast_to(prec_chol, (k, d)),
-                                            dtype=np.float64)
+        return "diag", np.array(np.broadcast_to(prec_chol, (k, d)), dtype=np.float64)
     return "diag", np.ascontiguousarray(np.repeat(prec_chol[:, None], d, axis=1))
 
 

@@ -421,3 +421,23 @@ def test_any_form_of_the_same_data_compiles_nothing_new(make, tmp_path):
                                            rtol=1e-12, err_msg=name)
         got.predict(data)
     assert _jit.compiled_count() == before
+
+
+def test_parameters_in_any_form_compile_nothing_new():
+    # one component of a shared-variance type (its broadcast variances are contiguous
+    # and read-only) and a read-only means_init reach the kernels as k > 1 and a
+    # writeable array do
+    from fastem import _jit
+
+    if not _jit.HAS_NUMBA:
+        pytest.skip("numba not available")
+    X = np.random.default_rng(2).normal(size=(500, 3))
+    for ct in ("tied_diag", "tied_spherical", "full"):
+        fastem.GaussianMixture(2, covariance_type=ct, random_state=0).fit(X).predict(X)
+    before = _jit.compiled_count()
+    means = X[:2].copy()
+    means.flags.writeable = False
+    for ct in ("tied_diag", "tied_spherical", "full"):
+        fastem.GaussianMixture(1, covariance_type=ct, random_state=0).fit(X).predict(X)
+        fastem.GaussianMixture(2, covariance_type=ct, means_init=means).fit(X).predict(X)
+    assert _jit.compiled_count() == before

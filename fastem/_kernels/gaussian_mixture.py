@@ -11,7 +11,7 @@ n_samples, and the layout depends only on (n, chunk_size, k, d), never on thread
 import numpy as np
 
 from .._jit import jit, jit_variants, prange
-from .._validation import readonly
+from .._validation import readonly, writeable
 from ._tiles import (TILE_PAD, exp_tile, finish_tile, log_densities, reduce_moments,
                      responsibilities_tile, tree_sum)
 from ._vmath import log64
@@ -822,6 +822,7 @@ def em_step_missing(X, sample_weight, means, cov, log_weights, order, seg_start,
     """One fused EM pass over the rows in ``order``, NaN entries missing; see the
     reference twin."""
     fn = _missing_parallel if parallel else _missing_serial
+    means, cov, log_weights = writeable(means), writeable(cov), writeable(log_weights)
     center = np.ascontiguousarray(means.mean(axis=0))  # less cancellation in G @ x
     X, sample_weight = readonly(X), readonly(sample_weight)
     return float(fn(X, sample_weight, means, cov, _upper_precision(cov), log_weights, center,
@@ -835,6 +836,7 @@ def e_step_missing(X, means, cov, log_weights, order, seg_start, seg_pattern, bl
     """E-step only over the rows in ``order``, NaN entries missing; see the reference
     twin."""
     fn = _missing_parallel if parallel else _missing_serial
+    means, cov, log_weights = writeable(means), writeable(cov), writeable(log_weights)
     k, d = means.shape
     center = np.ascontiguousarray(means.mean(axis=0))
     fn(readonly(X), _EMPTY_RO, means, cov, _upper_precision(cov), log_weights, center, order,
@@ -851,8 +853,9 @@ _EMPTY_R = np.empty((0, 0))
 
 def _tile_terms(X, *params):
     """The parameters as the E-step's tiles use them: in X's dtype (float32 data run
-    their log-densities and exps in float32; the statistics stay float64)."""
-    return tuple(np.ascontiguousarray(p, dtype=X.dtype) for p in params)
+    their log-densities and exps in float32; the statistics stay float64), writeable
+    and C-contiguous (one argument type whatever form they came in)."""
+    return tuple(writeable(np.asarray(p, dtype=X.dtype)) for p in params)
 
 
 def _gemm_terms(means, prec_chol):
@@ -877,6 +880,7 @@ def em_step_full(X, sample_weight, means, prec_chol, log_const, N, S1, S2, chunk
                  parallel=False):
     """One fused EM pass, full or tied; see the reference twin."""
     fn = _em_full_parallel if parallel else _em_full_serial
+    means, prec_chol, log_const = writeable(means), writeable(prec_chol), writeable(log_const)
     k, d = means.shape
     pt_all, mu_p, log_const_t = _tile_terms(X, *_gemm_terms(means, prec_chol), log_const)
     X, sample_weight = readonly(X), readonly(sample_weight)
@@ -888,6 +892,7 @@ def em_step_diag(X, sample_weight, means, prec, log_const, N, S1, S2, chunk_size
                  parallel=False):
     """One fused EM pass, diagonal or spherical; see the reference twin."""
     fn = _em_diag_parallel if parallel else _em_diag_serial
+    means, prec, log_const = writeable(means), writeable(prec), writeable(log_const)
     k, d = means.shape
     X, sample_weight = readonly(X), readonly(sample_weight)
     return float(fn(X, sample_weight, means, prec, log_const, N, S1, S2, chunk_size,
@@ -899,6 +904,7 @@ def em_step_diag_missing(X, sample_weight, means, prec, log_const, N, S1, S2, ch
     """One fused EM pass, diagonal precisions, NaN entries missing; see the reference
     twin."""
     fn = _em_diag_masked_parallel if parallel else _em_diag_masked_serial
+    means, prec, log_const = writeable(means), writeable(prec), writeable(log_const)
     k, d = means.shape
     var = np.ascontiguousarray(1.0 / prec ** 2)
     back2 = 2.0 * np.log(prec) - np.log(2.0 * np.pi)
@@ -920,6 +926,7 @@ def e_step_full(X, means, prec_chol, log_const, lpn_out, labels_out, resp_out, c
                 parallel=False):
     """E-step only, full or tied; see the reference twin."""
     fn = _e_full_parallel if parallel else _e_full_serial
+    means, prec_chol, log_const = writeable(means), writeable(prec_chol), writeable(log_const)
     pt_all, mu_p, log_const_t = _tile_terms(X, *_gemm_terms(means, prec_chol), log_const)
     fn(readonly(X), means, prec_chol, log_const, lpn_out, labels_out, resp_out, chunk_size, MAX_BLOCKS,
        pt_all, mu_p, log_const_t)
@@ -929,6 +936,7 @@ def e_step_diag(X, means, prec, log_const, lpn_out, labels_out, resp_out, chunk_
                 parallel=False):
     """E-step only, diagonal or spherical; see the reference twin."""
     fn = _e_diag_parallel if parallel else _e_diag_serial
+    means, prec, log_const = writeable(means), writeable(prec), writeable(log_const)
     fn(readonly(X), means, prec, log_const, lpn_out, labels_out, resp_out, chunk_size, MAX_BLOCKS,
        *_tile_terms(X, means, prec, log_const))
 
