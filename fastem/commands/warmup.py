@@ -132,13 +132,15 @@ def warmup(dtypes=("float64", "float32"), jobs=1, verbose=False):
     from .. import _jit
 
     tic = time.perf_counter()
-    if not numba_available():
-        return 0.0
-    names = [name for name, _, _ in GROUPS]
 
     def report(line):
         if verbose:
             print(f"fastem warmup: {line}", file=sys.stderr, flush=True)
+
+    if not numba_available():
+        report("numba is not available (or disabled): the NumPy kernels need no compiling")
+        return 0.0
+    names = [name for name, _, _ in GROUPS]
 
     if jobs <= 1:
         saved = _jit.COMPILE_NOTICE_SECONDS
