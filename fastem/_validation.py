@@ -319,7 +319,7 @@ def encode_labels(labels, classes=None, n_components=None, *, name="labels"):
     if _is_sparse(labels):
         raise TypeError(f"{what}, got a sparse matrix.")
     if hasattr(labels, "iloc") or hasattr(labels, "to_numpy"):
-        labels = labels.to_numpy()
+        labels = _frame_to_numpy(labels)  # pd.NA in a nullable column: unlabelled
     try:
         arr = np.asarray(labels)
     except ValueError:  # ragged nesting

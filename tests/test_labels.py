@@ -470,6 +470,12 @@ def test_labels_take_any_class_values_and_map_them_to_components():
         np.testing.assert_array_equal(gm.means_, ref.means_)
         np.testing.assert_array_equal(gm.fit_predict(X, labels=labels), ref.fit_predict(
             X, labels=y))
+    # a pandas nullable column: pd.NA is unlabelled, as NaN is
+    pd = pytest.importorskip("pandas")
+    series = pd.Series(np.where(y >= 0, y + 1, -1)).astype("Int64").mask(y < 0)
+    gm = GaussianMixture(2, random_state=0).fit(X, labels=series)
+    np.testing.assert_array_equal(gm.classes_, [1, 2])
+    np.testing.assert_array_equal(gm.means_, ref.means_)
     # fewer classes than components: the classes take the first components
     only_one = np.where(y == 1, "b", None)
     gm = GaussianMixture(2, random_state=0).fit(X, labels=only_one)
