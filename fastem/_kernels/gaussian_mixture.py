@@ -2,8 +2,13 @@
 (same functions, arguments and buffers; see that module for the definitions).
 
 Layout as in ``fastem._kernels.kmeans``: fixed chunks of ``chunk_size`` rows, grouped
-into blocks; ``prange`` over blocks, one partial-statistics slot per block, added in
-block order afterwards. The number of blocks is capped so that the partial
+into blocks; one partial-statistics slot per block, added in block order afterwards.
+Each pass is one serial *blocks* function (``_pass_full_blocks(first, last, ...)``):
+the serial kernel runs it over every block, the parallel one is a ``prange`` over
+blocks calling it for one block each. numba compiles every function it is given as
+machine code of its own, with the code of everything it calls; the blocks function is
+compiled once and shared by both, where two kernels with the loop inline would each
+compile it. The E-step and the EM pass are the same function too (``em``). The number of blocks is capped so that the partial
 statistics stay within ``STATS_BUDGET`` float64 values: memory does not grow with
 n_samples, and the layout depends only on (n, chunk_size, k, d), never on threads.
 """
@@ -27,7 +32,6 @@ ACC_WIDTH = 32  # running partial sums per reduction over the rows of a tile
 
 # Helpers live in this module (not a shared one): numba's cache does not notice
 # edits to helpers imported from another module.
-@jit
 def _block_layout(n, chunk_size, max_blocks):
     n_chunks = (n + chunk_size - 1) // chunk_size
     chunks_per_block = (n_chunks + max_blocks - 1) // max_blocks
@@ -133,13 +137,15 @@ def _reduce_full(pN, pS1, pS2, pll, N, S1, S2):
 
 
 @jit
-def _em_diag_block(b, block_rows, X, sample_weight, means, chunk_size, means_t, prec_t,
-                   log_const_t, pN, pS1, pS2, pll):
-    """Block b of the diagonal EM pass: its rows' moments into slot b of the partial
-    statistics and its log-likelihood into pll[b]. A serial function, so that the
-    parallel kernel around it compiles little more than the serial one and shares this
-    machine code with it (the kernels pass ``np.int64(b)``: a prange index is uint64
-    in the parallel loop's body, which would compile the function a second time)."""
+def _pass_diag_blocks(first, last, block_rows, X, sample_weight, means, chunk_size, means_t,
+                      prec_t, log_const_t, em, pN, pS1, pS2, pll, lpn_out, labels_out,
+                      resp_out):
+    """Blocks first..last-1 of the diagonal pass. With ``em``, the E- and M-step moments
+    of block b's rows go into slot b of the partial statistics and its log-likelihood
+    into pll[b]; without, the E-step outputs asked for (non-empty buffers) are written
+    for its rows. The serial kernel is this function over every block; the parallel
+    one calls it for one block per prange step (:func:`_pass_diag_prange`), so both
+    share its machine code, and E-step and EM passes share it too."""
     n, d = X.shape
     k = means.shape[0]
     xt = np.empty((d, chunk_size + TILE_PAD), dtype=X.dtype)
@@ -148,31 +154,32 @@ def _em_diag_block(b, block_rows, X, sample_weight, means, chunk_size, means_t, 
     s = np.empty(chunk_size)
     scale = np.empty(chunk_size)
     acc = np.empty((2, max(chunk_size, ACC_WIDTH)))
-    ll = 0.0
-    start = b * block_rows
-    stop = min(start + block_rows, n)
-    for c0 in range(start, stop, chunk_size):
-        m = min(chunk_size, stop - c0)
-        _load_tile(X, c0, m, xt)
-        _log_prob_diag_tile(xt, m, means_t, prec_t, log_const_t, lp, top)
-        ll += responsibilities_tile(lp, top, m, sample_weight, c0, s, scale)
-        _moments_diag_tile(xt, m, means, lp, scale, acc, pN, pS1, pS2, b)
-    pll[b] = ll
+    for b in range(first, last):
+        ll = 0.0
+        start = b * block_rows
+        stop = min(start + block_rows, n)
+        for c0 in range(start, stop, chunk_size):
+            m = min(chunk_size, stop - c0)
+            _load_tile(X, c0, m, xt)
+            _log_prob_diag_tile(xt, m, means_t, prec_t, log_const_t, lp, top)
+            if em:
+                ll += responsibilities_tile(lp, top, m, sample_weight, c0, s, scale)
+                _moments_diag_tile(xt, m, means, lp, scale, acc, pN, pS1, pS2, b)
+            else:
+                finish_tile(lp, top, m, c0, s, lpn_out, labels_out, resp_out)
+        if em:
+            pll[b] = ll
 
 
-def _em_diag(X, sample_weight, means, prec, log_const, N, S1, S2, chunk_size, max_blocks,
-             means_t, prec_t, log_const_t):
-    n, d = X.shape
-    k = means.shape[0]
-    n_blocks, block_rows = _block_layout(n, chunk_size, max_blocks)
-    pN = np.zeros((n_blocks, k))
-    pS1 = np.zeros((n_blocks, k, d))
-    pS2 = np.zeros((n_blocks, k, d))
-    pll = np.zeros(n_blocks)
+@jit(parallel=True)
+def _pass_diag_prange(n_blocks, block_rows, X, sample_weight, means, chunk_size, means_t,
+                      prec_t, log_const_t, em, pN, pS1, pS2, pll, lpn_out, labels_out,
+                      resp_out):
     for b in prange(n_blocks):
-        _em_diag_block(np.int64(b), block_rows, X, sample_weight, means, chunk_size, means_t,
-                       prec_t, log_const_t, pN, pS1, pS2, pll)
-    return reduce_moments(pN, pS1, pS2, pll, N, S1, S2)
+        bi = np.int64(b)  # a prange index is uint64: the blocks function takes int64
+        _pass_diag_blocks(bi, bi + 1, block_rows, X, sample_weight, means, chunk_size,
+                          means_t, prec_t, log_const_t, em, pN, pS1, pS2, pll, lpn_out,
+                          labels_out, resp_out)
 
 
 @jit
@@ -236,9 +243,10 @@ def _moments_full_tile(xt, m, means, lp, scale, tt, rt, gram, pN, pS1, pS2, b):
 
 
 @jit
-def _em_full_block(b, block_rows, X, sample_weight, means, chunk_size, pt_all, mu_p,
-                   log_const_t, pN, pS1, pS2, pll):
-    """Block b of the full (or tied) EM pass, as :func:`_em_diag_block`."""
+def _pass_full_blocks(first, last, block_rows, X, sample_weight, means, chunk_size, pt_all,
+                      mu_p, log_const_t, em, pN, pS1, pS2, pll, lpn_out, labels_out,
+                      resp_out):
+    """Blocks first..last-1 of the full (or tied) pass, as :func:`_pass_diag_blocks`."""
     n, d = X.shape
     k = means.shape[0]
     xt = np.zeros((d, chunk_size + TILE_PAD), dtype=X.dtype)
@@ -250,90 +258,57 @@ def _em_full_block(b, block_rows, X, sample_weight, means, chunk_size, pt_all, m
     tt = np.empty((d + 1, chunk_size + TILE_PAD))
     rt = np.empty((d + 1, chunk_size + TILE_PAD))
     gram = np.empty((d + 1, d + 1))
-    ll = 0.0
-    start = b * block_rows
-    stop = min(start + block_rows, n)
-    for c0 in range(start, stop, chunk_size):
-        m = min(chunk_size, stop - c0)
-        _load_tile(X, c0, m, xt)
-        _log_prob_full_tile(xt, m, means, pt_all, mu_p, log_const_t, lp, top, yt)
-        ll += responsibilities_tile(lp, top, m, sample_weight, c0, s, scale)
-        _moments_full_tile(xt, m, means, lp, scale, tt, rt, gram, pN, pS1, pS2, b)
-    pll[b] = ll
+    for b in range(first, last):
+        ll = 0.0
+        start = b * block_rows
+        stop = min(start + block_rows, n)
+        for c0 in range(start, stop, chunk_size):
+            m = min(chunk_size, stop - c0)
+            _load_tile(X, c0, m, xt)
+            _log_prob_full_tile(xt, m, means, pt_all, mu_p, log_const_t, lp, top, yt)
+            if em:
+                ll += responsibilities_tile(lp, top, m, sample_weight, c0, s, scale)
+                _moments_full_tile(xt, m, means, lp, scale, tt, rt, gram, pN, pS1, pS2, b)
+            else:
+                finish_tile(lp, top, m, c0, s, lpn_out, labels_out, resp_out)
+        if em:
+            pll[b] = ll
 
 
-def _em_full(X, sample_weight, means, prec_chol, log_const, N, S1, S2, chunk_size,
-             max_blocks, pt_all, mu_p, log_const_t):
-    n, d = X.shape
-    k = means.shape[0]
-    n_blocks, block_rows = _block_layout(n, chunk_size, max_blocks)
-    pN = np.zeros((n_blocks, k))
-    pS1 = np.zeros((n_blocks, k, d))
-    pS2 = np.zeros((n_blocks, k, d, d))
-    pll = np.zeros(n_blocks)
+@jit(parallel=True)
+def _pass_full_prange(n_blocks, block_rows, X, sample_weight, means, chunk_size, pt_all,
+                      mu_p, log_const_t, em, pN, pS1, pS2, pll, lpn_out, labels_out,
+                      resp_out):
     for b in prange(n_blocks):
-        _em_full_block(np.int64(b), block_rows, X, sample_weight, means, chunk_size, pt_all,
-                       mu_p, log_const_t, pN, pS1, pS2, pll)
-    return _reduce_full(pN, pS1, pS2, pll, N, S1, S2)
+        bi = np.int64(b)
+        _pass_full_blocks(bi, bi + 1, block_rows, X, sample_weight, means, chunk_size,
+                          pt_all, mu_p, log_const_t, em, pN, pS1, pS2, pll, lpn_out,
+                          labels_out, resp_out)
 
 
-@jit
-def _e_full_block(b, block_rows, X, means, chunk_size, pt_all, mu_p, log_const_t, lpn_out,
-                  labels_out, resp_out):
-    """Block b of the full (or tied) E-step, as :func:`_em_diag_block`."""
-    n, d = X.shape
-    k = means.shape[0]
-    xt = np.zeros((d, chunk_size + TILE_PAD), dtype=X.dtype)
-    lp = np.empty((k, chunk_size + TILE_PAD), dtype=X.dtype)
-    top = np.empty(chunk_size, dtype=X.dtype)
-    s = np.empty(chunk_size)
-    yt = np.empty((pt_all.shape[0], chunk_size + TILE_PAD), dtype=X.dtype)
-    start = b * block_rows
-    stop = min(start + block_rows, n)
-    for c0 in range(start, stop, chunk_size):
-        m = min(chunk_size, stop - c0)
-        _load_tile(X, c0, m, xt)
-        _log_prob_full_tile(xt, m, means, pt_all, mu_p, log_const_t, lp, top, yt)
-        finish_tile(lp, top, m, c0, s, lpn_out, labels_out, resp_out)
-
-
-def _e_full(X, means, prec_chol, log_const, lpn_out, labels_out, resp_out, chunk_size,
-            max_blocks, pt_all, mu_p, log_const_t):
-    n, d = X.shape
-    k = means.shape[0]
+def _blocked_pass(blocks, blocks_prange, parallel, reduce, N, S1, S2, max_blocks, X,
+                  sample_weight, means, chunk_size, *tile_args, em, outputs):
+    """Run a pass over X in its block layout (see the module docstring): ``blocks``
+    over all of them (serial) or ``blocks_prange`` (parallel), then, for an EM pass,
+    ``reduce`` the partial statistics into N, S1, S2 in block order and return the
+    log-likelihood."""
+    n = X.shape[0]
+    k, d = means.shape
     n_blocks, block_rows = _block_layout(n, chunk_size, max_blocks)
-    for b in prange(n_blocks):
-        _e_full_block(np.int64(b), block_rows, X, means, chunk_size, pt_all, mu_p,
-                      log_const_t, lpn_out, labels_out, resp_out)
-
-
-@jit
-def _e_diag_block(b, block_rows, X, chunk_size, means_t, prec_t, log_const_t, lpn_out,
-                  labels_out, resp_out):
-    """Block b of the diagonal E-step, as :func:`_em_diag_block`."""
-    n, d = X.shape
-    k = means_t.shape[0]
-    xt = np.empty((d, chunk_size + TILE_PAD), dtype=X.dtype)
-    lp = np.empty((k, chunk_size + TILE_PAD), dtype=X.dtype)
-    top = np.empty(chunk_size, dtype=X.dtype)
-    s = np.empty(chunk_size)
-    start = b * block_rows
-    stop = min(start + block_rows, n)
-    for c0 in range(start, stop, chunk_size):
-        m = min(chunk_size, stop - c0)
-        _load_tile(X, c0, m, xt)
-        _log_prob_diag_tile(xt, m, means_t, prec_t, log_const_t, lp, top)
-        finish_tile(lp, top, m, c0, s, lpn_out, labels_out, resp_out)
-
-
-def _e_diag(X, means, prec, log_const, lpn_out, labels_out, resp_out, chunk_size,
-            max_blocks, means_t, prec_t, log_const_t):
-    n, d = X.shape
-    k = means.shape[0]
-    n_blocks, block_rows = _block_layout(n, chunk_size, max_blocks)
-    for b in prange(n_blocks):
-        _e_diag_block(np.int64(b), block_rows, X, chunk_size, means_t, prec_t, log_const_t,
-                      lpn_out, labels_out, resp_out)
+    slots = n_blocks if em else 0
+    pN = np.zeros((slots, k))
+    pS1 = np.zeros((slots, k, d))
+    pS2 = np.zeros((slots,) + S2.shape)
+    pll = np.zeros(slots)
+    args = (block_rows, X, sample_weight, means, chunk_size, *tile_args, em, pN, pS1, pS2,
+            pll, *outputs)
+    if parallel:
+        blocks_prange(n_blocks, *args)
+    else:
+        blocks(0, n_blocks, *args)
+    if not em:
+        return 0.0
+    return float(reduce(pN, pS1, pS2, pll, N, S1, S2))
 
 
 # ------------------------------------------------------------- missing values
@@ -758,9 +733,12 @@ def _moments_diag_tile_masked(xt, m, means, var, lp, scale, acc, pN, pS1, pS2, b
 
 
 @jit
-def _em_diag_masked_block(b, block_rows, X, sample_weight, means, var, chunk_size, means_t,
-                          prec_t, log_const_t, back2_t, pN, pS1, pS2, pll):
-    """Block b of the diagonal EM pass with missing entries, as :func:`_em_diag_block`."""
+def _masked_blocks(first, last, block_rows, X, sample_weight, means, chunk_size, var,
+                   means_t, prec_t, log_const_t, back2_t, em, pN, pS1, pS2, pll, lpn_out,
+                   labels_out, resp_out):
+    """Blocks first..last-1 of the diagonal EM pass with missing entries, as
+    :func:`_pass_diag_blocks` (an EM pass only: its E-step is the missing-value
+    kernel's)."""
     n, d = X.shape
     k = means.shape[0]
     xt = np.empty((d, chunk_size + TILE_PAD), dtype=X.dtype)
@@ -769,39 +747,31 @@ def _em_diag_masked_block(b, block_rows, X, sample_weight, means, var, chunk_siz
     s = np.empty(chunk_size)
     scale = np.empty(chunk_size)
     acc = np.empty((2, max(chunk_size, ACC_WIDTH)))
-    ll = 0.0
-    start = b * block_rows
-    stop = min(start + block_rows, n)
-    for c0 in range(start, stop, chunk_size):
-        m = min(chunk_size, stop - c0)
-        _load_tile(X, c0, m, xt)
-        _log_prob_diag_tile_masked(xt, m, means_t, prec_t, log_const_t, back2_t, lp, top)
-        ll += responsibilities_tile(lp, top, m, sample_weight, c0, s, scale)
-        _moments_diag_tile_masked(xt, m, means, var, lp, scale, acc, pN, pS1, pS2, b)
-    pll[b] = ll
+    for b in range(first, last):
+        ll = 0.0
+        start = b * block_rows
+        stop = min(start + block_rows, n)
+        for c0 in range(start, stop, chunk_size):
+            m = min(chunk_size, stop - c0)
+            _load_tile(X, c0, m, xt)
+            _log_prob_diag_tile_masked(xt, m, means_t, prec_t, log_const_t, back2_t, lp,
+                                       top)
+            ll += responsibilities_tile(lp, top, m, sample_weight, c0, s, scale)
+            _moments_diag_tile_masked(xt, m, means, var, lp, scale, acc, pN, pS1, pS2, b)
+        pll[b] = ll
 
 
-def _em_diag_masked(X, sample_weight, means, var, N, S1, S2, chunk_size, max_blocks,
-                    means_t, prec_t, log_const_t, back2_t):
-    n, d = X.shape
-    k = means.shape[0]
-    n_blocks, block_rows = _block_layout(n, chunk_size, max_blocks)
-    pN = np.zeros((n_blocks, k))
-    pS1 = np.zeros((n_blocks, k, d))
-    pS2 = np.zeros((n_blocks, k, d))
-    pll = np.zeros(n_blocks)
+@jit(parallel=True)
+def _masked_prange(n_blocks, block_rows, X, sample_weight, means, chunk_size, var, means_t,
+                   prec_t, log_const_t, back2_t, em, pN, pS1, pS2, pll, lpn_out,
+                   labels_out, resp_out):
     for b in prange(n_blocks):
-        _em_diag_masked_block(np.int64(b), block_rows, X, sample_weight, means, var,
-                              chunk_size, means_t, prec_t, log_const_t, back2_t, pN, pS1,
-                              pS2, pll)
-    return reduce_moments(pN, pS1, pS2, pll, N, S1, S2)
+        bi = np.int64(b)
+        _masked_blocks(bi, bi + 1, block_rows, X, sample_weight, means, chunk_size, var,
+                       means_t, prec_t, log_const_t, back2_t, em, pN, pS1, pS2, pll,
+                       lpn_out, labels_out, resp_out)
 
 
-_em_diag_masked_serial, _em_diag_masked_parallel = jit_variants(_em_diag_masked)
-_em_full_serial, _em_full_parallel = jit_variants(_em_full)
-_em_diag_serial, _em_diag_parallel = jit_variants(_em_diag)
-_e_full_serial, _e_full_parallel = jit_variants(_e_full)
-_e_diag_serial, _e_diag_parallel = jit_variants(_e_diag)
 
 
 _missing_serial, _missing_parallel = jit_variants(_missing_pass)
@@ -849,6 +819,15 @@ _EMPTY_F = np.empty(0)
 _EMPTY_RO = readonly(np.empty(0))  # no weights: read-only, as the weights always are
 _EMPTY_I = np.empty(0, dtype=np.int64)
 _EMPTY_R = np.empty((0, 0))
+# What the shared E / EM kernels are given for the buffers a pass does not use: arrays
+# of the types the other pass passes, so that both run the same machine code.
+_NO_STATS_FULL = (np.empty(0), np.empty((0, 0)), np.empty((0, 0, 0)))
+_NO_STATS_DIAG = (np.empty(0), np.empty((0, 0)), np.empty((0, 0)))
+
+
+def _no_outputs(X):
+    """Empty E-step outputs (log-density, label and responsibility buffers)."""
+    return np.empty(0), _EMPTY_I, np.empty((0, 0), dtype=X.dtype)
 
 
 def _tile_terms(X, *params):
@@ -879,39 +858,39 @@ def _max_blocks(k, d, full):
 def em_step_full(X, sample_weight, means, prec_chol, log_const, N, S1, S2, chunk_size,
                  parallel=False):
     """One fused EM pass, full or tied; see the reference twin."""
-    fn = _em_full_parallel if parallel else _em_full_serial
-    means, prec_chol, log_const = writeable(means), writeable(prec_chol), writeable(log_const)
+    means = writeable(means)
     k, d = means.shape
-    pt_all, mu_p, log_const_t = _tile_terms(X, *_gemm_terms(means, prec_chol), log_const)
-    X, sample_weight = readonly(X), readonly(sample_weight)
-    return float(fn(X, sample_weight, means, prec_chol, log_const, N, S1, S2, chunk_size,
-                    _max_blocks(k, d, True), pt_all, mu_p, log_const_t))
+    tile_args = _tile_terms(X, *_gemm_terms(means, writeable(prec_chol)), log_const)
+    return _blocked_pass(_pass_full_blocks, _pass_full_prange, parallel, _reduce_full, N, S1,
+                         S2, _max_blocks(k, d, True), readonly(X), readonly(sample_weight),
+                         means, chunk_size, *tile_args, em=True, outputs=_no_outputs(X))
 
 
 def em_step_diag(X, sample_weight, means, prec, log_const, N, S1, S2, chunk_size,
                  parallel=False):
     """One fused EM pass, diagonal or spherical; see the reference twin."""
-    fn = _em_diag_parallel if parallel else _em_diag_serial
-    means, prec, log_const = writeable(means), writeable(prec), writeable(log_const)
+    means = writeable(means)
     k, d = means.shape
-    X, sample_weight = readonly(X), readonly(sample_weight)
-    return float(fn(X, sample_weight, means, prec, log_const, N, S1, S2, chunk_size,
-                    _max_blocks(k, d, False), *_tile_terms(X, means, prec, log_const)))
+    return _blocked_pass(_pass_diag_blocks, _pass_diag_prange, parallel, reduce_moments, N,
+                         S1, S2, _max_blocks(k, d, False), readonly(X),
+                         readonly(sample_weight), means, chunk_size,
+                         *_tile_terms(X, means, prec, log_const), em=True,
+                         outputs=_no_outputs(X))
 
 
 def em_step_diag_missing(X, sample_weight, means, prec, log_const, N, S1, S2, chunk_size,
                          parallel=False):
     """One fused EM pass, diagonal precisions, NaN entries missing; see the reference
     twin."""
-    fn = _em_diag_masked_parallel if parallel else _em_diag_masked_serial
-    means, prec, log_const = writeable(means), writeable(prec), writeable(log_const)
+    means, prec = writeable(means), writeable(prec)
     k, d = means.shape
     var = np.ascontiguousarray(1.0 / prec ** 2)
     back2 = 2.0 * np.log(prec) - np.log(2.0 * np.pi)
-    X, sample_weight = readonly(X), readonly(sample_weight)
-    return float(fn(X, sample_weight, means, var, N, S1, S2, chunk_size,
-                    _max_blocks(k, d, False),
-                    *_tile_terms(X, means, prec, log_const, back2)))
+    return _blocked_pass(_masked_blocks, _masked_prange, parallel, reduce_moments, N, S1, S2,
+                         _max_blocks(k, d, False), readonly(X), readonly(sample_weight),
+                         means, chunk_size, var,
+                         *_tile_terms(X, means, prec, log_const, back2), em=True,
+                         outputs=_no_outputs(X))
 
 
 def em_step_1d(X, sample_weight, means, prec, log_const, N, S1, S2, chunk_size,
@@ -925,20 +904,21 @@ def em_step_1d(X, sample_weight, means, prec, log_const, N, S1, S2, chunk_size,
 def e_step_full(X, means, prec_chol, log_const, lpn_out, labels_out, resp_out, chunk_size,
                 parallel=False):
     """E-step only, full or tied; see the reference twin."""
-    fn = _e_full_parallel if parallel else _e_full_serial
-    means, prec_chol, log_const = writeable(means), writeable(prec_chol), writeable(log_const)
-    pt_all, mu_p, log_const_t = _tile_terms(X, *_gemm_terms(means, prec_chol), log_const)
-    fn(readonly(X), means, prec_chol, log_const, lpn_out, labels_out, resp_out, chunk_size, MAX_BLOCKS,
-       pt_all, mu_p, log_const_t)
+    means = writeable(means)
+    tile_args = _tile_terms(X, *_gemm_terms(means, writeable(prec_chol)), log_const)
+    _blocked_pass(_pass_full_blocks, _pass_full_prange, parallel, None, *_NO_STATS_FULL,
+                  MAX_BLOCKS, readonly(X), _EMPTY_RO, means, chunk_size, *tile_args, em=False,
+                  outputs=(lpn_out, labels_out, resp_out))
 
 
 def e_step_diag(X, means, prec, log_const, lpn_out, labels_out, resp_out, chunk_size,
                 parallel=False):
     """E-step only, diagonal or spherical; see the reference twin."""
-    fn = _e_diag_parallel if parallel else _e_diag_serial
-    means, prec, log_const = writeable(means), writeable(prec), writeable(log_const)
-    fn(readonly(X), means, prec, log_const, lpn_out, labels_out, resp_out, chunk_size, MAX_BLOCKS,
-       *_tile_terms(X, means, prec, log_const))
+    means = writeable(means)
+    _blocked_pass(_pass_diag_blocks, _pass_diag_prange, parallel, None, *_NO_STATS_DIAG,
+                  MAX_BLOCKS, readonly(X), _EMPTY_RO, means, chunk_size,
+                  *_tile_terms(X, means, prec, log_const), em=False,
+                  outputs=(lpn_out, labels_out, resp_out))
 
 
 def e_step_1d(X, means, prec, log_const, lpn_out, labels_out, resp_out, chunk_size,
