@@ -239,12 +239,15 @@ def test_reference_and_kernels_have_the_same_interface():
 def test_serial_and_parallel_variants_cache_separately():
     from fastem._kernels import kmeans
 
-    a, b = kmeans._lloyd_serial, kmeans._lloyd_parallel
+    a, b = kmeans._hamerly_serial, kmeans._hamerly_parallel
     assert a.py_func.__qualname__ != b.py_func.__qualname__
     assert not a.targetoptions.get("parallel")
     # the parallel variant gets prange-only options (a dict, which numba empties as it
     # reads it); every kernel gets its own copy
     assert isinstance(b.targetoptions.get("parallel"), dict)
+    # a blocks function is serial; its prange entry is the only parallel code
+    assert not kmeans._lloyd_blocks.targetoptions.get("parallel")
+    assert isinstance(kmeans._lloyd_prange.targetoptions.get("parallel"), dict)
     from fastem import _jit
 
     assert _jit._PRANGE_ONLY["prange"] is True and _jit._PRANGE_ONLY["numpy"] is False
@@ -282,8 +285,8 @@ def test_second_process_loads_kernels_from_cache(tmp_path):
     code = ("import numpy as np, fastem;"
             "fastem.KMeans(2, backend='numba', random_state=0).fit(np.arange(40.).reshape(20, 2));"
             "from fastem._kernels import kmeans;"
-            "print(sum(kmeans._lloyd_serial.stats.cache_hits.values()),"
-            " sum(kmeans._lloyd_serial.stats.cache_misses.values()))")
+            "print(sum(kmeans._lloyd_blocks.stats.cache_hits.values()),"
+            " sum(kmeans._lloyd_blocks.stats.cache_misses.values()))")
     first = _run(code, NUMBA_CACHE_DIR=str(tmp_path))
     second = _run(code, NUMBA_CACHE_DIR=str(tmp_path))
     assert first.split() == ["0", "1"]

@@ -434,19 +434,19 @@ def _reduce_blocks(psums, pweights, pinertia, pchanged, sums, wsums):
     return inertia, n_changed
 
 
-def _lloyd_iter(X, sample_weight, centers, offset, labels, sums, wsums, chunk_size, form,
-                width_tag):
+@jit
+def _lloyd_blocks(first, last, block_rows, X, sample_weight, centers, offset, rel, centers_sq,
+                  labels, psums, pweights, pinertia, pchanged, chunk_size, form, width_tag):
+    """Blocks first..last-1 of a Lloyd iteration: labels of their rows, and block b's
+    sums of x - c, weights, inertia and count of changed labels into slot b of the
+    partials. The serial kernel is this function over every block; the parallel one
+    calls it for one block per prange step (:func:`_lloyd_prange`), so both share its
+    machine code."""
     width = len(width_tag) * COL_GROUP  # a compile-time constant: see search_form
     n, d = X.shape
     k = centers.shape[0]
-    n_blocks, block_rows = _block_layout(n, chunk_size, k, d)
-    rel, centers_sq = _centre_terms(centers, offset, form, width)
     step = _step_rows(chunk_size, form)
-    psums = np.zeros((n_blocks, k, d))
-    pweights = np.zeros((n_blocks, k))
-    pinertia = np.zeros(n_blocks)
-    pchanged = np.zeros(n_blocks, dtype=np.int64)
-    for b in prange(n_blocks):
+    for b in range(first, last):
         best = np.empty(chunk_size, dtype=X.dtype)
         bestj = np.empty(chunk_size, dtype=np.uint32)
         xt, gt = _chunk_buffers(d, k, chunk_size, form, width, X)
@@ -516,20 +516,28 @@ def _lloyd_iter(X, sample_weight, centers, offset, labels, sums, wsums, chunk_si
                 psums[b, j, f] = acc[j, f]
         pinertia[b] = block_inertia
         pchanged[b] = block_changed
-    return _reduce_blocks(psums, pweights, pinertia, pchanged, sums, wsums)
 
 
-def _assign(X, sample_weight, centers, offset, labels, mindist, chunk_size, form,
-            width_tag):
+@jit(parallel=True)
+def _lloyd_prange(n_blocks, block_rows, X, sample_weight, centers, offset, rel, centers_sq,
+                  labels, psums, pweights, pinertia, pchanged, chunk_size, form, width_tag):
+    for b in prange(n_blocks):
+        bi = np.int64(b)  # a prange index is uint64: the blocks function takes int64
+        _lloyd_blocks(bi, bi + 1, block_rows, X, sample_weight, centers, offset, rel,
+                      centers_sq, labels, psums, pweights, pinertia, pchanged, chunk_size,
+                      form, width_tag)
+
+
+@jit
+def _assign_blocks(first, last, block_rows, X, sample_weight, centers, offset, rel,
+                   centers_sq, labels, mindist, pinertia, chunk_size, form, width_tag):
+    """Blocks first..last-1 of an assign-only pass, as :func:`_lloyd_blocks`."""
     width = len(width_tag) * COL_GROUP
     n, d = X.shape
     k = centers.shape[0]
     write_dist = mindist.shape[0] > 0
-    n_blocks, block_rows = _block_layout(n, chunk_size, k, d)
-    rel, centers_sq = _centre_terms(centers, offset, form, width)
     step = _step_rows(chunk_size, form)
-    pinertia = np.zeros(n_blocks)
-    for b in prange(n_blocks):
+    for b in range(first, last):
         best = np.empty(chunk_size, dtype=X.dtype)
         bestj = np.empty(chunk_size, dtype=np.int32)
         xt, gt = _chunk_buffers(d, k, chunk_size, form, width, X)
@@ -547,10 +555,15 @@ def _assign(X, sample_weight, centers, offset, labels, mindist, chunk_size, form
                     mindist[c0 + i] = best[i]
                 block_inertia += sample_weight[c0 + i] * best[i]
         pinertia[b] = block_inertia
-    inertia = 0.0
-    for b in range(n_blocks):
-        inertia += pinertia[b]
-    return inertia
+
+
+@jit(parallel=True)
+def _assign_prange(n_blocks, block_rows, X, sample_weight, centers, offset, rel, centers_sq,
+                   labels, mindist, pinertia, chunk_size, form, width_tag):
+    for b in prange(n_blocks):
+        bi = np.int64(b)
+        _assign_blocks(bi, bi + 1, block_rows, X, sample_weight, centers, offset, rel,
+                       centers_sq, labels, mindist, pinertia, chunk_size, form, width_tag)
 
 
 def _sq_distances(X, centers, offset, out, chunk_size):
@@ -570,27 +583,49 @@ def _sq_distances(X, centers, offset, out, chunk_size):
                 out[i, j] = dist
 
 
-_lloyd_serial, _lloyd_parallel = jit_variants(_lloyd_iter)
-_assign_serial, _assign_parallel = jit_variants(_assign)
 _sqdist_serial, _sqdist_parallel = jit_variants(_sq_distances)
+
+
+def _pass_layout(X, centers, offset, chunk_size, form):
+    """The block layout of a pass over X and the centres as its search reads them."""
+    (n, d), k = X.shape, centers.shape[0]
+    n_blocks, block_rows = _block_layout(n, chunk_size, k, d)
+    rel, centers_sq = _centre_terms(centers, offset, form[0], len(form[1]) * COL_GROUP)
+    return n_blocks, block_rows, rel, centers_sq
 
 
 def lloyd_iter(X, sample_weight, centers, offset, labels, sums, wsums, chunk_size,
                parallel=False):
     """One fused Lloyd iteration; see ``fastem._reference.kmeans.lloyd_iter``."""
-    fn = _lloyd_parallel if parallel else _lloyd_serial
     X, sample_weight = readonly(X), readonly(sample_weight)
-    inertia, n_changed = fn(X, sample_weight, centers, offset, labels, sums, wsums,
-                            chunk_size, *search_form(X.shape[1], centers.shape[0]))
+    (n, d), k = X.shape, centers.shape[0]
+    form = search_form(d, k)
+    n_blocks, block_rows, rel, centers_sq = _pass_layout(X, centers, offset, chunk_size, form)
+    partials = (np.zeros((n_blocks, k, d)), np.zeros((n_blocks, k)), np.zeros(n_blocks),
+                np.zeros(n_blocks, dtype=np.int64))
+    args = (block_rows, X, sample_weight, centers, offset, rel, centers_sq, labels, *partials,
+            chunk_size, *form)
+    if parallel:
+        _lloyd_prange(n_blocks, *args)
+    else:
+        _lloyd_blocks(0, n_blocks, *args)
+    inertia, n_changed = _reduce_blocks(*partials, sums, wsums)
     return float(inertia), int(n_changed)
 
 
 def assign(X, sample_weight, centers, offset, labels, mindist, chunk_size, parallel=False):
     """Assign-only pass; see ``fastem._reference.kmeans.assign``."""
-    fn = _assign_parallel if parallel else _assign_serial
     X, sample_weight = readonly(X), readonly(sample_weight)
-    return float(fn(X, sample_weight, centers, offset, labels, mindist, chunk_size,
-                    *search_form(X.shape[1], centers.shape[0])))
+    form = search_form(X.shape[1], centers.shape[0])
+    n_blocks, block_rows, rel, centers_sq = _pass_layout(X, centers, offset, chunk_size, form)
+    pinertia = np.zeros(n_blocks)
+    args = (block_rows, X, sample_weight, centers, offset, rel, centers_sq, labels, mindist,
+            pinertia, chunk_size, *form)
+    if parallel:
+        _assign_prange(n_blocks, *args)
+    else:
+        _assign_blocks(0, n_blocks, *args)
+    return float(sum(pinertia.tolist()))  # in block order, as the partials always were
 
 
 def sq_distances(X, centers, offset, out, chunk_size, parallel=False):
