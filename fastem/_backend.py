@@ -94,7 +94,7 @@ def runtime(backend, model, work):
     if name == "python":
         parallel = False
     elif mode == "auto":
-        from ._jit import max_threads
+        from ._parallel import max_threads
 
         threads = max_threads() if n_threads is None else n_threads
         parallel = threads > 1 and work >= PARALLEL_MIN_WORK
@@ -120,14 +120,15 @@ def _blas():
 
 @contextmanager
 def thread_context(rt):
-    """Around numba kernel calls: numba's thread count set to the configured
-    ``n_threads`` (numba's setting is per calling thread) and BLAS held to one
-    thread, because BLAS calls inside parallel kernels, or BLAS threads woken between
-    kernel calls, fight numba's threads for the cores. Both are restored after."""
+    """Around numba kernel calls: the thread count of parallel passes set to the
+    configured ``n_threads`` (a setting per calling thread, ``fastem._parallel``) and
+    BLAS held to one thread, because BLAS calls inside parallel passes, or BLAS threads
+    woken between kernel calls, fight the passes' threads for the cores. Both are
+    restored after."""
     if rt.backend != "numba":
         yield
         return
-    from ._jit import thread_limit
+    from ._parallel import thread_limit
 
     if getattr(_held, "blas", False):  # held by blas_held around many calls already
         with thread_limit(rt.n_threads):

@@ -70,9 +70,9 @@ def get_config() -> dict:
     Returns
     -------
     config : dict
-        ``backend`` ("auto", "numba" or "python"), ``n_threads`` (None for numba's
-        default), ``chunk_size`` (rows per kernel chunk) and ``parallel``
-        ("auto", "serial" or "parallel").
+        ``backend`` ("auto", "numba" or "python"), ``n_threads`` (None for
+        ``NUMBA_NUM_THREADS``, by default the CPU count), ``chunk_size`` (rows per
+        kernel chunk) and ``parallel`` ("auto", "serial" or "parallel").
     """
     config = {key: _from_env(key) for key in _DEFAULTS}
     config.update(_global_config)
@@ -101,8 +101,8 @@ def set_config(*, backend: str | None = None, n_threads: int | None = None,
         Kernel implementation. "auto" uses numba when it imports and the NumPy
         reference otherwise (with one warning).
     n_threads : int, optional
-        Threads for the parallel numba kernels; numba's thread count is set for
-        each fit and restored afterwards.
+        Threads of a parallel pass (the calling thread and worker threads of
+        fastem's own pool; at most ``NUMBA_NUM_THREADS``, by default the CPU count).
     chunk_size : int, optional
         Rows per kernel chunk (the unit of work and of partial sums).
     parallel : {"auto", "serial", "parallel"}, optional
@@ -121,7 +121,7 @@ def config_context(**settings: Any) -> Iterator[None]:
     """Change fastem's settings inside a ``with`` block (this thread/task only).
 
     Takes the same keywords as :func:`set_config`; ``n_threads=None`` inside a
-    context means numba's default thread count.
+    context means the default thread count (``NUMBA_NUM_THREADS``).
 
     Examples
     --------

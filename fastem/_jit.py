@@ -3,100 +3,23 @@
 It provides the house decorator :func:`jit` (nogil, cache with a fallback,
 fast-math without ``nnan``/``ninf``, because EM uses ``-inf`` log-probabilities on
 purpose, and without ``reassoc``, so that results do not depend on memory
-alignment), ``prange``, and :func:`thread_limit`. Without numba (or with
+alignment) and the intrinsics the kernels use. Without numba (or with
 ``FASTEM_DISABLE_NUMBA=1``) ``HAS_NUMBA`` is False, and kernels modules are never
 imported: the backend resolver falls back to ``fastem._reference``.
 
-It also makes numba's TBB threading layer findable (:func:`_preload_tbb`) before
-numba starts any threads: TBB is safe both when Python threads call parallel
-kernels at once and when a process forks after a parallel kernel ran. GNU OpenMP
-(``omp``, what numba picks on Linux otherwise) kills a child forked after it
-started, and ``workqueue`` aborts the process when two threads run parallel
-kernels at once.
+Every kernel is compiled serial: parallel passes run a kernel's blocks function on
+Python threads (``fastem._parallel``), so numba's threading layer is never started.
 """
 
-import ctypes
 import hashlib
 import os
 import sys
 import threading
 import types
 import warnings
-from contextlib import contextmanager
 from typing import Any
 
 from .exceptions import FastEMWarning
-
-# Passive waiting keeps OpenMP worker threads from spinning between kernel calls,
-# which on a 2-core machine slowed small problems 5-200x; the user's choice wins.
-# It only matters when numba runs on its OpenMP layer (not with TBB, the default).
-os.environ.setdefault("OMP_WAIT_POLICY", "passive")
-
-# numba's TBB layer opens the TBB runtime by its soname (``libtbb.so.12``); the tbb
-# wheel installs it in ``<prefix>/lib``, which the dynamic loader does not search.
-_TBB_SONAME = "libtbb.so.12"
-_TBB_MIN_INTERFACE = 12060  # TBB 2021.6, numba's minimum (numba/np/ufunc/parallel.py)
-tbb_library = None  # path of the TBB runtime fastem loaded, or None
-
-
-def _tbb_candidates():
-    """Paths of the TBB runtime installed by the ``tbb`` distribution: its own file
-    list first (right for virtualenvs, ``--user`` and ``--prefix`` installs), then
-    ``sys.prefix/lib``."""
-    from importlib import metadata
-
-    paths = []
-    try:
-        dist = metadata.distribution("tbb")
-        paths += [str(dist.locate_file(f)) for f in dist.files or () if f.name == _TBB_SONAME]
-    except metadata.PackageNotFoundError:
-        pass
-    paths.append(os.path.join(sys.prefix, "lib", _TBB_SONAME))
-    real = (os.path.realpath(p) for p in paths if os.path.isfile(p))
-    return list(dict.fromkeys(real))
-
-
-def _preload_tbb():
-    """Load the tbb wheel's TBB runtime with ``RTLD_GLOBAL`` so that numba's TBB
-    layer, which asks the dynamic loader for ``libtbb.so.12``, is given it.
-
-    Linux only (the platform of the tbb dependency and of GNU OpenMP's fork
-    problem). Nothing is loaded when the user chose another layer through
-    ``NUMBA_THREADING_LAYER`` (or put another first in
-    ``NUMBA_THREADING_LAYER_PRIORITY``), or when a TBB runtime is loaded already (a second
-    copy would not be the one numba gets). Returns the path loaded, or None; numba
-    then picks its layer as usual (``omp`` on Linux wheels).
-    """
-    if not sys.platform.startswith("linux"):
-        return None
-    if os.environ.get("NUMBA_THREADING_LAYER", "").strip().lower() in ("omp", "workqueue"):
-        return None
-    priority = os.environ.get("NUMBA_THREADING_LAYER_PRIORITY", "").replace(",", " ").split()
-    if priority and priority[0].lower() != "tbb":  # the user put another layer first
-        return None
-    try:
-        ctypes.CDLL(_TBB_SONAME, mode=os.RTLD_NOLOAD | os.RTLD_GLOBAL)
-        return None  # somebody loaded one already: numba will use that
-    except OSError:
-        pass
-    try:
-        candidates = _tbb_candidates()
-    except Exception:  # a broken installation must not stop fastem: numba's own search
-        return None
-    for path in candidates:
-        try:
-            lib = ctypes.CDLL(path, mode=ctypes.RTLD_GLOBAL)
-        except OSError:
-            continue
-        # the first one loaded is the one numba gets: stop there; numba checks its
-        # version again and falls back to another layer if it is too old
-        try:
-            version = lib.TBB_runtime_interface_version
-            version.restype = ctypes.c_int
-            return path if version() >= _TBB_MIN_INTERFACE else None
-        except AttributeError:
-            return None
-    return None
 
 
 try:
@@ -105,17 +28,13 @@ try:
     import numba
     import numba.core.event
 
-    tbb_library = _preload_tbb()  # importing numba starts no threads: still in time
     HAS_NUMBA = True
-    prange = numba.prange
 except ImportError:  # pragma: no cover - exercised by the numba-disabled CI leg
     numba = None  # type: ignore[assignment]
     HAS_NUMBA = False
-    prange = range  # type: ignore[assignment,misc]
 
-__all__ = ["HAS_NUMBA", "FASTMATH", "jit", "jit_variants", "prange", "thread_limit",
-           "max_threads", "prefetch_row", "threading_layer", "tbb_library", "by_float_type",
-           "bits_of", "from_bits"]
+__all__ = ["HAS_NUMBA", "FASTMATH", "jit", "prefetch_row", "by_float_type", "bits_of",
+           "from_bits", "compiled_count", "runtime_info", "default_threads"]
 
 # Fast-math flags, but never nnan/ninf (-inf log-probabilities must survive) nor
 # reassoc: with reassoc LLVM may split a reduction by the data's memory alignment,
@@ -123,15 +42,6 @@ __all__ = ["HAS_NUMBA", "FASTMATH", "jit", "jit_variants", "prange", "thread_lim
 FASTMATH = frozenset({"nsz", "arcp", "contract", "afn"})
 
 _cache_warned = False
-
-# parallel=True would also turn every NumPy call and array expression of a kernel
-# (np.zeros, ``a[:] = 0``, ...) into a parallel loop of its own, each compiled apart:
-# the kernels' only parallel loops are their ``prange`` over blocks. (The first parallel
-# full-covariance EM pass compiled in 8.5 s with all conversions, in 6.2 s with these.)
-_PRANGE_ONLY = {"prange": True, "comprehension": False, "reduction": False,
-                "inplace_binop": False, "setitem": False, "numpy": False, "stencil": False,
-                "fusion": False}
-
 
 # Sources that kernels use without numba's cache seeing them: this module's
 # intrinsics and the vector math the kernel modules import. numba keys a cached
@@ -156,34 +66,32 @@ def _helpers_digest():
 _HELPERS = _helpers_digest()
 
 
-def _options_tag(parallel, fastmath):
+def _options_tag(fastmath):
     # numba's cache key is the kernel's name and source, not its compile options: a
     # change of flags here would be served machine code compiled with the old ones.
     # The options, and the digest of the helpers' sources, go into the cached name.
-    text = f"{sorted(FASTMATH) if fastmath else None}|numpy|{parallel}|{_HELPERS}"
+    text = f"{sorted(FASTMATH) if fastmath else None}|numpy|serial|{_HELPERS}"
     return hashlib.sha1(text.encode()).hexdigest()[:8]
 
 
-def jit(func=None, *, parallel=False, fastmath=True):
-    """Compile ``func`` lazily with fastem's settings.
+def jit(func=None, *, fastmath=True):
+    """Compile ``func`` lazily with fastem's settings (serial, ``nogil``: see
+    ``fastem._parallel`` for the parallel passes).
 
     Parameters
     ----------
     func : callable
         A plain Python function written in numba's subset.
-    parallel : bool
-        Compile ``prange`` loops as parallel loops.
     fastmath : bool
         Use :data:`FASTMATH` (never ``nnan``/``ninf``).
     """
     if func is None:
-        return lambda f: jit(f, parallel=parallel, fastmath=fastmath)
+        return lambda f: jit(f, fastmath=fastmath)
     if not HAS_NUMBA:
         return func
-    # a copy: numba pops the keys of the dict it is given
-    options = dict(nogil=True, parallel=dict(_PRANGE_ONLY) if parallel else False,
-                   error_model="numpy", fastmath=set(FASTMATH) if fastmath else False)
-    func = _renamed(func, "__" + _options_tag(parallel, fastmath))
+    options = dict(nogil=True, error_model="numpy",
+                   fastmath=set(FASTMATH) if fastmath else False)
+    func = _renamed(func, "__" + _options_tag(fastmath))
     global _cache_warned
     try:
         return numba.njit(cache=True, **options)(func)
@@ -216,21 +124,6 @@ def _renamed(func, suffix):
     new.__module__ = func.__module__
     new.__doc__ = func.__doc__
     return new
-
-
-def jit_variants(func, fastmath=True):
-    """Compile ``func`` twice: serial (``prange`` runs as ``range``) and parallel.
-
-    Returns
-    -------
-    serial, parallel : callables
-        Both take the same arguments (every compilation of fastem's kernels that runs
-        for long is announced: :class:`_CompileListener`). Without numba both are
-        ``func`` itself.
-    """
-    if not HAS_NUMBA:
-        return func, func
-    return jit(func, fastmath=fastmath), jit(func, parallel=True, fastmath=fastmath)
 
 
 # One line on stderr whenever numba compiles one of fastem's kernels for longer than
@@ -316,69 +209,18 @@ if HAS_NUMBA:
     numba.core.event.register("numba:compile", _CompileListener())
 
 
-def threading_layer():
-    """The threading layer numba started ("tbb", "omp", "workqueue"), or None
-    before the first parallel kernel (or without numba)."""
-    if not HAS_NUMBA:
-        return None
-    try:
-        return numba.threading_layer()
-    except ValueError:
-        return None
+def default_threads():
+    """The thread count of parallel passes unless configured (``n_threads``): numba's
+    ``NUMBA_NUM_THREADS`` (the environment variable, or the CPU count), 1 without
+    numba."""
+    return numba.config.NUMBA_NUM_THREADS if HAS_NUMBA else 1
 
 
 def runtime_info():
-    """numba's version, thread count and threading layer, as a short string."""
+    """numba's version and the thread count of parallel passes, as a short string."""
     if not HAS_NUMBA:
         return "numba not available"
-    layer = threading_layer() or "not started yet"
-    return (f"numba {numba.__version__} ({numba.get_num_threads()} threads, threading "
-            f"layer {layer})")
-
-
-# True in a process forked after numba's GNU OpenMP layer started: numba's OpenMP
-# layer terminates such a child on its first parallel kernel, so there max_threads()
-# is 1 and parallel="auto" runs the serial kernels. (TBB is fork-safe: not needed.)
-_forked_after_omp = False
-
-
-def _after_fork_in_child():
-    global _forked_after_omp
-    if threading_layer() == "omp":
-        _forked_after_omp = True
-
-
-if HAS_NUMBA and sys.platform.startswith("linux") and hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_after_fork_in_child)
-
-
-def max_threads():
-    """Number of threads numba's parallel kernels may use (1 without numba, and in
-    a child forked after numba's OpenMP layer started)."""
-    if not HAS_NUMBA or _forked_after_omp:
-        return 1
-    return numba.config.NUMBA_NUM_THREADS
-
-
-@contextmanager
-def thread_limit(n_threads):
-    """Set numba's thread count for this thread inside the block, then restore it.
-
-    Yields the thread count in force.
-    """
-    if not HAS_NUMBA:
-        yield 1
-        return
-    old = numba.get_num_threads()
-    if n_threads is None:
-        yield old
-        return
-    n = max(1, min(int(n_threads), numba.config.NUMBA_NUM_THREADS))
-    numba.set_num_threads(n)
-    try:
-        yield n
-    finally:
-        numba.set_num_threads(old)
+    return f"numba {numba.__version__} ({default_threads()} threads)"
 
 
 def _make_prefetch_row():

@@ -129,19 +129,34 @@ def test_import_compiles_nothing_and_is_fast():
 
 
 @requires_numba
-def test_threads_set_for_fit_and_restored():
-    import numba
+def test_threads_set_for_fit_and_restored(monkeypatch):
+    from fastem import _parallel
+    from fastem._parallel import current_threads, max_threads, thread_limit
 
-    from fastem._jit import thread_limit
-
-    before = numba.get_num_threads()
+    before = current_threads()
+    assert before == max_threads()
     with thread_limit(1) as n:
-        assert n == 1 and numba.get_num_threads() == 1
-    assert numba.get_num_threads() == before
+        assert n == 1 and current_threads() == 1
+        with thread_limit(None) as inner:  # None keeps the setting in force
+            assert inner == 1
+    assert current_threads() == before
+    with thread_limit(10**6) as n:  # clipped to what the machine offers
+        assert n == max_threads()
+    # a fit runs its passes on the configured count, and the setting is restored
+    seen = []
+    real = _parallel.run_blocks
+
+    def spy(fn, n_blocks, args, n_threads):
+        seen.append(n_threads)
+        return real(fn, n_blocks, args, n_threads)
+
+    for module in ("kmeans", "gaussian_mixture"):
+        monkeypatch.setattr(f"fastem._kernels.{module}.run_blocks", spy)
     X = np.random.default_rng(0).normal(size=(5000, 3))
     with fastem.config_context(n_threads=1, parallel="parallel"):
         fastem.KMeans(3, random_state=0).fit(X)
-    assert numba.get_num_threads() == before
+    assert seen and set(seen) == {1}
+    assert current_threads() == before
 
 
 @requires_numba
@@ -149,7 +164,7 @@ def test_parallel_choice_by_size():
     small = _backend.runtime("numba", "kmeans", work=1000)
     assert small.parallel is False
     big = _backend.runtime("numba", "kmeans", work=10**8)
-    from fastem._jit import max_threads
+    from fastem._parallel import max_threads
 
     assert big.parallel is (max_threads() > 1)
     with fastem.config_context(parallel="parallel"):
@@ -236,21 +251,19 @@ def test_reference_and_kernels_have_the_same_interface():
 
 
 @requires_numba
-def test_serial_and_parallel_variants_cache_separately():
-    from fastem._kernels import kmeans
+def test_kernels_compile_serial_code_only():
+    # parallel passes run the serial blocks functions on threads (fastem._parallel):
+    # no kernel is compiled with numba's parallel=True, which would start numba's
+    # threading layer and compile every pass a second time
+    import numba
 
-    a, b = kmeans._hamerly_serial, kmeans._hamerly_parallel
-    assert a.py_func.__qualname__ != b.py_func.__qualname__
-    assert not a.targetoptions.get("parallel")
-    # the parallel variant gets prange-only options (a dict, which numba empties as it
-    # reads it); every kernel gets its own copy
-    assert isinstance(b.targetoptions.get("parallel"), dict)
-    # a blocks function is serial; its prange entry is the only parallel code
-    assert not kmeans._lloyd_blocks.targetoptions.get("parallel")
-    assert isinstance(kmeans._lloyd_prange.targetoptions.get("parallel"), dict)
-    from fastem import _jit
+    from fastem._kernels import binomial_mixture, gaussian_mixture, kmeans
 
-    assert _jit._PRANGE_ONLY["prange"] is True and _jit._PRANGE_ONLY["numpy"] is False
+    jitted = [obj for mod in (kmeans, gaussian_mixture, binomial_mixture)
+              for obj in vars(mod).values() if isinstance(obj, numba.core.dispatcher.Dispatcher)]
+    assert len(jitted) > 20
+    assert all(not fn.targetoptions.get("parallel") for fn in jitted)
+    assert all(fn.targetoptions.get("nogil") for fn in jitted)
 
 
 @requires_numba

@@ -1,14 +1,14 @@
-"""Fork and thread safety of the parallel kernels (numba's threading layer).
+"""Fork and thread safety of the parallel passes (``fastem._parallel``: a kernel's
+blocks function on fastem's worker threads).
 
-After a parallel kernel ran, a ``multiprocessing`` pool with the fork start method
-must work (GNU OpenMP, numba's default layer on Linux, kills such children), fits
-from many Python threads at once must equal the serial fit bit for bit, and the
-layer must be TBB when the tbb wheel is installed. Fork tests run in a subprocess,
-so that neither this process's threading layer nor a hang can affect the session.
+After a parallel pass ran, a ``multiprocessing`` pool with the fork start method must
+work (a forked child has none of the parent's worker threads: it starts its own), no
+kernel may start numba's threading layer, and fits from many Python threads at once
+must equal the serial fit bit for bit. Fork tests run in a subprocess, so that a hang
+cannot affect the session.
 """
 
 import concurrent.futures
-import importlib.metadata
 import json
 import os
 import subprocess
@@ -27,24 +27,13 @@ pytestmark = requires_numba
 LINUX = sys.platform.startswith("linux")
 
 
-def _tbb_installed():
-    try:
-        importlib.metadata.distribution("tbb")
-    except importlib.metadata.PackageNotFoundError:
-        return False
-    return True
-
-
-requires_tbb = pytest.mark.skipif(not (LINUX and _tbb_installed()),
-                                  reason="tbb wheel not installed (or not Linux)")
-
 # Shared by the subprocess scripts: data, fits compared bit for bit, and a fork pool
-# whose map has its own timeout (a child killed by GNU OpenMP hangs Pool.map).
+# whose map has its own timeout (a child that hangs would hang Pool.map).
 _PRELUDE = """
 import json, multiprocessing, warnings
 import numpy as np
 import fastem
-from fastem import _jit
+from fastem import _parallel
 
 warnings.simplefilter("ignore")
 rng = np.random.default_rng(0)
@@ -63,7 +52,7 @@ def same(a, b):
 def child(args):
     seed, mode = args
     fastem.set_config(parallel=mode)
-    return _jit.max_threads(), fit(seed)
+    return _parallel.max_threads(), fit(seed)
 
 def fork_map(mode, seeds):
     with multiprocessing.get_context("fork").Pool(2) as pool:
@@ -92,11 +81,17 @@ _FORK_AFTER_PARALLEL = """
 with fastem.config_context(parallel="serial"):
     serial = [fit(seed) for seed in (1, 2)]
 fastem.set_config(parallel="parallel")
-parent = fit(1)                      # parallel kernels run here, threads start
-layer = _jit.threading_layer()
+parent = fit(1)                      # parallel passes run here, worker threads start
+import numba
+try:
+    layer = numba.threading_layer()  # raises while numba's layer was never started
+except ValueError:
+    layer = None
+workers = _parallel._pool is not None
 results = fork_map(MODE, (1, 2))     # children fit again, after the fork
 print(json.dumps({
     "layer": layer,
+    "workers": workers,
     "parent_equal": same(parent, serial[0]),
     "children_equal": [same(r, s) for (_, r), s in zip(results, serial)],
     "children_max_threads": [n for n, _ in results],
@@ -105,49 +100,16 @@ print(json.dumps({
 
 
 @pytest.mark.skipif(not LINUX, reason="the fork start method is tested on Linux")
-def test_fork_pool_after_parallel_kernel():
-    # children on parallel="auto" with enough work (25000 x 8 x 10) for parallel
-    # kernels: fork-safe whatever the layer (with OpenMP they fall back to serial)
-    out = _run(_FORK_AFTER_PARALLEL.replace("MODE", "'auto'"))
-    assert out["layer"] is not None  # a parallel kernel did run in the parent
+@pytest.mark.parametrize("mode", ["auto", "parallel"])
+def test_fork_pool_after_parallel_pass(mode):
+    # children on parallel="auto" (enough work, 25000 x 8 x 10, for parallel passes)
+    # or forced onto them, on all threads
+    out = _run(_FORK_AFTER_PARALLEL.replace("MODE", repr(mode)))
+    assert out["workers"]  # a parallel pass did run in the parent, on worker threads
+    assert out["layer"] is None  # ... and numba's threading layer never started
     assert out["parent_equal"]
     assert out["children_equal"] == [True, True]
-
-
-@requires_tbb
-def test_fork_children_run_parallel_kernels_with_tbb():
-    # the strict case: children forced onto the parallel kernels, on all threads
-    out = _run(_FORK_AFTER_PARALLEL.replace("MODE", "'parallel'"))
-    assert out["layer"] == "tbb"
-    assert out["children_equal"] == [True, True]
     assert min(out["children_max_threads"]) == max(out["children_max_threads"]) >= 1
-
-
-@pytest.mark.skipif(not LINUX, reason="GNU OpenMP's fork problem is Linux's")
-def test_fork_after_openmp_layer_runs_serial_kernels_in_children():
-    # the fallback when TBB cannot be used: numba's OpenMP layer would terminate a
-    # forked child on its first parallel kernel; fastem runs the serial ones there
-    out = _run(_FORK_AFTER_PARALLEL.replace("MODE", "'auto'"), NUMBA_THREADING_LAYER="omp")
-    if out["layer"] != "omp":
-        pytest.skip(f"numba's OpenMP layer is not available here ({out['layer']})")
-    assert out["children_max_threads"] == [1, 1]
-    assert out["children_equal"] == [True, True]
-
-
-@requires_tbb
-def test_threading_layer_is_tbb_and_user_choice_wins():
-    body = """
-fastem.set_config(parallel="parallel")
-fit(0)
-print(json.dumps({"layer": _jit.threading_layer(), "library": _jit.tbb_library,
-                  "info": _jit.runtime_info()}))
-"""
-    out = _run(body)
-    assert out["layer"] == "tbb"
-    assert out["library"] and os.path.basename(out["library"]).startswith("libtbb.so.12")
-    assert "threading layer tbb" in out["info"]
-    out = _run(body, NUMBA_THREADING_LAYER="omp")
-    assert out["layer"] == "omp" and out["library"] is None
 
 
 def _blobs(n=6000, d=3, k=4, seed=0):
@@ -165,15 +127,11 @@ def _fits(X):
 
 
 def test_fits_from_eight_threads_equal_the_serial_fit():
-    from fastem._jit import threading_layer
-
     X = _blobs()
     with fastem.config_context(parallel="serial"):
         expected = _fits(X)
     fastem.set_config(parallel="parallel")  # process-wide: seen by the pool's threads
-    alone = _fits(X)                        # starts numba's threading layer
-    if threading_layer() == "workqueue":
-        pytest.skip("numba's workqueue layer is not thread-safe (no TBB, no OpenMP)")
+    alone = _fits(X)
     barrier = threading.Barrier(8, timeout=60)
 
     def task(i):

@@ -27,7 +27,7 @@ def _variants():
 def _call(mod, parallel, threads, fn, *args):
     if threads is None:
         return getattr(mod, fn)(*args, parallel)
-    from fastem._jit import thread_limit
+    from fastem._parallel import thread_limit
 
     with thread_limit(threads):
         return getattr(mod, fn)(*args, parallel)
@@ -109,7 +109,7 @@ def test_probabilities_zero_and_one_give_no_nan():
 
 @requires_numba
 def test_parallel_result_independent_of_thread_count():
-    from fastem._jit import max_threads
+    from fastem._parallel import max_threads
     from fastem._kernels import binomial_mixture as ker
 
     X, nt, w, weights, probs, (log_w, logp, log1mp) = _problem(30_001, "count", seed=2)

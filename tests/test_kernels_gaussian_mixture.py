@@ -57,7 +57,7 @@ def _problem(n, cov_type, dtype, seed=0):
 def _call(mod, parallel, threads, fn, *args):
     if threads is None:
         return getattr(mod, fn)(*args, parallel)
-    from fastem._jit import thread_limit
+    from fastem._parallel import thread_limit
 
     with thread_limit(threads):
         return getattr(mod, fn)(*args, parallel)
@@ -122,7 +122,7 @@ def test_zero_weight_component_and_zero_weight_rows():
 @requires_numba
 @pytest.mark.parametrize("cov_type", ["full", "diag", "1d-full"])
 def test_parallel_result_independent_of_thread_count(cov_type):
-    from fastem._jit import max_threads
+    from fastem._parallel import max_threads
     from fastem._kernels import gaussian_mixture as ker
 
     X, w, weights, means, full, family, prec, log_const = _problem(30_001, cov_type,

@@ -39,7 +39,7 @@ def _kernels(name):
 def _call(name, parallel, threads, fn, *args):
     mod = _kernels(name)
     if name == "numba":
-        from fastem._jit import thread_limit
+        from fastem._parallel import thread_limit
 
         with thread_limit(threads):
             return getattr(mod, fn)(*args, parallel)
@@ -131,7 +131,7 @@ def test_sq_distances_matches_loop(kernel, n, chunk, dtype):
 @pytest.mark.parametrize("n", [1000, 20_011])
 def test_parallel_result_independent_of_thread_count(n, dtype):
     # fixed chunk -> block mapping and a serial reduction: bitwise identical
-    from fastem._jit import max_threads
+    from fastem._parallel import max_threads
 
     X, w, centers = _data(n, 6, 7, dtype, seed=3)
     results = []
@@ -277,8 +277,9 @@ def test_search_form_tags_carry_the_form_and_the_width():
 
 @requires_numba
 def test_a_fit_compiles_only_its_search_form(tmp_path):
-    # in a fresh cache: a d = 2 fit compiles the row search only; a d = 8 fit then adds
-    # the tile search, and nothing compiles the matrix-product form
+    # in a fresh cache: a d = 2 fit compiles the pass with its inline row search and no
+    # chunk search; a d = 8 fit then adds the tile search, and nothing compiles the
+    # matrix-product form
     import subprocess
     import sys
 
@@ -289,11 +290,11 @@ from fastem._kernels import kmeans as K
 rng = np.random.default_rng(0)
 X = rng.normal(size=(3000, 2))
 fastem.KMeans(3, random_state=0, max_iter=3).fit(X)
-print(len(K._nearest_rows.signatures), len(K._nearest_tile.signatures),
+print(len(K._lloyd_blocks.signatures), len(K._nearest_tile.signatures),
       len(K._nearest_gemm.signatures))
 X = rng.normal(size=(3000, 8))
 fastem.KMeans(3, random_state=0, max_iter=3).fit(X)
-print(len(K._nearest_rows.signatures), len(K._nearest_tile.signatures),
+print(len(K._lloyd_blocks.signatures), len(K._nearest_tile.signatures),
       len(K._nearest_gemm.signatures))
 """
     env = dict(__import__("os").environ, NUMBA_CACHE_DIR=str(tmp_path))
@@ -301,8 +302,8 @@ print(len(K._nearest_rows.signatures), len(K._nearest_tile.signatures),
                          env=env, timeout=600)
     assert res.returncode == 0, res.stderr
     first, second = [line.split() for line in res.stdout.splitlines()[-2:]]
-    assert first == ["1", "0", "0"]
-    assert second[1:] == ["1", "0"]
+    assert first == ["1", "0", "0"]  # fit and predictions share one pass
+    assert second == ["2", "1", "0"]
 
 
 @requires_numba

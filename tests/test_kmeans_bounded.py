@@ -35,7 +35,7 @@ def _variants():
 
 
 def _call(mod, parallel, threads, *args):
-    from fastem._jit import thread_limit
+    from fastem._parallel import thread_limit
 
     with thread_limit(threads):
         return mod.hamerly_iter(*args, parallel)
@@ -95,7 +95,7 @@ def test_hamerly_iterations_are_the_naive_lloyd_steps(variant, n, chunk, dtype, 
 def _yinyang_pass(mod, parallel, threads, state, X, w, centers, labels, sums, wsums,
                   chunk):
     """One pass as the estimator runs it: Lloyd and the first bounds, then Yinyang."""
-    from fastem._jit import thread_limit
+    from fastem._parallel import thread_limit
 
     with thread_limit(threads):
         if "cum" not in state:

@@ -521,17 +521,6 @@ def test_kmeans_statistics_without_a_centre_add_as_plain_sums():
         assert total.weight == 2 * new.weight
 
 
-def test_tbb_is_not_loaded_when_another_layer_comes_first(monkeypatch):
-    from fastem import _jit
-
-    for name, value in (("NUMBA_THREADING_LAYER", "omp"),
-                        ("NUMBA_THREADING_LAYER_PRIORITY", "omp tbb workqueue")):
-        monkeypatch.setenv(name, value)
-        assert _jit._preload_tbb() is None
-        monkeypatch.delenv(name)
-
-
-
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_subnormal_weights_fit_as_their_normal_multiples(backend):
     # weights around 1e-320 keep only a few digits of their ratios, but they are

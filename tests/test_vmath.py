@@ -170,7 +170,7 @@ def test_log_edges(vm):
 def test_tile_sums_do_not_depend_on_alignment_or_threads():
     # the Gaussian kernel's sums over rows (pairwise folds, lane accumulators) give
     # bitwise the same statistics for 1 and 2 threads and for misaligned copies of X
-    from fastem._jit import thread_limit
+    from fastem._parallel import thread_limit
     from fastem._kernels import gaussian_mixture as gk
 
     rng = np.random.default_rng(3)

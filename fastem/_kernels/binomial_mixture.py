@@ -2,28 +2,29 @@
 (same functions, arguments and buffers; see that module for the definitions).
 
 Layout as in the other kernel modules: fixed chunks of ``chunk_size`` rows grouped
-into at most ``MAX_BLOCKS`` blocks, ``prange`` over blocks, per-block partial sums
-added in block order, so results do not depend on the thread count. Each chunk is a
+into at most ``MAX_BLOCKS`` blocks, shared out between threads
+(``fastem._parallel``), per-block partial sums added in block order, so results do
+not depend on the thread count. Each chunk is a
 tile (``fastem._kernels._tiles``): log-probabilities component-major with the rows in
 the vector lanes, the exps and logs of the whole tile with the kernels' vector math.
 """
 
 import numpy as np
 
-from .._jit import jit, jit_variants, prange
+from .._jit import jit
+from .._parallel import block_sum, current_threads, run_blocks
 from .._validation import readonly
-from ._tiles import (ACC_WIDTH, TILE_PAD, finish_tile, lane_dot,
-                     reduce_moments, responsibilities_tile, row_maxima, tree_sum)
+from ._tiles import (ACC_WIDTH, TILE_PAD, finish_tile, lane_dot, responsibilities_tile,
+                     row_maxima, tree_sum)
 
 __all__ = ["em_step", "e_step"]
 
 MAX_BLOCKS = 64
 
 
-@jit
 def _block_layout(n, chunk_size):
     n_chunks = (n + chunk_size - 1) // chunk_size
-    chunks_per_block = (n_chunks + MAX_BLOCKS - 1) // MAX_BLOCKS
+    chunks_per_block = max(1, (n_chunks + MAX_BLOCKS - 1) // MAX_BLOCKS)  # 1 for n = 0
     block_rows = chunks_per_block * chunk_size
     return (n + block_rows - 1) // block_rows, block_rows
 
@@ -64,15 +65,14 @@ def _joint_tile(xt, tt, m, log_w, logp, log1mp, lp, top):
     row_maxima(lp, m, top)
 
 
-def _em_step(X, n_trials, sample_weight, log_w, logp, log1mp, N, SX, SN, chunk_size):
+@jit
+def _em_blocks(first, last, block_rows, X, n_trials, sample_weight, log_w, logp, log1mp,
+               chunk_size, pN, pSX, pSN, pll):
+    """Blocks first..last-1 of an EM pass: block b's moments into slot b of the
+    partial statistics, its log-likelihood into pll[b]."""
     n, d = X.shape
     k = log_w.shape[0]
-    n_blocks, block_rows = _block_layout(n, chunk_size)
-    pN = np.zeros((n_blocks, k))
-    pSX = np.zeros((n_blocks, k, d))
-    pSN = np.zeros((n_blocks, k, d))
-    pll = np.zeros(n_blocks)
-    for b in prange(n_blocks):
+    for b in range(first, last):
         xt = np.empty((d, chunk_size + TILE_PAD))
         tt = np.empty((d, chunk_size + TILE_PAD))
         lp = np.empty((k, chunk_size + TILE_PAD))
@@ -99,14 +99,15 @@ def _em_step(X, n_trials, sample_weight, log_w, logp, log1mp, N, SX, SN, chunk_s
                     pSX[b, c, f] += lane_dot(r, xt[f], m, acc)
                     pSN[b, c, f] += lane_dot(r, tt[f], m, acc)
         pll[b] = ll
-    return reduce_moments(pN, pSX, pSN, pll, N, SX, SN)
 
 
-def _e_step(X, n_trials, log_w, logp, log1mp, lpn_out, labels_out, resp_out, chunk_size):
+@jit
+def _e_blocks(first, last, block_rows, X, n_trials, log_w, logp, log1mp, lpn_out, labels_out,
+              resp_out, chunk_size):
+    """Blocks first..last-1 of an E-step: the outputs asked for, for their rows."""
     n, d = X.shape
     k = log_w.shape[0]
-    n_blocks, block_rows = _block_layout(n, chunk_size)
-    for b in prange(n_blocks):
+    for b in range(first, last):
         xt = np.empty((d, chunk_size + TILE_PAD))
         tt = np.empty((d, chunk_size + TILE_PAD))
         lp = np.empty((k, chunk_size + TILE_PAD))
@@ -121,21 +122,28 @@ def _e_step(X, n_trials, log_w, logp, log1mp, lpn_out, labels_out, resp_out, chu
             finish_tile(lp, top, m, c0, s, lpn_out, labels_out, resp_out)
 
 
-_em_serial, _em_parallel = jit_variants(_em_step)
-_e_serial, _e_parallel = jit_variants(_e_step)
-
-
 def em_step(X, n_trials, sample_weight, log_w, logp, log1mp, N, SX, SN, chunk_size,
             parallel=False):
     """One fused EM pass; see the reference twin."""
-    fn = _em_parallel if parallel else _em_serial
-    return float(fn(readonly(X), readonly(n_trials), readonly(sample_weight), log_w, logp,
-                    log1mp, N, SX, SN, chunk_size))
+    (n, d), k = X.shape, log_w.shape[0]
+    n_blocks, block_rows = _block_layout(n, chunk_size)
+    pN, pll = np.zeros((n_blocks, k)), np.zeros(n_blocks)
+    pSX, pSN = np.zeros((n_blocks, k, d)), np.zeros((n_blocks, k, d))
+    run_blocks(_em_blocks, n_blocks,
+               (block_rows, readonly(X), readonly(n_trials), readonly(sample_weight), log_w,
+                logp, log1mp, chunk_size, pN, pSX, pSN, pll),
+               current_threads() if parallel else 1)
+    N[:] = block_sum(pN)
+    SX[:] = block_sum(pSX)
+    SN[:] = block_sum(pSN)
+    return float(block_sum(pll))
 
 
 def e_step(X, n_trials, log_w, logp, log1mp, lpn_out, labels_out, resp_out, chunk_size,
            parallel=False):
     """E-step only; see the reference twin."""
-    fn = _e_parallel if parallel else _e_serial
-    fn(readonly(X), readonly(n_trials), log_w, logp, log1mp, lpn_out, labels_out, resp_out,
-       chunk_size)
+    n_blocks, block_rows = _block_layout(X.shape[0], chunk_size)
+    run_blocks(_e_blocks, n_blocks,
+               (block_rows, readonly(X), readonly(n_trials), log_w, logp, log1mp, lpn_out,
+                labels_out, resp_out, chunk_size),
+               current_threads() if parallel else 1)

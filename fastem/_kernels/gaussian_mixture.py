@@ -3,21 +3,21 @@
 
 Layout as in ``fastem._kernels.kmeans``: fixed chunks of ``chunk_size`` rows, grouped
 into blocks; one partial-statistics slot per block, added in block order afterwards.
-Each pass is one serial *blocks* function (``_pass_full_blocks(first, last, ...)``):
-the serial kernel runs it over every block, the parallel one is a ``prange`` over
-blocks calling it for one block each. numba compiles every function it is given as
-machine code of its own, with the code of everything it calls; the blocks function is
-compiled once and shared by both, where two kernels with the loop inline would each
-compile it. The E-step and the EM pass are the same function too (``em``). The number of blocks is capped so that the partial
-statistics stay within ``STATS_BUDGET`` float64 values: memory does not grow with
-n_samples, and the layout depends only on (n, chunk_size, k, d), never on threads.
+Each pass is one *blocks* function (``_pass_full_blocks(first, last, ...)``): the
+serial pass runs it over every block, the parallel one runs it on several threads
+(``fastem._parallel.run_blocks``), so both run one machine code. The E-step and the
+EM pass are the same function too (``em``): a fit and its predictions compile one
+pass. The number of blocks is capped so that the partial statistics stay within
+``STATS_BUDGET`` float64 values: memory does not grow with n_samples, and the layout
+depends only on (n, chunk_size, k, d), never on threads.
 """
 
 import numpy as np
 
-from .._jit import jit, jit_variants, prange
+from .._jit import jit
+from .._parallel import block_sum, current_threads, run_blocks
 from .._validation import readonly, writeable
-from ._tiles import (TILE_PAD, exp_tile, finish_tile, log_densities, reduce_moments,
+from ._tiles import (TILE_PAD, exp_tile, finish_tile, log_densities,
                      responsibilities_tile, tree_sum)
 from ._vmath import log64
 
@@ -34,7 +34,7 @@ ACC_WIDTH = 32  # running partial sums per reduction over the rows of a tile
 # edits to helpers imported from another module.
 def _block_layout(n, chunk_size, max_blocks):
     n_chunks = (n + chunk_size - 1) // chunk_size
-    chunks_per_block = (n_chunks + max_blocks - 1) // max_blocks
+    chunks_per_block = max(1, (n_chunks + max_blocks - 1) // max_blocks)  # 1 for n = 0
     block_rows = chunks_per_block * chunk_size
     return (n + block_rows - 1) // block_rows, block_rows
 
@@ -112,40 +112,13 @@ def _moments_diag_tile(xt, m, means, lp, scale, acc, pN, pS1, pS2, b):
 
 
 @jit
-def _reduce_full(pN, pS1, pS2, pll, N, S1, S2):
-    """As :func:`fastem._kernels._tiles.reduce_moments`, for (k, d, d) second moments
-    (the upper halves added, then mirrored: exactly symmetric, whatever the rounding of
-    each half)."""
-    n_blocks, k, d = pS1.shape
-    N[:] = 0.0
-    S1[:, :] = 0.0
-    S2[:, :, :] = 0.0
-    total = 0.0
-    for b in range(n_blocks):
-        total += pll[b]
-        for c in range(k):
-            N[c] += pN[b, c]
-            for f in range(d):
-                S1[c, f] += pS1[b, c, f]
-                for g in range(f, d):
-                    S2[c, f, g] += pS2[b, c, f, g]
-    for c in range(k):
-        for f in range(d):
-            for g in range(f + 1, d):
-                S2[c, g, f] = S2[c, f, g]
-    return total
-
-
-@jit
 def _pass_diag_blocks(first, last, block_rows, X, sample_weight, means, chunk_size, means_t,
                       prec_t, log_const_t, em, pN, pS1, pS2, pll, lpn_out, labels_out,
                       resp_out):
     """Blocks first..last-1 of the diagonal pass. With ``em``, the E- and M-step moments
     of block b's rows go into slot b of the partial statistics and its log-likelihood
     into pll[b]; without, the E-step outputs asked for (non-empty buffers) are written
-    for its rows. The serial kernel is this function over every block; the parallel
-    one calls it for one block per prange step (:func:`_pass_diag_prange`), so both
-    share its machine code, and E-step and EM passes share it too."""
+    for its rows."""
     n, d = X.shape
     k = means.shape[0]
     xt = np.empty((d, chunk_size + TILE_PAD), dtype=X.dtype)
@@ -169,17 +142,6 @@ def _pass_diag_blocks(first, last, block_rows, X, sample_weight, means, chunk_si
                 finish_tile(lp, top, m, c0, s, lpn_out, labels_out, resp_out)
         if em:
             pll[b] = ll
-
-
-@jit(parallel=True)
-def _pass_diag_prange(n_blocks, block_rows, X, sample_weight, means, chunk_size, means_t,
-                      prec_t, log_const_t, em, pN, pS1, pS2, pll, lpn_out, labels_out,
-                      resp_out):
-    for b in prange(n_blocks):
-        bi = np.int64(b)  # a prange index is uint64: the blocks function takes int64
-        _pass_diag_blocks(bi, bi + 1, block_rows, X, sample_weight, means, chunk_size,
-                          means_t, prec_t, log_const_t, em, pN, pS1, pS2, pll, lpn_out,
-                          labels_out, resp_out)
 
 
 @jit
@@ -275,23 +237,11 @@ def _pass_full_blocks(first, last, block_rows, X, sample_weight, means, chunk_si
             pll[b] = ll
 
 
-@jit(parallel=True)
-def _pass_full_prange(n_blocks, block_rows, X, sample_weight, means, chunk_size, pt_all,
-                      mu_p, log_const_t, em, pN, pS1, pS2, pll, lpn_out, labels_out,
-                      resp_out):
-    for b in prange(n_blocks):
-        bi = np.int64(b)
-        _pass_full_blocks(bi, bi + 1, block_rows, X, sample_weight, means, chunk_size,
-                          pt_all, mu_p, log_const_t, em, pN, pS1, pS2, pll, lpn_out,
-                          labels_out, resp_out)
-
-
-def _blocked_pass(blocks, blocks_prange, parallel, reduce, N, S1, S2, max_blocks, X,
-                  sample_weight, means, chunk_size, *tile_args, em, outputs):
+def _blocked_pass(blocks, parallel, N, S1, S2, max_blocks, X, sample_weight, means, chunk_size,
+                  *tile_args, em, outputs):
     """Run a pass over X in its block layout (see the module docstring): ``blocks``
-    over all of them (serial) or ``blocks_prange`` (parallel), then, for an EM pass,
-    ``reduce`` the partial statistics into N, S1, S2 in block order and return the
-    log-likelihood."""
+    over all of them, on one thread or several, then, for an EM pass, add the partial
+    statistics into N, S1, S2 in block order and return the log-likelihood."""
     n = X.shape[0]
     k, d = means.shape
     n_blocks, block_rows = _block_layout(n, chunk_size, max_blocks)
@@ -302,13 +252,23 @@ def _blocked_pass(blocks, blocks_prange, parallel, reduce, N, S1, S2, max_blocks
     pll = np.zeros(slots)
     args = (block_rows, X, sample_weight, means, chunk_size, *tile_args, em, pN, pS1, pS2,
             pll, *outputs)
-    if parallel:
-        blocks_prange(n_blocks, *args)
-    else:
-        blocks(0, n_blocks, *args)
+    run_blocks(blocks, n_blocks, args, current_threads() if parallel else 1)
     if not em:
         return 0.0
-    return float(reduce(pN, pS1, pS2, pll, N, S1, S2))
+    return _add_moments(pN, pS1, pS2, pll, N, S1, S2)
+
+
+def _add_moments(pN, pS1, pS2, pll, N, S1, S2):
+    """N, S1, S2 <- the blocks' partial statistics added in block order (second
+    moments (k, d) or (k, d, d): of the latter the upper halves, mirrored, so that they
+    are exactly symmetric); returns the blocks' log-likelihoods added likewise."""
+    N[:] = block_sum(pN)
+    S1[:] = block_sum(pS1)
+    S2[:] = block_sum(pS2)
+    if S2.ndim == 3:
+        lower = np.tril_indices(S2.shape[1], -1)
+        S2[:, lower[0], lower[1]] = S2[:, lower[1], lower[0]]
+    return float(block_sum(pll))
 
 
 # ------------------------------------------------------------- missing values
@@ -507,11 +467,11 @@ def _pattern_factors(X, row0, means, cov, prec, log_w, center, obs, mis, gbuf, g
 
 
 @jit
-def _missing_block(b, X, sample_weight, means, cov, prec, log_w, center, order, seg_start,
-                   seg_pattern, block_seg, chunk_size, em, pN, pS1, pS2, pll, lpn_out,
-                   labels_out, resp_out, imputed_out):
-    """Block b of the missing-value pass: EM statistics into slot b of the partial
-    statistics (``em``), or the E-step outputs of its rows."""
+def _missing_blocks(first, last, X, sample_weight, means, cov, prec, log_w, center, order,
+                    seg_start, seg_pattern, block_seg, chunk_size, em, pN, pS1, pS2, pll,
+                    lpn_out, labels_out, resp_out, imputed_out):
+    """Blocks first..last-1 of the missing-value pass: block b's EM statistics into slot
+    b of the partial statistics (``em``), or the E-step outputs of its rows."""
     k, d = means.shape
     obs = np.empty(d, dtype=np.int64)
     mis = np.empty(d, dtype=np.int64)
@@ -530,141 +490,144 @@ def _missing_block(b, X, sample_weight, means, cov, prec, log_w, center, order, 
     tbuf = np.empty((d + 1) * chunk_size)
     rbuf = np.empty((d + 1) * chunk_size)
     gram = np.empty((d + 1, d + 1))
-    ll = 0.0
-    o = 0
-    q = 0
-    nw = 0
-    h = 0
-    last = -1
-    for sg in range(block_seg[b], block_seg[b + 1]):
-        if seg_pattern[sg] != last:
-            last = seg_pattern[sg]
-            o, nw = _pattern_factors(X, order[seg_start[sg]], means, cov, prec, log_w,
-                                     center, obs, mis, gbuf, goff, lconst, cond, work)
-            q = d - o
-            h = nw + q
-        r0 = seg_start[sg]
-        m = seg_start[sg + 1] - r0
-        Y = ybuf[:k * h * m].reshape((k * h, m))
-        xt = xbuf[:o * m].reshape((o, m))
-        if o > 0:
-            for i in range(m):  # one row of X at a time
-                row = order[r0 + i]
-                for f in range(o):
-                    xt[f, i] = X[row, obs[f]] - center[obs[f]]
-            G = gbuf[:k * h * o].reshape((k * h, o))
-            if m < SMALL_SEGMENT:
-                _matmul_small(G, xt, Y)
-            else:
-                np.dot(G, xt, Y)
-        else:
-            Y[:, :] = 0.0
-        for c in range(k):
-            base = c * h
-            for i in range(m):
-                lp[c, i] = 0.0
-            for j in range(nw):
-                gj = goff[c, j]
-                y = Y[base + j]
-                for i in range(m):
-                    t = y[i] - gj
-                    lp[c, i] += t * t
-        log_densities(lp, lconst, m, top)
-        if not em:
-            for i in range(m):
-                row = order[r0 + i]
-                if labels_out.shape[0] > 0:
-                    best = 0
-                    for c in range(1, k):
-                        if lp[c, i] > lp[best, i]:
-                            best = c
-                    labels_out[row] = best
-            if lpn_out.shape[0] == 0 and resp_out.shape[0] == 0 and imputed_out.shape[0] == 0:
-                continue
-            exp_tile(lp, top, m, s)
-            for i in range(m):
-                row = order[r0 + i]
-                inv = 1.0 / s[i] if s[i] > 0.0 else 0.0
-                if lpn_out.shape[0] > 0:
-                    lpn_out[row] = top[i] + log64(s[i]) if s[i] > 0.0 else -np.inf
-                    if o == 0:
-                        lpn_out[row] = 0.0  # nothing observed: density 1, exactly
-                if resp_out.shape[0] > 0:
-                    for c in range(k):
-                        resp_out[row, c] = lp[c, i] * inv
-                if imputed_out.shape[0] > 0:
+    for b in range(first, last):
+        ll = 0.0
+        o = 0
+        q = 0
+        nw = 0
+        h = 0
+        prev = -1
+        for sg in range(block_seg[b], block_seg[b + 1]):
+            if seg_pattern[sg] != prev:
+                prev = seg_pattern[sg]
+                o, nw = _pattern_factors(X, order[seg_start[sg]], means, cov, prec, log_w,
+                                         center, obs, mis, gbuf, goff, lconst, cond, work)
+                q = d - o
+                h = nw + q
+            r0 = seg_start[sg]
+            m = seg_start[sg + 1] - r0
+            Y = ybuf[:k * h * m].reshape((k * h, m))
+            xt = xbuf[:o * m].reshape((o, m))
+            if o > 0:
+                for i in range(m):  # one row of X at a time
+                    row = order[r0 + i]
                     for f in range(o):
-                        imputed_out[row, obs[f]] = X[row, obs[f]]
-                    for a in range(q):
-                        f = mis[a]
-                        acc = 0.0
-                        for c in range(k):
-                            acc += lp[c, i] * inv * (means[c, f] + Y[c * h + nw + a, i]
-                                                     - goff[c, nw + a])
-                        imputed_out[row, f] = acc
-            continue
-        for i in range(m):
-            wseg[i] = sample_weight[order[r0 + i]]
-        ll += responsibilities_tile(lp, top, m, wseg, 0, s, scale)
-        tt = tbuf[:(d + 1) * m].reshape((d + 1, m))
-        rt = rbuf[:(d + 1) * m].reshape((d + 1, m))
-        for i in range(m):
-            tt[d, i] = 1.0
-        for c in range(k):
-            r = lp[c]
-            for i in range(m):
-                r[i] *= scale[i]  # responsibilities times weights
-                rt[d, i] = r[i]
-            for j in range(o):
-                f = obs[j]
-                shift = center[f] - means[c, f]
-                x = xt[j]
-                for i in range(m):
-                    tt[f, i] = x[i] + shift
-            for a in range(q):
-                f = mis[a]
-                y = Y[c * h + nw + a]
-                ga = goff[c, nw + a]
-                for i in range(m):
-                    tt[f, i] = y[i] - ga
-            for f in range(d):
-                t = tt[f]
-                v = rt[f]
-                for i in range(m):
-                    v[i] = r[i] * t[i] if r[i] > 0.0 else 0.0  # no 0 * inf from far rows
-            if m < SMALL_SEGMENT:
-                _gram_small(rt, tt, gram)
+                        xt[f, i] = X[row, obs[f]] - center[obs[f]]
+                G = gbuf[:k * h * o].reshape((k * h, o))
+                if m < SMALL_SEGMENT:
+                    _matmul_small(G, xt, Y)
+                else:
+                    np.dot(G, xt, Y)
             else:
-                np.dot(rt, tt.T, gram)
-            pN[b, c] += gram[d, d]
-            for f in range(d):
-                pS1[b, c, f] += gram[f, d]
-                for g in range(d):
-                    pS2[b, c, f, g] += gram[f, g]
-            for a in range(q):
-                for a2 in range(q):
-                    pS2[b, c, mis[a], mis[a2]] += gram[d, d] * cond[c, a, a2]
-    if em:
-        pll[b] = ll
+                Y[:, :] = 0.0
+            for c in range(k):
+                base = c * h
+                for i in range(m):
+                    lp[c, i] = 0.0
+                for j in range(nw):
+                    gj = goff[c, j]
+                    y = Y[base + j]
+                    for i in range(m):
+                        t = y[i] - gj
+                        lp[c, i] += t * t
+            log_densities(lp, lconst, m, top)
+            if not em:
+                for i in range(m):
+                    row = order[r0 + i]
+                    if labels_out.shape[0] > 0:
+                        best = 0
+                        for c in range(1, k):
+                            if lp[c, i] > lp[best, i]:
+                                best = c
+                        labels_out[row] = best
+                if lpn_out.shape[0] == 0 and resp_out.shape[0] == 0 and imputed_out.shape[0] == 0:
+                    continue
+                exp_tile(lp, top, m, s)
+                for i in range(m):
+                    row = order[r0 + i]
+                    inv = 1.0 / s[i] if s[i] > 0.0 else 0.0
+                    if lpn_out.shape[0] > 0:
+                        lpn_out[row] = top[i] + log64(s[i]) if s[i] > 0.0 else -np.inf
+                        if o == 0:
+                            lpn_out[row] = 0.0  # nothing observed: density 1, exactly
+                    if resp_out.shape[0] > 0:
+                        for c in range(k):
+                            resp_out[row, c] = lp[c, i] * inv
+                    if imputed_out.shape[0] > 0:
+                        for f in range(o):
+                            imputed_out[row, obs[f]] = X[row, obs[f]]
+                        for a in range(q):
+                            f = mis[a]
+                            acc = 0.0
+                            for c in range(k):
+                                acc += lp[c, i] * inv * (means[c, f] + Y[c * h + nw + a, i]
+                                                         - goff[c, nw + a])
+                            imputed_out[row, f] = acc
+                continue
+            for i in range(m):
+                wseg[i] = sample_weight[order[r0 + i]]
+            ll += responsibilities_tile(lp, top, m, wseg, 0, s, scale)
+            tt = tbuf[:(d + 1) * m].reshape((d + 1, m))
+            rt = rbuf[:(d + 1) * m].reshape((d + 1, m))
+            for i in range(m):
+                tt[d, i] = 1.0
+            for c in range(k):
+                r = lp[c]
+                for i in range(m):
+                    r[i] *= scale[i]  # responsibilities times weights
+                    rt[d, i] = r[i]
+                for j in range(o):
+                    f = obs[j]
+                    shift = center[f] - means[c, f]
+                    x = xt[j]
+                    for i in range(m):
+                        tt[f, i] = x[i] + shift
+                for a in range(q):
+                    f = mis[a]
+                    y = Y[c * h + nw + a]
+                    ga = goff[c, nw + a]
+                    for i in range(m):
+                        tt[f, i] = y[i] - ga
+                for f in range(d):
+                    t = tt[f]
+                    v = rt[f]
+                    for i in range(m):
+                        v[i] = r[i] * t[i] if r[i] > 0.0 else 0.0  # no 0 * inf from far rows
+                if m < SMALL_SEGMENT:
+                    _gram_small(rt, tt, gram)
+                else:
+                    np.dot(rt, tt.T, gram)
+                pN[b, c] += gram[d, d]
+                for f in range(d):
+                    pS1[b, c, f] += gram[f, d]
+                    for g in range(d):
+                        pS2[b, c, f, g] += gram[f, g]
+                for a in range(q):
+                    for a2 in range(q):
+                        pS2[b, c, mis[a], mis[a2]] += gram[d, d] * cond[c, a, a2]
+        if em:
+            pll[b] = ll
 
 
-def _missing_pass(X, sample_weight, means, cov, prec, log_w, center, order, seg_start,
-                  seg_pattern, block_seg, chunk_size, em, N, S1, S2, lpn_out, labels_out,
-                  resp_out, imputed_out):
+def _missing_pass(X, sample_weight, means, cov, log_w, order, seg_start, seg_pattern,
+                  block_seg, em, N, S1, S2, outputs, parallel):
+    """The missing-value pass over its blocks (one per run of segments, ``block_seg``),
+    on one thread or several; for an EM pass, the statistics added in block order into
+    N, S1, S2, and the log-likelihood returned."""
     k, d = means.shape
+    means, cov, log_w = writeable(means), writeable(cov), writeable(log_w)
+    center = np.ascontiguousarray(means.mean(axis=0))  # less cancellation in G @ x
     n_blocks = block_seg.shape[0] - 1
-    nb = n_blocks if em else 1
-    pN = np.zeros((nb, k))
-    pS1 = np.zeros((nb, k, d))
-    pS2 = np.zeros((nb, k, d, d))
-    pll = np.zeros(nb)
-    for b in prange(n_blocks):
-        _missing_block(np.int64(b), X, sample_weight, means, cov, prec, log_w, center, order,
-                       seg_start, seg_pattern, block_seg, chunk_size, em, pN, pS1, pS2,
-                       pll, lpn_out, labels_out, resp_out, imputed_out)
+    slots = n_blocks if em else 0
+    pN, pS1 = np.zeros((slots, k)), np.zeros((slots, k, d))
+    pS2, pll = np.zeros((slots, k, d, d)), np.zeros(slots)
+    args = (readonly(X), readonly(sample_weight), means, cov, _upper_precision(cov), log_w,
+            center, order, seg_start, seg_pattern, block_seg, _segment_rows(seg_start), em,
+            pN, pS1, pS2, pll, *outputs)
+    run_blocks(_missing_blocks, n_blocks, args, current_threads() if parallel else 1)
     if not em:
         return 0.0
-    return _reduce_full(pN, pS1, pS2, pll, N, S1, S2)
+    return _add_moments(pN, pS1, pS2, pll, N, S1, S2)
 
 
 @jit
@@ -761,20 +724,6 @@ def _masked_blocks(first, last, block_rows, X, sample_weight, means, chunk_size,
         pll[b] = ll
 
 
-@jit(parallel=True)
-def _masked_prange(n_blocks, block_rows, X, sample_weight, means, chunk_size, var, means_t,
-                   prec_t, log_const_t, back2_t, em, pN, pS1, pS2, pll, lpn_out,
-                   labels_out, resp_out):
-    for b in prange(n_blocks):
-        bi = np.int64(b)
-        _masked_blocks(bi, bi + 1, block_rows, X, sample_weight, means, chunk_size, var,
-                       means_t, prec_t, log_const_t, back2_t, em, pN, pS1, pS2, pll,
-                       lpn_out, labels_out, resp_out)
-
-
-
-
-_missing_serial, _missing_parallel = jit_variants(_missing_pass)
 
 
 def _upper_precision(cov):
@@ -791,28 +740,18 @@ def em_step_missing(X, sample_weight, means, cov, log_weights, order, seg_start,
                     seg_pattern, block_seg, N, S1, S2, parallel=False):
     """One fused EM pass over the rows in ``order``, NaN entries missing; see the
     reference twin."""
-    fn = _missing_parallel if parallel else _missing_serial
-    means, cov, log_weights = writeable(means), writeable(cov), writeable(log_weights)
-    center = np.ascontiguousarray(means.mean(axis=0))  # less cancellation in G @ x
-    X, sample_weight = readonly(X), readonly(sample_weight)
-    return float(fn(X, sample_weight, means, cov, _upper_precision(cov), log_weights, center,
-                    order, seg_start,
-                    seg_pattern, block_seg, _segment_rows(seg_start), True, N, S1, S2,
-                    _EMPTY_F, _EMPTY_I, _EMPTY_R, _EMPTY_R))
+    return _missing_pass(X, sample_weight, means, cov, log_weights, order, seg_start,
+                         seg_pattern, block_seg, True, N, S1, S2,
+                         (_EMPTY_F, _EMPTY_I, _EMPTY_R, _EMPTY_R), parallel)
 
 
 def e_step_missing(X, means, cov, log_weights, order, seg_start, seg_pattern, block_seg,
                    lpn_out, labels_out, resp_out, imputed_out, parallel=False):
     """E-step only over the rows in ``order``, NaN entries missing; see the reference
     twin."""
-    fn = _missing_parallel if parallel else _missing_serial
-    means, cov, log_weights = writeable(means), writeable(cov), writeable(log_weights)
-    k, d = means.shape
-    center = np.ascontiguousarray(means.mean(axis=0))
-    fn(readonly(X), _EMPTY_RO, means, cov, _upper_precision(cov), log_weights, center, order,
-       seg_start, seg_pattern,
-       block_seg, _segment_rows(seg_start), False, np.zeros(k), np.zeros((k, d)),
-       np.zeros((k, d, d)), lpn_out, labels_out, resp_out, imputed_out)
+    _missing_pass(X, _EMPTY_RO, means, cov, log_weights, order, seg_start, seg_pattern,
+                  block_seg, False, None, None, None,
+                  (lpn_out, labels_out, resp_out, imputed_out), parallel)
 
 
 _EMPTY_F = np.empty(0)
@@ -861,9 +800,9 @@ def em_step_full(X, sample_weight, means, prec_chol, log_const, N, S1, S2, chunk
     means = writeable(means)
     k, d = means.shape
     tile_args = _tile_terms(X, *_gemm_terms(means, writeable(prec_chol)), log_const)
-    return _blocked_pass(_pass_full_blocks, _pass_full_prange, parallel, _reduce_full, N, S1,
-                         S2, _max_blocks(k, d, True), readonly(X), readonly(sample_weight),
-                         means, chunk_size, *tile_args, em=True, outputs=_no_outputs(X))
+    return _blocked_pass(_pass_full_blocks, parallel, N, S1, S2, _max_blocks(k, d, True),
+                         readonly(X), readonly(sample_weight), means, chunk_size, *tile_args,
+                         em=True, outputs=_no_outputs(X))
 
 
 def em_step_diag(X, sample_weight, means, prec, log_const, N, S1, S2, chunk_size,
@@ -871,9 +810,8 @@ def em_step_diag(X, sample_weight, means, prec, log_const, N, S1, S2, chunk_size
     """One fused EM pass, diagonal or spherical; see the reference twin."""
     means = writeable(means)
     k, d = means.shape
-    return _blocked_pass(_pass_diag_blocks, _pass_diag_prange, parallel, reduce_moments, N,
-                         S1, S2, _max_blocks(k, d, False), readonly(X),
-                         readonly(sample_weight), means, chunk_size,
+    return _blocked_pass(_pass_diag_blocks, parallel, N, S1, S2, _max_blocks(k, d, False),
+                         readonly(X), readonly(sample_weight), means, chunk_size,
                          *_tile_terms(X, means, prec, log_const), em=True,
                          outputs=_no_outputs(X))
 
@@ -886,7 +824,7 @@ def em_step_diag_missing(X, sample_weight, means, prec, log_const, N, S1, S2, ch
     k, d = means.shape
     var = np.ascontiguousarray(1.0 / prec ** 2)
     back2 = 2.0 * np.log(prec) - np.log(2.0 * np.pi)
-    return _blocked_pass(_masked_blocks, _masked_prange, parallel, reduce_moments, N, S1, S2,
+    return _blocked_pass(_masked_blocks, parallel, N, S1, S2,
                          _max_blocks(k, d, False), readonly(X), readonly(sample_weight),
                          means, chunk_size, var,
                          *_tile_terms(X, means, prec, log_const, back2), em=True,
@@ -906,7 +844,7 @@ def e_step_full(X, means, prec_chol, log_const, lpn_out, labels_out, resp_out, c
     """E-step only, full or tied; see the reference twin."""
     means = writeable(means)
     tile_args = _tile_terms(X, *_gemm_terms(means, writeable(prec_chol)), log_const)
-    _blocked_pass(_pass_full_blocks, _pass_full_prange, parallel, None, *_NO_STATS_FULL,
+    _blocked_pass(_pass_full_blocks, parallel, *_NO_STATS_FULL,
                   MAX_BLOCKS, readonly(X), _EMPTY_RO, means, chunk_size, *tile_args, em=False,
                   outputs=(lpn_out, labels_out, resp_out))
 
@@ -915,7 +853,7 @@ def e_step_diag(X, means, prec, log_const, lpn_out, labels_out, resp_out, chunk_
                 parallel=False):
     """E-step only, diagonal or spherical; see the reference twin."""
     means = writeable(means)
-    _blocked_pass(_pass_diag_blocks, _pass_diag_prange, parallel, None, *_NO_STATS_DIAG,
+    _blocked_pass(_pass_diag_blocks, parallel, *_NO_STATS_DIAG,
                   MAX_BLOCKS, readonly(X), _EMPTY_RO, means, chunk_size,
                   *_tile_terms(X, means, prec, log_const), em=False,
                   outputs=(lpn_out, labels_out, resp_out))

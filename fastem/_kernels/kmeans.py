@@ -2,10 +2,10 @@
 
 Rows are cut into fixed-size chunks of ``chunk_size`` rows, and consecutive chunks
 are grouped into at most ``MAX_BLOCKS`` blocks (fewer for large k x d, see
-:func:`_block_layout`). ``prange`` runs over blocks; each block writes its own
-partial sums, which are added afterwards in block order. The layout depends on the
-shape and chunk_size only, so results do not depend on the thread count, and the
-partial buffers stay within max(STATS_BUDGET, MIN_BLOCKS x k x (d + 1)) values
+:func:`_block_layout`). Threads share out the blocks (``fastem._parallel``); each
+block writes its own partial sums, which are added afterwards in block order. The
+layout depends on the shape and chunk_size only, so results do not depend on the
+thread count, and the partial buffers stay within max(STATS_BUDGET, MIN_BLOCKS x k x (d + 1)) values
 whatever n is.
 
 The nearest-centre search of a chunk has three forms, chosen by the shape
@@ -46,7 +46,8 @@ where a row's or a centre's squared norm overflows, it reports an infinite dista
 
 import numpy as np
 
-from .._jit import jit, jit_variants, prange, prefetch_row
+from .._jit import jit, prefetch_row
+from .._parallel import block_sum, current_threads, run_blocks
 from .._validation import readonly
 
 __all__ = ["lloyd_iter", "hamerly_iter", "yinyang_iter", "yinyang_seed", "assign", "sq_distances", "nearest_method",
@@ -106,7 +107,6 @@ def search_form(n_features, n_clusters):
     return (0,) * method, (0,) * groups
 
 
-@jit
 def _block_layout(n, chunk_size, k, d):
     """(n_blocks, block_rows): at most MAX_BLOCKS blocks, fewer where the blocks'
     partial sums (k x (d + 1) values each) would pass STATS_BUDGET values, but never
@@ -115,29 +115,10 @@ def _block_layout(n, chunk_size, k, d):
     zeroing and reduction took as long as the search's matrix products."""
     n_chunks = (n + chunk_size - 1) // chunk_size
     max_blocks = max(MIN_BLOCKS, min(MAX_BLOCKS, STATS_BUDGET // (k * (d + 1))))
-    chunks_per_block = (n_chunks + max_blocks - 1) // max_blocks
+    chunks_per_block = max(1, (n_chunks + max_blocks - 1) // max_blocks)  # 1 for n = 0
     block_rows = chunks_per_block * chunk_size
     n_blocks = (n + block_rows - 1) // block_rows
     return n_blocks, block_rows
-
-
-@jit
-def _nearest_rows(X, c0, m, centers, best, bestj):
-    d = X.shape[1]
-    k = centers.shape[0]
-    for i in range(m):
-        b = np.inf
-        bj = 0
-        for j in range(k):
-            dist = 0.0
-            for f in range(d):
-                t = X[c0 + i, f] - centers[j, f]
-                dist += t * t
-            if dist < b:
-                b = dist
-                bj = j
-        best[i] = b
-        bestj[i] = bj
 
 
 @jit
@@ -346,13 +327,11 @@ def _nearest_chunk(X, offset, c0, m, centers, raw, k, centers_sq, form, best, be
                    tile, gt, width_tag):
     """Fill best[:m] (squared distance) and bestj[:m] (index) of rows c0..c0+m-1
     against the k centres (``centers`` less the offset for GEMM, padded for COLUMNS
-    as :func:`_nearest_tile` says, as they are otherwise); ties go to the first
-    centre. m is at most TILE_ROWS for COLUMNS. Leaves the rows in the flat
-    feature-major ``tile`` for COLUMNS, in xt less the offset for GEMM (row-major from
-    GEMM_ROW_MAJOR features on)."""
-    if len(form) == ROWS:
-        _nearest_rows(X, c0, m, centers, best, bestj)
-    elif len(form) == COLUMNS:
+    as :func:`_nearest_tile` says); ties go to the first centre. m is at most
+    TILE_ROWS for COLUMNS. Leaves the rows in the flat feature-major ``tile`` for
+    COLUMNS, in xt less the offset for GEMM (row-major from GEMM_ROW_MAJOR features
+    on). (The ROWS form searches inline, in :func:`_lloyd_blocks`.)"""
+    if len(form) == COLUMNS:
         _load_tile(X, c0, m, tile, best, bestj, width_tag)
         _nearest_tile(m, centers, k, best, bestj, tile, gt[0], width_tag)
     else:
@@ -415,42 +394,45 @@ def _step_rows(chunk_size, form):
     return min(chunk_size, TILE_ROWS) if len(form) == COLUMNS else chunk_size
 
 
-@jit
-def _reduce_blocks(psums, pweights, pinertia, pchanged, sums, wsums):
+def _threads(parallel):
+    return current_threads() if parallel else 1
+
+
+def _partials(n_blocks, k, d, counts, sums=True):
+    """Zeroed per-block partial buffers of a pass: sums (n_blocks, k, d), weights
+    (n_blocks, k), inertia (n_blocks,), and ``counts`` int64 counters (n_blocks,);
+    without ``sums``, empty sums, weights and counters (an assign-only pass)."""
+    slots = n_blocks if sums else 0
+    return ((np.zeros((slots, k, d)), np.zeros((slots, k)), np.zeros(n_blocks))
+            + tuple(np.zeros(slots, dtype=np.int64) for _ in range(counts)))
+
+
+_NO_DIST = np.empty(0)  # no squared distances wanted (a Lloyd iteration)
+
+
+def _add_partials(partials, sums, wsums):
     """sums, wsums <- the blocks' partial sums and weights added in block order;
     returns (inertia, n_changed) added likewise."""
-    n_blocks, k, d = psums.shape
-    sums[:, :] = 0.0
-    wsums[:] = 0.0
-    inertia = 0.0
-    n_changed = 0
-    for b in range(n_blocks):
-        inertia += pinertia[b]
-        n_changed += pchanged[b]
-        for j in range(k):
-            wsums[j] += pweights[b, j]
-            for f in range(d):
-                sums[j, f] += psums[b, j, f]
-    return inertia, n_changed
+    sums[:] = block_sum(partials[0])
+    wsums[:] = block_sum(partials[1])
+    return float(block_sum(partials[2])), int(partials[3].sum())
 
 
 @jit
 def _lloyd_blocks(first, last, block_rows, X, sample_weight, centers, offset, rel, centers_sq,
-                  labels, psums, pweights, pinertia, pchanged, chunk_size, form, width_tag):
-    """Blocks first..last-1 of a Lloyd iteration: labels of their rows, and block b's
-    sums of x - c, weights, inertia and count of changed labels into slot b of the
-    partials. The serial kernel is this function over every block; the parallel one
-    calls it for one block per prange step (:func:`_lloyd_prange`), so both share its
-    machine code."""
+                  labels, mindist, em, psums, pweights, pinertia, pchanged, chunk_size, form,
+                  width_tag):
+    """Blocks first..last-1 of a Lloyd iteration (``em``) or of an assign-only pass:
+    the labels of their rows (and their squared distances, if ``mindist`` is not
+    empty), block b's inertia into pinertia[b], and for an iteration its sums of
+    x - c, weights and count of changed labels into slot b of the other partials. The
+    serial pass is this function over every block, the parallel one the same function
+    on several threads (``fastem._parallel.run_blocks``)."""
     width = len(width_tag) * COL_GROUP  # a compile-time constant: see search_form
     n, d = X.shape
     k = centers.shape[0]
-    step = _step_rows(chunk_size, form)
+    write_dist = mindist.shape[0] > 0
     for b in range(first, last):
-        best = np.empty(chunk_size, dtype=X.dtype)
-        bestj = np.empty(chunk_size, dtype=np.uint32)
-        xt, gt = _chunk_buffers(d, k, chunk_size, form, width, X)
-        tile = xt[0]  # the flat tile of the COLUMNS form
         # this block's sums and weights, small enough for L1 (COLUMNS: to the tile's
         # width, so that the loop below unrolls; the padding features add zeros)
         acc = np.zeros((k, max(d, width)))
@@ -461,6 +443,8 @@ def _lloyd_blocks(first, last, block_rows, X, sample_weight, centers, offset, re
         block_changed = 0
         if len(form) == ROWS:
             # few features: search and accumulate row by row, with no chunk buffers
+            # (the form is known when numba types the kernel: the other branch is not
+            # compiled for it)
             for row in range(start, stop):
                 bd = np.inf
                 j = 0
@@ -475,103 +459,70 @@ def _lloyd_blocks(first, last, block_rows, X, sample_weight, centers, offset, re
                 if labels[row] != j:
                     block_changed += 1
                 labels[row] = j
+                if write_dist:
+                    mindist[row] = bd
                 w = sample_weight[row]
                 block_inertia += w * bd
-                wacc[j] += w
-                for f in range(d):
-                    acc[j, f] += w * (X[row, f] - centers[j, f])
-            start = stop  # the chunk loop below has nothing left to do
-        for c0 in range(start, stop, step):
-            m = min(step, stop - c0)
-            _nearest_chunk(X, offset, c0, m, rel, centers, k, centers_sq, form, best, bestj,
-                           xt, tile, gt, width_tag)
-            labc = labels[c0:c0 + m]
-            wc = sample_weight[c0:c0 + m]
-            for i in range(m):
-                j = bestj[i]
-                if labc[i] != j:
-                    block_changed += 1
-                labc[i] = j
-                w = wc[i]
-                block_inertia += w * best[i]
-                wacc[j] += w
-            # each row less its centre, from the differences x - c as every search
-            # takes them (COLUMNS: from the tile, still in L1, with the padded raw
-            # centres; GEMM: from X, whose chunk was just read into the cache)
-            if len(form) == COLUMNS:
-                for i in range(m):
-                    j = bestj[i]
-                    w = wc[i]
-                    for f in range(width):
-                        acc[j, f] += w * (tile[f * TILE_STRIDE + i] - rel[j, f])
-            else:
-                for i in range(m):
-                    j = bestj[i]
-                    w = wc[i]
+                if em:
+                    wacc[j] += w
                     for f in range(d):
-                        acc[j, f] += w * (X[c0 + i, f] - centers[j, f])
-        for j in range(k):
-            pweights[b, j] = wacc[j]
-            for f in range(d):
-                psums[b, j, f] = acc[j, f]
+                        acc[j, f] += w * (X[row, f] - centers[j, f])
+        else:
+            step = _step_rows(chunk_size, form)
+            best = np.empty(chunk_size, dtype=X.dtype)
+            bestj = np.empty(chunk_size, dtype=np.uint32)
+            xt, gt = _chunk_buffers(d, k, chunk_size, form, width, X)
+            tile = xt[0]  # the flat tile of the COLUMNS form
+            for c0 in range(start, stop, step):
+                m = min(step, stop - c0)
+                _nearest_chunk(X, offset, c0, m, rel, centers, k, centers_sq, form, best,
+                               bestj, xt, tile, gt, width_tag)
+                labc = labels[c0:c0 + m]
+                wc = sample_weight[c0:c0 + m]
+                for i in range(m):
+                    j = bestj[i]
+                    if labc[i] != j:
+                        block_changed += 1
+                    labc[i] = j
+                    w = wc[i]
+                    block_inertia += w * best[i]
+                    wacc[j] += w
+                if write_dist:
+                    for i in range(m):
+                        mindist[c0 + i] = best[i]
+                if not em:
+                    continue
+                # each row less its centre, from the differences x - c as every search
+                # takes them (COLUMNS: from the tile, still in L1, with the padded raw
+                # centres; GEMM: from X, whose chunk was just read into the cache)
+                if len(form) == COLUMNS:
+                    for i in range(m):
+                        j = bestj[i]
+                        w = wc[i]
+                        for f in range(width):
+                            acc[j, f] += w * (tile[f * TILE_STRIDE + i] - rel[j, f])
+                else:
+                    for i in range(m):
+                        j = bestj[i]
+                        w = wc[i]
+                        for f in range(d):
+                            acc[j, f] += w * (X[c0 + i, f] - centers[j, f])
         pinertia[b] = block_inertia
-        pchanged[b] = block_changed
-
-
-@jit(parallel=True)
-def _lloyd_prange(n_blocks, block_rows, X, sample_weight, centers, offset, rel, centers_sq,
-                  labels, psums, pweights, pinertia, pchanged, chunk_size, form, width_tag):
-    for b in prange(n_blocks):
-        bi = np.int64(b)  # a prange index is uint64: the blocks function takes int64
-        _lloyd_blocks(bi, bi + 1, block_rows, X, sample_weight, centers, offset, rel,
-                      centers_sq, labels, psums, pweights, pinertia, pchanged, chunk_size,
-                      form, width_tag)
+        if em:
+            for j in range(k):
+                pweights[b, j] = wacc[j]
+                for f in range(d):
+                    psums[b, j, f] = acc[j, f]
+            pchanged[b] = block_changed
 
 
 @jit
-def _assign_blocks(first, last, block_rows, X, sample_weight, centers, offset, rel,
-                   centers_sq, labels, mindist, pinertia, chunk_size, form, width_tag):
-    """Blocks first..last-1 of an assign-only pass, as :func:`_lloyd_blocks`."""
-    width = len(width_tag) * COL_GROUP
+def _sqdist_blocks(first, last, block_rows, X, centers, out):
+    """Rows of blocks first..last-1: their squared distances to every centre, by direct
+    differences."""
     n, d = X.shape
     k = centers.shape[0]
-    write_dist = mindist.shape[0] > 0
-    step = _step_rows(chunk_size, form)
     for b in range(first, last):
-        best = np.empty(chunk_size, dtype=X.dtype)
-        bestj = np.empty(chunk_size, dtype=np.int32)
-        xt, gt = _chunk_buffers(d, k, chunk_size, form, width, X)
-        tile = xt[0]
-        start = b * block_rows
-        stop = min(start + block_rows, n)
-        block_inertia = 0.0
-        for c0 in range(start, stop, step):
-            m = min(step, stop - c0)
-            _nearest_chunk(X, offset, c0, m, rel, centers, k, centers_sq, form, best, bestj,
-                           xt, tile, gt, width_tag)
-            for i in range(m):
-                labels[c0 + i] = bestj[i]
-                if write_dist:
-                    mindist[c0 + i] = best[i]
-                block_inertia += sample_weight[c0 + i] * best[i]
-        pinertia[b] = block_inertia
-
-
-@jit(parallel=True)
-def _assign_prange(n_blocks, block_rows, X, sample_weight, centers, offset, rel, centers_sq,
-                   labels, mindist, pinertia, chunk_size, form, width_tag):
-    for b in prange(n_blocks):
-        bi = np.int64(b)
-        _assign_blocks(bi, bi + 1, block_rows, X, sample_weight, centers, offset, rel,
-                       centers_sq, labels, mindist, pinertia, chunk_size, form, width_tag)
-
-
-def _sq_distances(X, centers, offset, out, chunk_size):
-    # direct differences (offset is for the signature's sake: see the module docstring)
-    n, d = X.shape
-    k = centers.shape[0]
-    n_blocks, block_rows = _block_layout(n, chunk_size, k, d)
-    for b in prange(n_blocks):
         start = b * block_rows
         stop = min(start + block_rows, n)
         for i in range(start, stop):
@@ -581,9 +532,6 @@ def _sq_distances(X, centers, offset, out, chunk_size):
                     t = X[i, f] - centers[j, f]
                     dist += t * t
                 out[i, j] = dist
-
-
-_sqdist_serial, _sqdist_parallel = jit_variants(_sq_distances)
 
 
 def _pass_layout(X, centers, offset, chunk_size, form):
@@ -601,16 +549,11 @@ def lloyd_iter(X, sample_weight, centers, offset, labels, sums, wsums, chunk_siz
     (n, d), k = X.shape, centers.shape[0]
     form = search_form(d, k)
     n_blocks, block_rows, rel, centers_sq = _pass_layout(X, centers, offset, chunk_size, form)
-    partials = (np.zeros((n_blocks, k, d)), np.zeros((n_blocks, k)), np.zeros(n_blocks),
-                np.zeros(n_blocks, dtype=np.int64))
-    args = (block_rows, X, sample_weight, centers, offset, rel, centers_sq, labels, *partials,
-            chunk_size, *form)
-    if parallel:
-        _lloyd_prange(n_blocks, *args)
-    else:
-        _lloyd_blocks(0, n_blocks, *args)
-    inertia, n_changed = _reduce_blocks(*partials, sums, wsums)
-    return float(inertia), int(n_changed)
+    partials = _partials(n_blocks, k, d, 1)
+    args = (block_rows, X, sample_weight, centers, offset, rel, centers_sq, labels,
+            _NO_DIST, True, *partials, chunk_size, *form)
+    run_blocks(_lloyd_blocks, n_blocks, args, _threads(parallel))
+    return _add_partials(partials, sums, wsums)
 
 
 def assign(X, sample_weight, centers, offset, labels, mindist, chunk_size, parallel=False):
@@ -618,20 +561,21 @@ def assign(X, sample_weight, centers, offset, labels, mindist, chunk_size, paral
     X, sample_weight = readonly(X), readonly(sample_weight)
     form = search_form(X.shape[1], centers.shape[0])
     n_blocks, block_rows, rel, centers_sq = _pass_layout(X, centers, offset, chunk_size, form)
-    pinertia = np.zeros(n_blocks)
+    d, k = X.shape[1], centers.shape[0]
+    partials = _partials(n_blocks, k, d, 1, sums=False)
     args = (block_rows, X, sample_weight, centers, offset, rel, centers_sq, labels, mindist,
-            pinertia, chunk_size, *form)
-    if parallel:
-        _assign_prange(n_blocks, *args)
-    else:
-        _assign_blocks(0, n_blocks, *args)
-    return float(sum(pinertia.tolist()))  # in block order, as the partials always were
+            False, *partials, chunk_size, *form)
+    run_blocks(_lloyd_blocks, n_blocks, args, _threads(parallel))
+    return float(block_sum(partials[2]))
 
 
 def sq_distances(X, centers, offset, out, chunk_size, parallel=False):
-    """All squared distances; see ``fastem._reference.kmeans.sq_distances``."""
-    fn = _sqdist_parallel if parallel else _sqdist_serial
-    fn(readonly(X), centers, offset, out, chunk_size)
+    """All squared distances; see ``fastem._reference.kmeans.sq_distances`` (``offset``
+    is for the signature's sake: the distances are direct differences)."""
+    (n, d), k = X.shape, centers.shape[0]
+    n_blocks, block_rows = _block_layout(n, chunk_size, k, d)
+    run_blocks(_sqdist_blocks, n_blocks, (block_rows, readonly(X), centers, out),
+               _threads(parallel))
 
 
 # ----------------------------------------------------------------- bounded Lloyd
@@ -679,36 +623,30 @@ def _half_gap(ct, j):
     return 0.5 * np.sqrt(dc.min())
 
 
-def _hamerly_iter(X, sample_weight, centers, labels, lower, drift, fresh, sums, wsums,
-                  chunk_size, rel):
+@jit
+def _half_gaps_blocks(first, last, ct, cols, half):
+    """half[j] for centres first..last-1: half the distance from column cols[j] of the
+    feature-major centres ct to the nearest other column (see :func:`_half_gap`)."""
+    for j in range(first, last):
+        half[j] = _half_gap(ct, cols[j])
+
+
+def _half_gaps(ct, cols, threads):
+    half = np.empty(cols.shape[0])
+    run_blocks(_half_gaps_blocks, cols.shape[0], (ct, cols, half), threads)
+    return half
+
+
+@jit
+def _hamerly_blocks(first, last, block_rows, X, sample_weight, centers, labels, lower, ct,
+                    half, top1, top2, jtop, fresh, grow, shrink, psums, pweights, pinertia,
+                    pchanged, psearched):
+    """Blocks first..last-1 of a Hamerly pass (see :func:`hamerly_iter`): labels, lower
+    bounds, and block b's sums, weights, inertia and counts into slot b of the
+    partials."""
     n, d = X.shape
     k = centers.shape[0]
-    n_blocks, block_rows = _block_layout(n, chunk_size, k, d)
-    grow, shrink = 1.0 + rel, 1.0 - rel
-    ct = np.empty((d, k))  # the centres feature-major, in float64 as the sums are
-    for j in range(k):
-        for f in range(d):
-            ct[f, j] = centers[j, f]
-    # half the distance from each centre to its nearest other centre (inf for one
-    # centre), the other centres in the vector lanes
-    half = np.empty(k)
-    for j in prange(k):
-        half[j] = _half_gap(ct, j)
-    # the largest move of a centre, and the largest but that one's
-    top1, top2, jtop = 0.0, 0.0, -1
-    for j in range(k):
-        if drift[j] > top1:
-            top2 = top1
-            top1 = drift[j]
-            jtop = j
-        elif drift[j] > top2:
-            top2 = drift[j]
-    psums = np.zeros((n_blocks, k, d))
-    pweights = np.zeros((n_blocks, k))
-    pinertia = np.zeros(n_blocks)
-    pchanged = np.zeros(n_blocks, dtype=np.int64)
-    psearched = np.zeros(n_blocks, dtype=np.int64)
-    for b in prange(n_blocks):
+    for b in range(first, last):
         acc = np.zeros((k, d))
         wacc = np.zeros(k)
         dist = np.empty(k)
@@ -765,11 +703,6 @@ def _hamerly_iter(X, sample_weight, centers, labels, lower, drift, fresh, sums, 
         pinertia[b] = block_inertia
         pchanged[b] = block_changed
         psearched[b] = block_searched
-    inertia, n_changed = _reduce_blocks(psums, pweights, pinertia, pchanged, sums, wsums)
-    return inertia, n_changed, psearched.sum()
-
-
-_hamerly_serial, _hamerly_parallel = jit_variants(_hamerly_iter)
 
 
 def hamerly_iter(X, sample_weight, centers, labels, lower, drift, fresh, sums, wsums,
@@ -777,15 +710,28 @@ def hamerly_iter(X, sample_weight, centers, labels, lower, drift, fresh, sums, w
     """One Lloyd iteration with Hamerly's bound; see
     ``fastem._reference.kmeans.hamerly_iter``. Returns (inertia, n_changed,
     n_searched)."""
-    fn = _hamerly_parallel if parallel else _hamerly_serial
     # relative slack on every bound and distance: several times the rounding of a
     # squared distance over d features in the data's dtype (the centres' too), so that
     # a row keeps its centre without a search only where Lloyd's argmin would keep it
     rel = 8.0 * (X.shape[1] + 4) * float(np.finfo(X.dtype).eps)
     X, sample_weight = readonly(X), readonly(sample_weight)
-    inertia, n_changed, n_searched = fn(X, sample_weight, centers, labels, lower, drift,
-                                        bool(fresh), sums, wsums, chunk_size, rel)
-    return float(inertia), int(n_changed), int(n_searched)
+    (n, d), k = X.shape, centers.shape[0]
+    threads = _threads(parallel)
+    n_blocks, block_rows = _block_layout(n, chunk_size, k, d)
+    ct = np.array(centers.T, dtype=np.float64, order="C")  # float64, as the sums are
+    half = _half_gaps(ct, np.arange(k), threads)
+    # the largest move of a centre, and the largest of the others
+    top1, top2, jtop = 0.0, 0.0, -1
+    if k and drift.max() > 0.0:
+        jtop = int(np.argmax(drift))
+        top1 = float(drift[jtop])
+        top2 = max(0.0, float(np.delete(drift, jtop).max())) if k > 1 else 0.0
+    partials = _partials(n_blocks, k, d, 2)
+    run_blocks(_hamerly_blocks, n_blocks,
+               (block_rows, X, sample_weight, centers, labels, lower, ct, half, top1, top2,
+                jtop, bool(fresh), 1.0 + rel, 1.0 - rel, *partials), threads)
+    inertia, n_changed = _add_partials(partials, sums, wsums)
+    return inertia, n_changed, int(partials[4].sum())
 
 
 # Yinyang (Ding et al. 2015): the centres are cut into groups, and each row keeps one
@@ -883,15 +829,11 @@ def _scan(dist, base, p0, p1, order):
     return m1, m2, q1
 
 
-def _yinyang_seed(X, centers, labels, order, gstart, stored, glob, rel):
-    n, d = X.shape
-    k = centers.shape[0]
-    kp = order.shape[0]
-    n_groups = gstart.shape[0] - 1
-    grow, shrink = 1.0 + rel, 1.0 - rel
-    cg, pos, group_of = _by_group(centers, order, gstart)
-    # each group's mean and radius (its farthest centre from the mean), feature-major
-    # in slabs as the centres are (+inf past the last group)
+@jit
+def _group_spheres(cg, order, gstart, n_groups):
+    """Each group's mean and radius (its farthest centre from the mean): the means
+    feature-major in slabs as the centres are (+inf past the last group)."""
+    d = cg.shape[0]
     ng = (n_groups + SLAB - 1) // SLAB * SLAB
     gm = np.full((d, ng), np.inf)
     radius = np.zeros(n_groups)
@@ -913,8 +855,18 @@ def _yinyang_seed(X, centers, labels, order, gstart, stored, glob, rel):
                     t = cg[f, p] - gm[f, g]
                     r += t * t
                 radius[g] = max(radius[g], np.sqrt(r))
-    n_blocks = (n + 255) // 256
-    for b in prange(n_blocks):
+    return gm, radius
+
+
+@jit
+def _yinyang_seed_blocks(first, last, X, labels, order, gstart, stored, glob, cg, pos,
+                         group_of, gm, radius, grow, shrink):
+    """The first bounds of the rows of blocks first..last-1 (256 rows each)."""
+    n = X.shape[0]
+    kp = order.shape[0]
+    n_groups = gstart.shape[0] - 1
+    ng = gm.shape[1]
+    for b in range(first, last):
         dist = np.empty(max(kp, ng))
         for row in range(b * 256, min(b * 256 + 256, n)):
             _slab_distances(X, row, gm, 0, ng, dist)
@@ -934,42 +886,33 @@ def _yinyang_seed(X, centers, labels, order, gstart, stored, glob, rel):
             glob[row] = low
 
 
-_yy_seed_serial, _yy_seed_parallel = jit_variants(_yinyang_seed)
-
-
 def yinyang_seed(X, centers, labels, order, gstart, stored, glob, parallel=False):
     """Yinyang's first bounds, after a Lloyd pass set ``labels`` for ``centers``;
     see ``fastem._reference.kmeans.yinyang_seed``."""
-    fn = _yy_seed_parallel if parallel else _yy_seed_serial
     rel = 8.0 * (X.shape[1] + 4) * float(np.finfo(X.dtype).eps)  # as hamerly_iter
-    fn(readonly(X), centers, labels, order, gstart, stored, glob, rel)
+    cg, pos, group_of = _by_group(centers, order, gstart)
+    gm, radius = _group_spheres(cg, order, gstart, gstart.shape[0] - 1)
+    run_blocks(_yinyang_seed_blocks, (X.shape[0] + 255) // 256,
+               (readonly(X), labels, order, gstart, stored, glob, cg, pos, group_of, gm,
+                radius, 1.0 + rel, 1.0 - rel), _threads(parallel))
 
 
-def _yinyang_iter(X, sample_weight, centers, labels, order, gstart, stored, glob, cum,
-                  cmax, sums, wsums, chunk_size, rel):
+@jit
+def _yinyang_blocks(first, last, block_rows, X, sample_weight, centers, labels, order, gstart,
+                    stored, glob, cum, cmax, rel, cg, pos, group_of, gsize, half, psums,
+                    pweights, pinertia, pchanged, pcomputed):
+    """Blocks first..last-1 of a Yinyang pass (see :func:`yinyang_iter`), as
+    :func:`_hamerly_blocks`."""
     n, d = X.shape
     k = centers.shape[0]
     kp = order.shape[0]
     n_groups = gstart.shape[0] - 1
-    n_blocks, block_rows = _block_layout(n, chunk_size, k, d)
     grow, shrink = 1.0 + rel, 1.0 - rel
-    cg, pos, group_of = _by_group(centers, order, gstart)
-    gsize = np.empty(n_groups, dtype=np.int64)  # positions (whole slabs)
-    for g in range(n_groups):
-        gsize[g] = gstart[g + 1] - gstart[g]
-    half = np.empty(k)  # by centre
-    for j in prange(k):
-        half[j] = _half_gap(cg, pos[j])
-    psums = np.zeros((n_blocks, k, d))
-    pweights = np.zeros((n_blocks, k))
-    pinertia = np.zeros(n_blocks)
-    pchanged = np.zeros(n_blocks, dtype=np.int64)
-    pcomputed = np.zeros(n_blocks, dtype=np.int64)
-    for b in prange(n_blocks):
+    for b in range(first, last):
         acc = np.zeros((k, d))
         wacc = np.zeros(k)
         dist = np.empty(kp)
-        first = np.empty(n_groups)  # per group searched: least distance, next least,
+        least = np.empty(n_groups)  # per group searched: least distance, next least,
         second = np.empty(n_groups)  # and the position of the least
         at = np.empty(n_groups, dtype=np.int64)
         low = np.empty(n_groups)  # each group's bound now
@@ -1031,7 +974,7 @@ def _yinyang_iter(X, sample_weight, centers, labels, order, gstart, stored, glob
                         _slab_distances(X, row, cg, g0, g1, dist[g0:g1])
                     m1, m2, q1 = _scan(dist, 0, g0, g1, order)
                     opened[n_open] = g
-                    first[n_open] = m1
+                    least[n_open] = m1
                     second[n_open] = m2
                     at[n_open] = q1
                     n_open += 1
@@ -1044,7 +987,7 @@ def _yinyang_iter(X, sample_weight, centers, labels, order, gstart, stored, glob
                 old_open = new_row
                 for i in range(n_open):
                     g = opened[i]
-                    v = np.sqrt(second[i] if order[at[i]] == bestj else first[i])
+                    v = np.sqrt(second[i] if order[at[i]] == bestj else least[i])
                     stored[row, g] = v + cum[g]
                     glow = min(glow, v)
                     old_open = old_open or g == group_of[a]
@@ -1065,11 +1008,6 @@ def _yinyang_iter(X, sample_weight, centers, labels, order, gstart, stored, glob
         pinertia[b] = block_inertia
         pchanged[b] = block_changed
         pcomputed[b] = block_computed
-    inertia, n_changed = _reduce_blocks(psums, pweights, pinertia, pchanged, sums, wsums)
-    return inertia, n_changed, pcomputed.sum()
-
-
-_yinyang_serial, _yinyang_parallel = jit_variants(_yinyang_iter)
 
 
 def yinyang_iter(X, sample_weight, centers, labels, order, gstart, stored, glob, cum, cmax,
@@ -1077,10 +1015,17 @@ def yinyang_iter(X, sample_weight, centers, labels, order, gstart, stored, glob,
     """One Lloyd iteration with Yinyang's group bounds; see
     ``fastem._reference.kmeans.yinyang_iter``. Returns (inertia, n_changed,
     n_computed)."""
-    fn = _yinyang_parallel if parallel else _yinyang_serial
     rel = 8.0 * (X.shape[1] + 4) * float(np.finfo(X.dtype).eps)  # as hamerly_iter
     X, sample_weight = readonly(X), readonly(sample_weight)
-    inertia, n_changed, n_computed = fn(X, sample_weight, centers, labels, order, gstart,
-                                        stored, glob, cum, float(cmax), sums, wsums,
-                                        chunk_size, rel)
-    return float(inertia), int(n_changed), int(n_computed)
+    (n, d), k = X.shape, centers.shape[0]
+    threads = _threads(parallel)
+    n_blocks, block_rows = _block_layout(n, chunk_size, k, d)
+    cg, pos, group_of = _by_group(centers, order, gstart)
+    gsize = np.diff(gstart).astype(np.int64)  # positions (whole slabs)
+    half = _half_gaps(cg, pos, threads)  # by centre
+    partials = _partials(n_blocks, k, d, 2)
+    run_blocks(_yinyang_blocks, n_blocks,
+               (block_rows, X, sample_weight, centers, labels, order, gstart, stored, glob,
+                cum, float(cmax), rel, cg, pos, group_of, gsize, half, *partials), threads)
+    inertia, n_changed = _add_partials(partials, sums, wsums)
+    return inertia, n_changed, int(partials[4].sum())

@@ -384,19 +384,19 @@ _MACHINE_RATES: dict = {}
 
 
 def _rate_kernels():
-    """The parallel numba loops :func:`measure_machine` times: a streaming sum, the
-    kernels' vector exp over tiles in cache, and chains of multiply-adds over tiles in
-    cache. Compiled on the first call, then loaded from numba's cache."""
-    from .._jit import jit, prange
+    """The parallel passes :func:`measure_machine` times, on the kernels' thread runner
+    (``fastem._parallel``): a streaming sum, the kernels' vector exp over tiles in
+    cache, and chains of multiply-adds over tiles in cache. Compiled on the first
+    call, then loaded from numba's cache."""
+    from .._jit import jit
     from .._kernels._vmath import exp64
+    from .._parallel import current_threads, run_blocks
 
-    @jit(parallel=True)
-    def stream_sum(a, block):
+    @jit
+    def sum_blocks(first, last, a, block, part):
         # eight independent sums: without reassociation one running sum would be
         # bound by the latency of an add, not by memory
-        n_blocks = (a.size + block - 1) // block
-        part = np.zeros(n_blocks)
-        for b in prange(n_blocks):
+        for b in range(first, last):
             lo = b * block
             hi = min(lo + block, a.size)
             s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = 0.0
@@ -414,22 +414,21 @@ def _rate_kernels():
             for j in range(i, hi):
                 s0 += a[j]
             part[b] = ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
-        return part.sum()
 
-    @jit(parallel=True)
-    def exp_tiles(x, y, reps):
-        for b in prange(x.shape[0]):
+    @jit
+    def exp_blocks(first, last, x, y, reps):
+        for b in range(first, last):
             xb = x[b]
             yb = y[b]
             for _ in range(reps):
                 for i in range(xb.size):
                     yb[i] = exp64(xb[i])
 
-    @jit(parallel=True)
-    def fma_chains(y, c, reps):
+    @jit
+    def fma_blocks(first, last, y, c, reps):
         # 16 dependent multiply-adds per value, values side by side in the vector
         # lanes: the vector units' peak, loads and stores aside
-        for b in prange(y.shape[0]):
+        for b in range(first, last):
             yb = y[b]
             for _ in range(reps):
                 for i in range(yb.size):
@@ -437,6 +436,17 @@ def _rate_kernels():
                     for _ in range(16):
                         v = v * c + 0.5
                     yb[i] = v
+
+    def stream_sum(a, block):
+        part = np.zeros((a.size + block - 1) // block)
+        run_blocks(sum_blocks, part.size, (a, block, part), current_threads())
+        return part.sum()
+
+    def exp_tiles(x, y, reps):
+        run_blocks(exp_blocks, x.shape[0], (x, y, reps), current_threads())
+
+    def fma_chains(y, c, reps):
+        run_blocks(fma_blocks, y.shape[0], (y, c, reps), current_threads())
 
     return stream_sum, exp_tiles, fma_chains
 
@@ -614,8 +624,7 @@ def machine_description():
         pass
     fastem.warmup(dtypes=("float64",))
     return (f"{cpu}; {os.cpu_count()} cores; Python {platform.python_version()}; "
-            f"fastem {fastem.__version__}; {runtime_info()}; "
-            f"OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY')}; NumPy {np.__version__}")
+            f"fastem {fastem.__version__}; {runtime_info()}; NumPy {np.__version__}")
 
 
 # Seconds of quiet before each library is timed. OpenBLAS's threads keep spinning for
