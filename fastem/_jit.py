@@ -74,7 +74,7 @@ def _options_tag(fastmath):
     return hashlib.sha1(text.encode()).hexdigest()[:8]
 
 
-def jit(func=None, *, fastmath=True):
+def jit(func=None, *, fastmath=True, inline=False):
     """Compile ``func`` lazily with fastem's settings (serial, ``nogil``: see
     ``fastem._parallel`` for the parallel passes).
 
@@ -84,12 +84,18 @@ def jit(func=None, *, fastmath=True):
         A plain Python function written in numba's subset.
     fastmath : bool
         Use :data:`FASTMATH` (never ``nnan``/``ninf``).
+    inline : bool
+        Inline the function into its jitted callers at numba's level (numba's
+        ``inline="always"``): it is then typed and optimised as part of each caller
+        instead of being compiled, optimised and linked as a library of its own. For
+        small helpers: numba compiles every function it is given with the code of
+        everything it calls, so each level of calls costs again.
     """
     if func is None:
-        return lambda f: jit(f, fastmath=fastmath)
+        return lambda f: jit(f, fastmath=fastmath, inline=inline)
     if not HAS_NUMBA:
         return func
-    options = dict(nogil=True, error_model="numpy",
+    options = dict(nogil=True, error_model="numpy", inline="always" if inline else "never",
                    fastmath=set(FASTMATH) if fastmath else False)
     func = _renamed(func, "__" + _options_tag(fastmath))
     global _cache_warned

@@ -31,7 +31,7 @@ LANES = 8  # partial sums left by a pairwise fold (see tree_sum)
 TILE_PAD = 8
 
 
-@jit
+@jit(inline=True)
 def log_densities(lp, log_const, m, top):
     """lp[c, i] <- log_const[c] - lp[c, i] / 2, from the squared Mahalanobis distances
     the kernel accumulated in lp, and top[i] = max_c lp[c, i]; log_const in the tile's
@@ -45,7 +45,7 @@ def log_densities(lp, log_const, m, top):
     row_maxima(lp, m, top)
 
 
-@jit
+@jit(inline=True)
 def row_maxima(lp, m, top):
     """top[i] = max_c lp[c, i] over the tile's rows."""
     k = lp.shape[0]
@@ -56,7 +56,7 @@ def row_maxima(lp, m, top):
             top[i] = max(top[i], lp[c, i])
 
 
-@jit
+@jit(inline=True)
 def exp_tile(lp, top, m, s):
     """lp[c, i] <- exp(lp[c, i] - top[i]), the tile's exps in one pass, and s[i] their
     sum over components; a row of density 0 (top -inf) gets exps 0 and s 0."""
@@ -89,7 +89,7 @@ def responsibilities_tile(lp, top, m, w, c0, s, scale):
 
 
 
-@jit
+@jit(inline=True)
 def tree_sum(v, m):
     """sum(v[:m]) by pairwise folding (v[:m] is overwritten): the upper half is added
     onto the lower half, elementwise, until LANES partial sums are left, which are

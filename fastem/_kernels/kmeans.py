@@ -338,32 +338,25 @@ def _nearest_chunk(X, offset, c0, m, centers, raw, k, centers_sq, form, best, be
         _nearest_gemm(X, offset, c0, m, centers, raw, centers_sq, best, bestj, xt, gt)
 
 
-@jit
 def _centre_terms(centers, offset, form, width):
     """The centres as the search reads them, and the GEMM form's squared norms (an
     empty array otherwise): less the offset for GEMM, padded for COLUMNS (see
     :func:`_nearest_tile`), the centres themselves for ROWS."""
     k, d = centers.shape
+    empty = np.empty(0, dtype=centers.dtype)
     if len(form) == ROWS:
-        return centers, np.empty(0, dtype=centers.dtype)
+        return centers, empty
     if len(form) == COLUMNS:
         # four centres per pass: the last one repeated up to a multiple of 4
         padded = np.zeros(((k + 3) // 4 * 4, width), dtype=centers.dtype)
-        for j in range(padded.shape[0]):
-            for f in range(d):
-                padded[j, f] = centers[min(j, k - 1), f]
-        return padded, np.empty(0, dtype=centers.dtype)
-    rel = np.empty((k, d), dtype=centers.dtype)
-    for j in range(k):
-        for f in range(d):
-            rel[j, f] = centers[j, f] - offset[f]
-    centers_sq = np.empty(k, dtype=centers.dtype)
-    for j in range(k):
-        s = 0.0
-        for f in range(d):
-            s += rel[j, f] * rel[j, f]
-        centers_sq[j] = s
-    return rel, centers_sq
+        padded[:k, :d] = centers
+        padded[k:, :d] = centers[k - 1]
+        return padded, empty
+    rel = np.ascontiguousarray(centers - offset, dtype=centers.dtype)
+    centers_sq = np.zeros(k)  # the squares in the centres' dtype, added in float64
+    for f in range(d):
+        centers_sq += rel[:, f] * rel[:, f]
+    return rel, centers_sq.astype(centers.dtype)
 
 
 @jit
