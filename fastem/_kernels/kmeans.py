@@ -71,6 +71,7 @@ COL_MAX_WIDTH = 32
 # registers; wider, LLVM left that loop scalar (24 features: 24 against 2.4 ms per
 # iteration at n = 1e5, k = 64), and the search takes one centre per pass instead.
 COL_REG_WIDTH = 20
+COL_REG_GROUPS = COL_REG_WIDTH // COL_GROUP  # the same in groups: numba prunes on it
 TILE_ROWS = 256
 TILE_STRIDE = TILE_ROWS + 8  # 8 values more: rows 2 KiB apart share cache sets
 # Yinyang: a row whose unproven groups hold at least 1/YY_FULL_SHARE of the centres is
@@ -121,7 +122,7 @@ def _block_layout(n, chunk_size, k, d):
     return n_blocks, block_rows
 
 
-@jit
+@jit(inline=True)
 def _load_tile(X, c0, m, xt, best, bestj, width_tag):
     """Copy rows c0..c0+m-1 (m <= TILE_ROWS) feature-major into the flat tile xt (row
     f of the tile at f * TILE_STRIDE; the padding features stay 0), set best[:m] = inf
@@ -142,7 +143,7 @@ def _load_tile(X, c0, m, xt, best, bestj, width_tag):
         bestj[i] = 0
 
 
-@jit
+@jit(inline=True)
 def _group4(s0, s1, s2, s3, xt, i, centers, j, f0):
     # COL_GROUP features of row i against centres j..j+3, added in feature order
     for f in range(f0, f0 + COL_GROUP):
@@ -169,7 +170,7 @@ def _nearest_tile(m, centers, k, best, bestj, xt, dist, width_tag):
     (padding adds exact zeros), as in the naive loop. Wider than COL_REG_WIDTH: one
     centre per pass over the k real ones, its sums in ``dist`` (the same sums)."""
     width = len(width_tag) * COL_GROUP
-    if width > COL_REG_WIDTH:
+    if len(width_tag) > COL_REG_GROUPS:  # decided before typing: one branch is compiled
         _nearest_tile_wide(m, centers, k, best, bestj, xt, dist, width)
         return
     # 0 in the data dtype that the compiler cannot fold: the first product is then
@@ -359,7 +360,7 @@ def _centre_terms(centers, offset, form, width):
     return rel, centers_sq.astype(centers.dtype)
 
 
-@jit
+@jit(inline=True)
 def _chunk_buffers(d, k, chunk_size, form, width, dtype_like):
     """The rows of a chunk, and the GEMM form's products (one row per centre; the
     COLUMNS form's distances of one centre; a placeholder for ROWS). COLUMNS: the
@@ -381,7 +382,7 @@ def _chunk_buffers(d, k, chunk_size, form, width, dtype_like):
             np.zeros((k, chunk_size + 8), dtype=dt))
 
 
-@jit
+@jit(inline=True)
 def _step_rows(chunk_size, form):
     # rows per search call: a COLUMNS tile holds at most TILE_ROWS
     return min(chunk_size, TILE_ROWS) if len(form) == COLUMNS else chunk_size
