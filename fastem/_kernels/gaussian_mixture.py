@@ -144,6 +144,21 @@ def _pass_diag_blocks(first, last, block_rows, X, sample_weight, means, chunk_si
             pll[b] = ll
 
 
+@jit(inline=True)
+def _squared_residuals(lp, c, Y, row0, n_rows, shift, m):
+    """lp[c, i] = sum over j < n_rows of (Y[row0 + j, i] - shift[c, j])**2, the rows i
+    of the tile in the vector lanes: the squared Mahalanobis distances from the
+    whitened rows Y."""
+    for i in range(m):
+        lp[c, i] = 0.0
+    for j in range(n_rows):
+        mj = shift[c, j]
+        y = Y[row0 + j]
+        for i in range(m):
+            t = y[i] - mj
+            lp[c, i] += t * t
+
+
 @jit
 def _log_prob_full_tile(xt, m, means, pt_all, mu_p, log_const, lp, top, yt):
     """lp[c, i] = log p(x_i, c) for the tile xt (d, chunk), full or tied precisions.
@@ -155,18 +170,22 @@ def _log_prob_full_tile(xt, m, means, pt_all, mu_p, log_const, lp, top, yt):
     k, d = means.shape
     tied = pt_all.shape[0] == d and k > 1
     np.dot(pt_all, xt, yt)
-    Yt = yt
     for c in range(k):
-        off = 0 if tied else c * d
-        for i in range(m):
-            lp[c, i] = 0.0
-        for j in range(d):
-            mj = mu_p[c, j]
-            y = Yt[off + j]
-            for i in range(m):
-                t = y[i] - mj
-                lp[c, i] += t * t
+        _squared_residuals(lp, c, yt, 0 if tied else c * d, d, mu_p, m)
     log_densities(lp, log_const, m, top)
+
+
+@jit(inline=True)
+def _add_gram(gram, b, c, pN, pS1, pS2):
+    """Add component c's moments from the (d + 1) x (d + 1) product
+    [r (x - mu); r] @ [x - mu; 1]^T to block b's partial statistics: the weight in
+    the corner, the first moments in the last column, the second moments above."""
+    d = gram.shape[0] - 1
+    pN[b, c] += gram[d, d]
+    for f in range(d):
+        pS1[b, c, f] += gram[f, d]
+        for g in range(d):
+            pS2[b, c, f, g] += gram[f, g]
 
 
 @jit
@@ -197,11 +216,7 @@ def _moments_full_tile(xt, m, means, lp, scale, tt, rt, gram, pN, pS1, pS2, b):
                 t[i] = tf
                 v[i] = r[i] * tf if r[i] > 0.0 else 0.0  # no 0 * inf from far rows
         np.dot(rt, tt.T, gram)
-        pN[b, c] += gram[d, d]
-        for f in range(d):
-            pS1[b, c, f] += gram[f, d]
-            for g in range(d):
-                pS2[b, c, f, g] += gram[f, g]
+        _add_gram(gram, b, c, pN, pS1, pS2)
 
 
 @jit
@@ -521,15 +536,7 @@ def _missing_blocks(first, last, X, sample_weight, means, cov, prec, log_w, cent
             else:
                 Y[:, :] = 0.0
             for c in range(k):
-                base = c * h
-                for i in range(m):
-                    lp[c, i] = 0.0
-                for j in range(nw):
-                    gj = goff[c, j]
-                    y = Y[base + j]
-                    for i in range(m):
-                        t = y[i] - gj
-                        lp[c, i] += t * t
+                _squared_residuals(lp, c, Y, c * h, nw, goff, m)
             log_densities(lp, lconst, m, top)
             if not em:
                 for i in range(m):
@@ -597,11 +604,7 @@ def _missing_blocks(first, last, X, sample_weight, means, cov, prec, log_w, cent
                     _gram_small(rt, tt, gram)
                 else:
                     np.dot(rt, tt.T, gram)
-                pN[b, c] += gram[d, d]
-                for f in range(d):
-                    pS1[b, c, f] += gram[f, d]
-                    for g in range(d):
-                        pS2[b, c, f, g] += gram[f, g]
+                _add_gram(gram, b, c, pN, pS1, pS2)
                 for a in range(q):
                     for a2 in range(q):
                         pS2[b, c, mis[a], mis[a2]] += gram[d, d] * cond[c, a, a2]
