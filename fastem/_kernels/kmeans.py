@@ -353,11 +353,14 @@ def _centre_terms(centers, offset, form, width):
         padded[:k, :d] = centers
         padded[k:, :d] = centers[k - 1]
         return padded, empty
-    rel = np.ascontiguousarray(centers - offset, dtype=centers.dtype)
-    centers_sq = np.zeros(k)  # the squares in the centres' dtype, added in float64
-    for f in range(d):
-        centers_sq += rel[:, f] * rel[:, f]
-    return rel, centers_sq.astype(centers.dtype)
+    # a square beyond the dtype's range is inf, as in the kernels (the estimators then
+    # compute in float64, or refuse the data): no warning
+    with np.errstate(over="ignore", invalid="ignore"):
+        rel = np.ascontiguousarray(centers - offset, dtype=centers.dtype)
+        centers_sq = np.zeros(k)  # the squares in the centres' dtype, added in float64
+        for f in range(d):
+            centers_sq += rel[:, f] * rel[:, f]
+        return rel, centers_sq.astype(centers.dtype)
 
 
 @jit(inline=True)
