@@ -117,7 +117,7 @@ def _renamed(func, suffix):
     """A copy of ``func`` under another qualified name.
 
     numba's on-disk cache is keyed by qualified name and bytecode, not by compile
-    options such as ``parallel`` or the fast-math flags: two variants compiled from
+    options such as the fast-math flags: two variants compiled from
     one function would load each other's machine code. A name that carries the
     options gives each variant its own cache entry.
     """
