@@ -31,7 +31,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from ._typing import ArrayLike
-from ._backend import runtime, thread_context
+from ._backend import thread_context
 from ._stats import SufficientStatistics, check_statistics
 from ._validation import (check_bool, check_float, check_int, check_labels, encode_labels,
                           is_dask_array,
@@ -201,14 +201,6 @@ class EMBase(ParamsMixin):
         return hasattr(self, "n_iter_")
 
     # -------------------------------------------------------------------- fit
-    def _fit(self, X, sample_weight, work, **prepare_kw):
-        """Run EM on validated ``X`` (2-D float array) and ``sample_weight``
-        (float64 vector); ``work`` sizes the serial/parallel choice."""
-        rt = runtime(self.backend, self._kernel_module, work)
-        self.backend_ = rt.backend
-        data = self._prepare(X, sample_weight, rt, **prepare_kw)
-        return self._fit_prepared(data, rt)
-
     def _fit_input(self, X, sample_weight, **kwargs):
         """What every ``fit`` does: Dask arrays to the chunked EM, other data checked,
         prepared and fitted here."""
